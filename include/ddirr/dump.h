@@ -1,0 +1,31 @@
+/* Human- and machine-readable rendering of trace records. */
+#ifndef DDIRR_DUMP_H
+#define DDIRR_DUMP_H
+
+#include <stdio.h>
+
+#include "ddirr/event.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ddirr_dump_flags {
+	DDIRR_DUMP_JSON = 1 << 0,       /* one JSON object per record instead of text */
+	DDIRR_DUMP_FULL_ARRAYS = 1 << 1 /* text: print every element, not the first 8 */
+};
+
+/* Writes one line for ev to out: the record header (seq, phase, DDI, thread,
+ * time, parent) and every field recorded in its phase, with field names,
+ * flags and enums decoded and each handle's namespace. Returns 0, or
+ * DDIRR_EIO when out cannot be written. */
+int ddirr_dump_event(FILE *out, const ddirr_event *ev, unsigned flags);
+
+/* Returns the symbolic name of an NTSTATUS ddirr knows ("STATUS_SUCCESS"),
+ * or NULL. */
+const char *ddirr_status_name(uint32_t status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

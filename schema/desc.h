@@ -1,0 +1,188 @@
+/* The DDI description as C tables.
+ *
+ * include/ddirr/ddi.def lists the calls and their parameters;
+ * schema/structs.def describes every argument struct field by field;
+ * schema/decoders.def names the bits of every flag word and the values of
+ * every enum. desc.c expands them into the tables below. Everything that
+ * handles arguments generically walks these tables: the wire schema
+ * generator, the protobuf codec, dump, and later the recorder's deep copy and
+ * the replayer's comparison. */
+#ifndef DDIRR_DESC_H
+#define DDIRR_DESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddirr/ddi.h"
+
+/* How a field is laid out in memory. */
+enum ddirr_field_kind {
+	DDIRR_FK_SCALAR = 1, /* unsigned integer of `size` bytes: 1, 2, 4 or 8 */
+	DDIRR_FK_STRUCT,     /* embedded struct `sub` */
+	DDIRR_FK_REF,        /* pointer to one `sub` struct, or NULL */
+	DDIRR_FK_REF_SCALAR, /* pointer to one scalar of `elem_size` bytes, or NULL */
+	DDIRR_FK_ARRAY,      /* pointer to `count` elements: scalars of `elem_size`, or `sub` structs */
+	DDIRR_FK_BYTES,      /* pointer to `count` bytes */
+	DDIRR_FK_INLINE,     /* `size` bytes held in the struct itself, kept raw */
+	DDIRR_FK_MDL         /* MDL*: the PFNs [MdlOffset, MdlOffset + count) are kept */
+};
+
+/* What the replayer does with a field (DESIGN.md, field classes). */
+enum ddirr_field_class {
+	DDIRR_CLASS_EXACT = 1,
+	DDIRR_CLASS_HANDLE,        /* remapped per namespace `ns` */
+	DDIRR_CLASS_GPU_VA,        /* remapped through the VA range map */
+	DDIRR_CLASS_APERTURE_SLOT, /* checked against the model and the probe */
+	DDIRR_CLASS_SEGMENT_PAGE,  /* checked against the model and the probe */
+	DDIRR_CLASS_COUNT,         /* length of an array field; bounded by the reader */
+	DDIRR_CLASS_VOLATILE,      /* timestamps, fences, host pointers: never compared */
+	DDIRR_CLASS_OPAQUE,        /* private driver data: kept per privacy tier, compared by hash */
+	DDIRR_CLASS_MAX_PLUS_ONE
+};
+
+/* Handle namespaces (reference §1.4). A value is only meaningful within its
+ * namespace; the replayer keeps one map per namespace. */
+enum ddirr_handle_ns {
+	DDIRR_NS_NONE = 0,
+	DDIRR_NS_ADAPTER_KMD,             /* MiniportDeviceContext from AddDevice */
+	DDIRR_NS_ADAPTER_DXGK,            /* DXGKRNL_INTERFACE.DeviceHandle */
+	DDIRR_NS_ALLOCATION_KMD,          /* DXGK_ALLOCATIONINFO.hAllocation, hDriverAllocation */
+	DDIRR_NS_CONTEXT_ALLOCATION_DXGK, /* DXGKARGCB_CREATECONTEXTALLOCATION.hAllocation (out) */
+	DDIRR_NS_ALLOCATION_D3DKMT,       /* D3DKMT_HANDLE of an allocation */
+	DDIRR_NS_DEVICE_ALLOCATION_KMD,   /* DXGK_OPENALLOCATIONINFO.hDeviceSpecificAllocation */
+	DDIRR_NS_RESOURCE_KMD,            /* DXGKARG_CREATEALLOCATION.hResource */
+	DDIRR_NS_DEVICE_KMD,              /* DXGKARG_CREATEDEVICE.hDevice (out) */
+	DDIRR_NS_DEVICE_DXGK,             /* DXGKARG_CREATEDEVICE.hDevice (in), dxgkrnl device */
+	DDIRR_NS_CONTEXT_KMD,             /* DXGKARG_CREATECONTEXT.hContext (out) */
+	DDIRR_NS_CONTEXT_DXGK,            /* DXGKARG_CREATECONTEXT.hContext (in), dxgkrnl context */
+	DDIRR_NS_PROCESS_KMD,             /* DXGKARG_CREATEPROCESS.hKmdProcess */
+	DDIRR_NS_PROCESS_DXGK,            /* DXGKARG_CREATEPROCESS.hDxgkProcess */
+	DDIRR_NS_MAX_PLUS_ONE
+};
+
+enum ddirr_field_dir {
+	DDIRR_DIR_IN = 1,   /* recorded on entry */
+	DDIRR_DIR_OUT = 2,  /* recorded on exit */
+	DDIRR_DIR_INOUT = 3,
+	DDIRR_DIR_BOTH = 3  /* an input also recorded on exit: counts and selectors */
+};
+
+/* How dump shows a scalar. */
+enum ddirr_field_fmt {
+	DDIRR_FMT_DEC = 0,
+	DDIRR_FMT_HEX,
+	DDIRR_FMT_FLAGS,  /* bit names from `decoder` */
+	DDIRR_FMT_ENUM,   /* value names from `decoder` */
+	DDIRR_FMT_STATUS, /* NTSTATUS */
+	DDIRR_FMT_SIGNED
+};
+
+/* A field of a union is present only when its guard holds. */
+enum ddirr_guard_op {
+	DDIRR_GUARD_NONE = 0,
+	DDIRR_GUARD_EQ,        /* selector == value */
+	DDIRR_GUARD_BITS,      /* (selector & value) != 0 */
+	DDIRR_GUARD_NOBITS,    /* (selector & value) == 0 */
+	DDIRR_GUARD_OTHERWISE  /* no other field guarded by the same selector holds */
+};
+
+/* One named bit range or enum value. */
+typedef struct ddirr_decoder_entry {
+	const char *name;
+	uint64_t value; /* enum: the value; flags: the shift */
+	uint8_t width;  /* flags: bits in the range; enum: 0 */
+} ddirr_decoder_entry;
+
+typedef struct ddirr_decoder {
+	const char *name;
+	int is_flags;
+	const ddirr_decoder_entry *entries;
+	size_t n_entries;
+} ddirr_decoder;
+
+typedef struct ddirr_struct_desc ddirr_struct_desc;
+
+typedef struct ddirr_field_desc {
+	const char *name;    /* the member path's last name, or an alias; also the wire name */
+	uint32_t number;     /* wire field number within the struct's message */
+	uint8_t kind;        /* enum ddirr_field_kind */
+	uint8_t cls;         /* enum ddirr_field_class (of the value, or of each element) */
+	uint8_t ns;          /* enum ddirr_handle_ns for DDIRR_CLASS_HANDLE */
+	uint8_t dir;         /* enum ddirr_field_dir */
+	uint8_t fmt;         /* enum ddirr_field_fmt */
+	uint32_t offset;     /* within the parent struct */
+	uint32_t size;       /* of the member itself (a pointer for REF, ARRAY, BYTES, MDL) */
+	uint32_t elem_size;  /* ARRAY of scalars, REF_SCALAR: bytes per element */
+	const ddirr_struct_desc *sub;   /* STRUCT, REF, ARRAY of structs */
+	const ddirr_decoder *decoder;   /* FMT_FLAGS, FMT_ENUM */
+	/* ARRAY, BYTES, MDL: the sibling that holds the element count */
+	uint32_t count_offset, count_size;
+	/* ARRAY: a sibling that holds the element stride in bytes (0 = none) */
+	uint32_t stride_offset, stride_size;
+	/* ARRAY: one element only when (sibling & repeat_mask) != 0 */
+	uint32_t repeat_offset, repeat_size;
+	uint64_t repeat_mask;
+	/* ARRAY: elements are kept as raw bytes of `stride` each, not decoded */
+	uint8_t raw_elements;
+	/* MDL: the sibling that holds the first PFN index */
+	uint32_t mdl_offset_offset, mdl_offset_size;
+	/* union member: the sibling selector and the condition */
+	uint8_t guard_op;
+	uint32_t guard_offset, guard_size;
+	uint64_t guard_value;
+} ddirr_field_desc;
+
+struct ddirr_struct_desc {
+	const char *name;  /* C type name, also the wire message name */
+	size_t size;       /* sizeof */
+	const ddirr_field_desc *fields;
+	size_t n_fields;
+	const char *ref;   /* reference section it comes from */
+};
+
+/* A call: its frame struct and facts from ddi.def. */
+typedef struct ddirr_ddi_desc {
+	uint32_t id;
+	const char *name;
+	int kind;      /* enum ddirr_ddi_kind */
+	int ret_kind;  /* enum ddirr_ret_kind */
+	const char *table_member;
+	const ddirr_struct_desc *frame;
+} ddirr_ddi_desc;
+
+/* Wire field number of ReturnValue in every call's message. */
+#define DDIRR_RETURN_FIELD_NUMBER 15
+/* Wire field number of a call's message in Event.args: base + id. */
+#define DDIRR_EVENT_ARGS_BASE 100
+
+/* Returns the description of a call, or NULL for an unknown id. */
+const ddirr_ddi_desc *ddirr_desc_ddi(uint32_t id);
+
+/* Every described struct (frames excluded), in structs.def order. */
+extern const ddirr_struct_desc *const ddirr_desc_structs[];
+extern const size_t ddirr_desc_n_structs;
+
+/* Every decoder, in decoders.def order. */
+extern const ddirr_decoder *const ddirr_desc_decoders[];
+extern const size_t ddirr_desc_n_decoders;
+
+/* Reads an unsigned scalar of `size` bytes at p. */
+uint64_t ddirr_desc_read(const void *p, uint32_t size);
+
+/* Writes the low `size` bytes of v at p. */
+void ddirr_desc_write(void *p, uint32_t size, uint64_t v);
+
+/* True when field f of the struct at base is present: its guard holds. */
+int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base);
+
+/* True when field f is recorded in `phase` (enum ddirr_phase). */
+static inline int ddirr_desc_field_in_phase(const ddirr_field_desc *f, uint32_t phase)
+{
+	return (f->dir & phase) != 0;
+}
+
+/* Names: "exact", "handle", ...; "adapter.kmd", ... */
+const char *ddirr_class_name(int cls);
+const char *ddirr_ns_name(int ns);
+
+#endif

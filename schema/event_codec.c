@@ -1,0 +1,553 @@
+/* Events <-> protobuf-c messages, walking the DDI description.
+ *
+ * Encoding reads each recorded field from the call frame at its described
+ * offset and stores it in the generated message through protobuf-c's field
+ * descriptors (found by wire number), so no code here knows any DDI. Arrays
+ * whose element width matches the wire type are referenced, not copied.
+ *
+ * Decoding is the reverse, and treats the message as hostile: every count is
+ * checked against a limit before anything is allocated, and every array's
+ * length must agree with the count field beside it. */
+#include "event_codec.h"
+
+#include <string.h>
+
+#include "ddirr/error.h"
+#include "desc.h"
+
+/* Reader limits for one record. A 65,536-page map is 64 Ki elements; these
+ * leave two orders of magnitude of headroom and still bound memory. */
+enum {
+	MAX_ARRAY_ELEMENTS = 1u << 24,
+	MAX_BLOB_BYTES = 64u << 20,
+	MAX_STRIDE = 4096,
+	MAX_MDL_PFNS = 1u << 24
+};
+
+/* ------------------------------------------------------------------ */
+/* Encoding                                                            */
+
+static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *d, ddirr_arena *a)
+{
+	ProtobufCMessage *m = ddirr_arena_alloc(a, d->sizeof_message);
+
+	if (m)
+		protobuf_c_message_init(d, m);
+	return m;
+}
+
+static void store_scalar(void *dst, ProtobufCType type, uint64_t v)
+{
+	if (type == PROTOBUF_C_TYPE_UINT64)
+		*(uint64_t *)dst = v;
+	else
+		*(uint32_t *)dst = (uint32_t)v;
+}
+
+static uint64_t load_scalar(const void *src, ProtobufCType type)
+{
+	return type == PROTOBUF_C_TYPE_UINT64 ? *(const uint64_t *)src : *(const uint32_t *)src;
+}
+
+static size_t wire_width(ProtobufCType type)
+{
+	return type == PROTOBUF_C_TYPE_UINT64 ? 8 : 4;
+}
+
+static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
+			 ddirr_arena *a);
+
+/* Number of elements an ARRAY field holds in the struct at base. */
+static uint64_t array_count(const ddirr_field_desc *f, const char *base)
+{
+	uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
+
+	if (n && f->repeat_size && (ddirr_desc_read(base + f->repeat_offset, f->repeat_size) & f->repeat_mask))
+		n = 1; /* one value stands for every entry */
+	return n;
+}
+
+static uint64_t array_stride(const ddirr_field_desc *f, const char *base)
+{
+	if (f->stride_size)
+		return ddirr_desc_read(base + f->stride_offset, f->stride_size);
+	return f->sub ? f->sub->size : f->elem_size;
+}
+
+static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
+			const char *base, uint32_t phase, ddirr_arena *a)
+{
+	const char *arr = *(const char *const *)(base + f->offset);
+	uint64_t n = array_count(f, base);
+	uint64_t stride = array_stride(f, base);
+	size_t *quantity = (size_t *)((char *)msg + pf->quantifier_offset);
+	void **dst = (void **)((char *)msg + pf->offset);
+	uint64_t i;
+
+	if (!arr || !n)
+		return 0;
+	if (f->raw_elements) {
+		ProtobufCBinaryData *bd = ddirr_arena_alloc(a, n * sizeof(*bd));
+
+		if (!bd)
+			return DDIRR_ENOMEM;
+		for (i = 0; i < n; i++) {
+			bd[i].len = stride;
+			bd[i].data = (uint8_t *)(arr + i * stride);
+		}
+		*dst = bd;
+	} else if (f->sub) {
+		ProtobufCMessage **elems = ddirr_arena_alloc(a, n * sizeof(*elems));
+		char *tmp = NULL;
+
+		if (!elems)
+			return DDIRR_ENOMEM;
+		if (stride < f->sub->size) {
+			/* A smaller (older) element layout: read what it has. */
+			tmp = ddirr_arena_alloc(a, f->sub->size);
+			if (!tmp)
+				return DDIRR_ENOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			const char *elem = arr + i * stride;
+			int rc;
+
+			if (tmp) {
+				memset(tmp, 0, f->sub->size);
+				memcpy(tmp, elem, stride);
+				elem = tmp;
+			}
+			elems[i] = new_message(pf->descriptor, a);
+			if (!elems[i])
+				return DDIRR_ENOMEM;
+			rc = encode_struct(elems[i], f->sub, elem, phase, a);
+			if (rc)
+				return rc;
+		}
+		*dst = elems;
+	} else if (f->elem_size == wire_width(pf->type)) {
+		*dst = (void *)arr; /* same width: reference the caller's array */
+	} else {
+		char *out = ddirr_arena_alloc(a, n * wire_width(pf->type));
+
+		if (!out)
+			return DDIRR_ENOMEM;
+		for (i = 0; i < n; i++)
+			store_scalar(out + i * wire_width(pf->type), pf->type,
+				     ddirr_desc_read(arr + i * f->elem_size, f->elem_size));
+		*dst = out;
+	}
+	*quantity = n;
+	return 0;
+}
+
+static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
+			const char *base, uint32_t phase, ddirr_arena *a)
+{
+	const char *src = base + f->offset;
+	void *dst = (char *)msg + pf->offset;
+	const char *ptr;
+
+	switch (f->kind) {
+	case DDIRR_FK_SCALAR:
+		store_scalar(dst, pf->type, ddirr_desc_read(src, f->size));
+		return 0;
+	case DDIRR_FK_STRUCT:
+	case DDIRR_FK_REF: {
+		ProtobufCMessage *sub;
+
+		ptr = f->kind == DDIRR_FK_STRUCT ? src : *(const char *const *)src;
+		if (!ptr)
+			return 0;
+		sub = new_message(pf->descriptor, a);
+		if (!sub)
+			return DDIRR_ENOMEM;
+		*(ProtobufCMessage **)dst = sub;
+		return encode_struct(sub, f->sub, ptr, phase, a);
+	}
+	case DDIRR_FK_REF_SCALAR:
+		ptr = *(const char *const *)src;
+		if (ptr)
+			store_scalar(dst, pf->type, ddirr_desc_read(ptr, f->elem_size));
+		return 0;
+	case DDIRR_FK_ARRAY:
+		return encode_array(msg, pf, f, base, phase, a);
+	case DDIRR_FK_BYTES: {
+		ProtobufCBinaryData *bd = dst;
+
+		ptr = *(const char *const *)src;
+		bd->len = ptr ? ddirr_desc_read(base + f->count_offset, f->count_size) : 0;
+		bd->data = (uint8_t *)ptr;
+		return 0;
+	}
+	case DDIRR_FK_INLINE: {
+		ProtobufCBinaryData *bd = dst;
+
+		bd->len = f->size;
+		bd->data = (uint8_t *)src;
+		return 0;
+	}
+	case DDIRR_FK_MDL: {
+		const MDL *mdl = *(const MDL *const *)src;
+		uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
+		uint64_t first = ddirr_desc_read(base + f->mdl_offset_offset, f->mdl_offset_size);
+
+		if (!mdl || !n)
+			return 0;
+		*(const PFN_NUMBER **)dst = MmGetMdlPfnArray((MDL *)mdl) + first;
+		*(size_t *)((char *)msg + pf->quantifier_offset) = n;
+		return 0;
+	}
+	}
+	return ddirr_error_set(DDIRR_EINVAL, "field %s: unknown kind %d", f->name, f->kind);
+}
+
+static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
+			 ddirr_arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		const ProtobufCFieldDescriptor *pf;
+		int rc;
+
+		if (!ddirr_desc_field_in_phase(f, phase) || !ddirr_desc_field_present(s, f, base))
+			continue;
+		pf = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number);
+		if (!pf)
+			return ddirr_error_set(DDIRR_EINVAL, "%s.%s: field %u is not in the wire schema", s->name,
+					       f->name, f->number);
+		rc = encode_field(msg, pf, f, base, phase, a);
+		if (rc)
+			return rc == DDIRR_ENOMEM ? ddirr_error_set(rc, "out of memory encoding %s.%s", s->name, f->name)
+						  : rc;
+	}
+	return 0;
+}
+
+int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
+{
+	const ddirr_ddi_desc *d;
+	const ProtobufCFieldDescriptor *pf;
+	ProtobufCMessage *args;
+
+	pb->seq = ev->seq;
+	pb->thread = ev->thread;
+	pb->time_ns = ev->time_ns;
+	pb->parent_seq = ev->parent_seq;
+	pb->phase = (Ddirr__Phase)ev->phase;
+	pb->ddi = (Ddirr__DdiId)ev->ddi;
+	if (!ev->frame)
+		return 0;
+	d = ddirr_desc_ddi(ev->ddi);
+	if (!d)
+		return ddirr_error_set(DDIRR_EINVAL, "seq %llu: unknown DDI id %u", (unsigned long long)ev->seq, ev->ddi);
+	pf = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + ev->ddi);
+	if (!pf)
+		return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
+	args = new_message(pf->descriptor, a);
+	if (!args)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
+	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
+	*(ProtobufCMessage **)((char *)pb + pf->offset) = args;
+	return encode_struct(args, d->frame, ev->frame, ev->phase, a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding                                                            */
+
+typedef struct decode_ctx {
+	ddirr_arena *a;
+	const char *where;
+	uint64_t seq;
+	uint32_t phase;
+} decode_ctx;
+
+static int corrupt(const decode_ctx *c, const ddirr_struct_desc *s, const ddirr_field_desc *f, const char *what)
+{
+	return ddirr_error_set(DDIRR_ECORRUPT, "%s: seq %llu: %s.%s: %s", c->where, (unsigned long long)c->seq,
+			       s->name, f->name, what);
+}
+
+static int too_big(const decode_ctx *c, const ddirr_struct_desc *s, const ddirr_field_desc *f, uint64_t n,
+		   uint64_t limit)
+{
+	return ddirr_error_set(DDIRR_ELIMIT, "%s: seq %llu: %s.%s: %llu elements exceed the limit of %llu", c->where,
+			       (unsigned long long)c->seq, s->name, f->name, (unsigned long long)n,
+			       (unsigned long long)limit);
+}
+
+static void *alloc_or_fail(const decode_ctx *c, size_t size, int *rc)
+{
+	void *p = ddirr_arena_alloc(c->a, size);
+
+	if (!p)
+		*rc = ddirr_error_set(DDIRR_ENOMEM, "%s: seq %llu: out of memory (%zu bytes)", c->where,
+				      (unsigned long long)c->seq, size);
+	return p;
+}
+
+static int decode_struct(char *base, const ddirr_struct_desc *s, const ProtobufCMessage *msg, const decode_ctx *c);
+
+/* The count field beside an array must agree with the array's length. A
+ * count not recorded in this phase reads 0 and is filled in. */
+static int check_count(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f, uint64_t n,
+		       const decode_ctx *c)
+{
+	uint64_t count = ddirr_desc_read(base + f->count_offset, f->count_size);
+
+	if (f->kind == DDIRR_FK_ARRAY && f->repeat_size &&
+	    (ddirr_desc_read(base + f->repeat_offset, f->repeat_size) & f->repeat_mask))
+		return n == 1 ? 0 : corrupt(c, s, f, "a repeated entry must be a single element");
+	if (count == n)
+		return 0;
+	if (count == 0) {
+		ddirr_desc_write(base + f->count_offset, f->count_size, n);
+		if (ddirr_desc_read(base + f->count_offset, f->count_size) == n)
+			return 0;
+	}
+	return corrupt(c, s, f, "array length disagrees with its count field");
+}
+
+static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f, const ProtobufCMessage *msg,
+			const ProtobufCFieldDescriptor *pf, const decode_ctx *c)
+{
+	size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
+	const void *src = *(const void *const *)((const char *)msg + pf->offset);
+	char **slot = (char **)(base + f->offset);
+	uint64_t stride;
+	char *arr;
+	size_t i;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	if (n > MAX_ARRAY_ELEMENTS)
+		return too_big(c, s, f, n, MAX_ARRAY_ELEMENTS);
+	rc = check_count(base, s, f, n, c);
+	if (rc)
+		return rc;
+	stride = array_stride(f, base);
+	if (f->stride_size && (stride == 0 || stride > MAX_STRIDE))
+		return corrupt(c, s, f, "element stride is 0 or absurd");
+	if (f->raw_elements) {
+		const ProtobufCBinaryData *bd = src;
+
+		arr = *slot; /* the decoded view may have allocated it already */
+		if (!arr && !(arr = alloc_or_fail(c, n * stride, &rc)))
+			return rc;
+		for (i = 0; i < n; i++) {
+			if (bd[i].len != stride)
+				return corrupt(c, s, f, "raw element size differs from the stride");
+			memcpy(arr + i * stride, bd[i].data, stride);
+		}
+	} else if (f->sub) {
+		const ProtobufCMessage *const *elems = src;
+		size_t room = stride > f->sub->size ? stride : f->sub->size;
+
+		/* Elements sit `stride` apart; the last one gets a full struct. */
+		arr = alloc_or_fail(c, (n - 1) * stride + room, &rc);
+		if (!arr)
+			return rc;
+		for (i = 0; i < n; i++) {
+			if (stride < f->sub->size) {
+				char *tmp = alloc_or_fail(c, f->sub->size, &rc);
+
+				if (!tmp || (rc = decode_struct(tmp, f->sub, elems[i], c)))
+					return rc;
+				memcpy(arr + i * stride, tmp, stride);
+			} else if ((rc = decode_struct(arr + i * stride, f->sub, elems[i], c))) {
+				return rc;
+			}
+		}
+	} else {
+		size_t w = wire_width(pf->type);
+
+		arr = alloc_or_fail(c, n * f->elem_size, &rc);
+		if (!arr)
+			return rc;
+		for (i = 0; i < n; i++) {
+			uint64_t v = load_scalar((const char *)src + i * w, pf->type);
+
+			ddirr_desc_write(arr + i * f->elem_size, f->elem_size, v);
+			if (ddirr_desc_read(arr + i * f->elem_size, f->elem_size) != v)
+				return corrupt(c, s, f, "element value does not fit the field");
+		}
+	}
+	*slot = arr;
+	return 0;
+}
+
+static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f,
+			   const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const decode_ctx *c)
+{
+	const char *src = (const char *)msg + pf->offset;
+	char **slot = (char **)(base + f->offset);
+	int rc = 0;
+
+	switch (f->kind) {
+	case DDIRR_FK_STRUCT: {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)src;
+
+		return sub ? decode_struct(base + f->offset, f->sub, sub, c) : 0;
+	}
+	case DDIRR_FK_REF: {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)src;
+		uint64_t room = f->sub->size;
+		char *p;
+
+		if (!sub)
+			return 0;
+		if (f->count_size) { /* a typed view of a sized buffer: keep its size */
+			uint64_t size = ddirr_desc_read(base + f->count_offset, f->count_size);
+
+			if (size > MAX_BLOB_BYTES)
+				return too_big(c, s, f, size, MAX_BLOB_BYTES);
+			if (size > room)
+				room = size;
+		}
+		p = alloc_or_fail(c, room, &rc);
+		if (!p)
+			return rc;
+		*slot = p;
+		return decode_struct(p, f->sub, sub, c);
+	}
+	case DDIRR_FK_REF_SCALAR: {
+		char *p = alloc_or_fail(c, f->elem_size, &rc);
+
+		if (!p)
+			return rc;
+		ddirr_desc_write(p, f->elem_size, load_scalar(src, pf->type));
+		*slot = p;
+		return 0;
+	}
+	case DDIRR_FK_ARRAY:
+		return decode_array(base, s, f, msg, pf, c);
+	case DDIRR_FK_BYTES: {
+		const ProtobufCBinaryData *bd = (const ProtobufCBinaryData *)src;
+		char *p;
+
+		if (!bd->len)
+			return 0;
+		if (bd->len > MAX_BLOB_BYTES)
+			return too_big(c, s, f, bd->len, MAX_BLOB_BYTES);
+		if ((rc = check_count(base, s, f, bd->len, c)))
+			return rc;
+		p = alloc_or_fail(c, bd->len, &rc);
+		if (!p)
+			return rc;
+		memcpy(p, bd->data, bd->len);
+		*slot = p;
+		return 0;
+	}
+	case DDIRR_FK_INLINE: {
+		const ProtobufCBinaryData *bd = (const ProtobufCBinaryData *)src;
+
+		if (!bd->len)
+			return 0;
+		if (bd->len != f->size)
+			return corrupt(c, s, f, "inline bytes have the wrong size");
+		memcpy(base + f->offset, bd->data, f->size);
+		return 0;
+	}
+	case DDIRR_FK_MDL: {
+		size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
+		const uint64_t *pfns = *(const uint64_t *const *)src;
+		uint64_t first = ddirr_desc_read(base + f->mdl_offset_offset, f->mdl_offset_size);
+		MDL *mdl;
+
+		if (!n)
+			return 0;
+		if (n > MAX_MDL_PFNS || first > MAX_MDL_PFNS - n)
+			return too_big(c, s, f, first + n, MAX_MDL_PFNS);
+		if ((rc = check_count(base, s, f, n, c)))
+			return rc;
+		/* Rebuild an MDL whose PFN array has the recorded pages at
+		 * [first, first + n), as the driver will index it. */
+		mdl = alloc_or_fail(c, sizeof(MDL) + (first + n) * sizeof(PFN_NUMBER), &rc);
+		if (!mdl)
+			return rc;
+		mdl->ByteCount = (ULONG)((first + n) * 4096u);
+		memcpy(MmGetMdlPfnArray(mdl) + first, pfns, n * sizeof(PFN_NUMBER));
+		*slot = (char *)mdl;
+		return 0;
+	}
+	default:
+		return corrupt(c, s, f, "unknown field kind");
+	}
+}
+
+static int decode_struct(char *base, const ddirr_struct_desc *s, const ProtobufCMessage *msg, const decode_ctx *c)
+{
+	size_t i;
+	int pass, rc;
+
+	/* Scalars first: counts, strides and union selectors must be in place
+	 * before the arrays and unions that depend on them. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < s->n_fields; i++) {
+			const ddirr_field_desc *f = &s->fields[i];
+			const ProtobufCFieldDescriptor *pf;
+
+			if ((f->kind == DDIRR_FK_SCALAR) != (pass == 0) || !ddirr_desc_field_in_phase(f, c->phase))
+				continue;
+			pf = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number);
+			if (!pf)
+				continue; /* written by an older schema */
+			if (pass == 0) {
+				uint64_t v = load_scalar((const char *)msg + pf->offset, pf->type);
+
+				/* Zero is absent on the wire; writing it could clobber a
+				 * union alternative that shares the member. */
+				if (v) {
+					ddirr_desc_write(base + f->offset, f->size, v);
+					if (ddirr_desc_read(base + f->offset, f->size) != v)
+						return corrupt(c, s, f, "value does not fit the field");
+				}
+			} else if ((rc = decode_compound(base, s, f, msg, pf, c))) {
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a, const char *where)
+{
+	const ddirr_ddi_desc *d;
+	const ProtobufCFieldDescriptor *pf;
+	const ProtobufCMessage *args;
+	decode_ctx c = {a, where, pb->seq, (uint32_t)pb->phase};
+	char *frame;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = pb->seq;
+	ev->thread = pb->thread;
+	ev->time_ns = pb->time_ns;
+	ev->parent_seq = pb->parent_seq;
+	ev->phase = (uint32_t)pb->phase;
+	ev->ddi = (uint32_t)pb->ddi;
+	if (ev->phase != DDIRR_PHASE_ENTRY && ev->phase != DDIRR_PHASE_EXIT)
+		return ddirr_error_set(DDIRR_ECORRUPT, "%s: seq %llu: phase %u is neither entry nor exit", where,
+				       (unsigned long long)pb->seq, ev->phase);
+	if (pb->args_case == DDIRR__EVENT__ARGS__NOT_SET)
+		return 0;
+	if ((uint32_t)pb->args_case != DDIRR_EVENT_ARGS_BASE + ev->ddi)
+		return ddirr_error_set(DDIRR_ECORRUPT, "%s: seq %llu: arguments of call %u under DDI id %u", where,
+				       (unsigned long long)pb->seq, (unsigned)pb->args_case - DDIRR_EVENT_ARGS_BASE,
+				       ev->ddi);
+	d = ddirr_desc_ddi(ev->ddi);
+	pf = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, pb->args_case);
+	if (!d || !pf)
+		return 0; /* a DDI this reader does not know: keep the record, no frame */
+	args = *(const ProtobufCMessage *const *)((const char *)pb + pf->offset);
+	frame = alloc_or_fail(&c, d->frame->size, &rc);
+	if (!frame)
+		return rc;
+	if (args && (rc = decode_struct(frame, d->frame, args, &c)))
+		return rc;
+	ev->frame = frame;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* Tests for schema/arena.c */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arena.h"
+
+static void arena__allocations_are_zeroed_aligned_and_distinct(void **state)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	char *p = ddirr_arena_alloc(&a, 10), *q = ddirr_arena_alloc(&a, 100000);
+	size_t i;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+	assert_int_equal((uintptr_t)q % _Alignof(max_align_t), 0);
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(q[i], 0);
+	assert_true(q >= p + 10 || q + 100000 <= p);
+	ddirr_arena_release(&a);
+}
+
+static void arena__reset_reuses_memory_and_rezeroes(void **state)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	char *p, *q;
+
+	(void)state;
+	p = ddirr_arena_alloc(&a, 64);
+	memset(p, 0xAB, 64);
+	ddirr_arena_reset(&a);
+	q = ddirr_arena_alloc(&a, 64);
+	assert_ptr_equal(p, q);
+	assert_int_equal(q[0], 0);
+	ddirr_arena_release(&a);
+}
+
+static void arena__limit_refuses_before_allocating(void **state)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+
+	(void)state;
+	a.limit = 1024;
+	assert_non_null(ddirr_arena_alloc(&a, 512));
+	assert_null(ddirr_arena_alloc(&a, 4096));
+	assert_null(ddirr_arena_alloc(&a, SIZE_MAX));
+	assert_int_equal(a.used, 512); /* the refused requests took nothing */
+	ddirr_arena_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(arena__allocations_are_zeroed_aligned_and_distinct),
+		cmocka_unit_test(arena__reset_reuses_memory_and_rezeroes),
+		cmocka_unit_test(arena__limit_refuses_before_allocating),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
