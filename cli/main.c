@@ -1,0 +1,62 @@
+/* ddirr: record, inspect and replay WDDM DDI traces. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ddirr/error.h"
+#include "ddirr/trace.h"
+
+#ifndef DDIRR_VERSION
+#define DDIRR_VERSION "unknown"
+#endif
+
+static const char usage[] =
+	"usage: ddirr COMMAND [OPTIONS] TRACE\n"
+	"\n"
+	"commands:\n"
+	"  info TRACE [--json]                 header, provenance, counts per DDI, chunks,\n"
+	"                                      sizes and the verdict\n"
+	"  dump TRACE [--json] [--range A:B] [--full]\n"
+	"                                      one line per record; --range selects seqs\n"
+	"                                      A to B (A:, :B and A also work); --full\n"
+	"                                      prints whole arrays in text\n"
+	"\n"
+	"exit codes: 0 ok; 1 the trace was read but is damaged or incomplete;\n"
+	"            2 usage error or unreadable input\n";
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ddirr: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see ddirr --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+void cli_print_error(void)
+{
+	fprintf(stderr, "ddirr: %s\n", ddirr_error_last());
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error("no command given");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ddirr %s (trace format %u)\n", DDIRR_VERSION, DDIRR_FORMAT_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 1, argv + 1);
+	return cli_usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,541 @@
+/* Trace-file writer (include/ddirr/trace.h; layout in docs/format.md).
+ *
+ * Records are encoded as they are appended: each one is packed as a
+ * one-record EventBatch and the packs are concatenated, which is the
+ * encoding of one batch holding all of them (protobuf merges concatenated
+ * messages). So the caller's event and frame can change as soon as append
+ * returns, and no varint is written by hand. A chunk is compressed and
+ * written with its ChunkInfo in one write(2), so the file only ever grows
+ * by whole frames unless the system fails mid-write. */
+#include "ddirr/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "arena.h"
+#include "ddirr.pb-c.h"
+#include "ddirr/error.h"
+#include "event_codec.h"
+#include "grow.h"
+#include "trace_format.h"
+
+#ifndef DDIRR_RECORDER_VERSION
+#define DDIRR_RECORDER_VERSION "unknown"
+#endif
+
+_Static_assert(ZSTD_COMPRESSBOUND(DDIRR_TRACE_MAX_CHUNK_CONTENT) <= DDIRR_TRACE_MAX_CHUNK_FRAME,
+	       "a full chunk must compress within the reader's frame limit");
+
+typedef struct drop_count {
+	char *cause;
+	uint64_t records;
+} drop_count;
+
+struct ddirr_trace_writer {
+	char *path;
+	int fd;          /* -1 once closed */
+	int closed;      /* close was called */
+	int err;         /* the sticky write failure, 0 while none */
+	char errmsg[DDIRR_TRACE_MESSAGE_MAX];
+	uint64_t offset; /* bytes written to the file */
+
+	size_t chunk_bytes;
+	uint32_t chunk_records;
+	ZSTD_CCtx *cctx;
+	ddirr_arena arena; /* protobuf form of the record being appended, and the trailer */
+
+	uint8_t *batch; /* the pending chunk: a serialized EventBatch */
+	size_t batch_len, batch_cap;
+	Ddirr__ChunkInfo pending; /* what the pending chunk holds */
+	uint8_t *out;             /* the frames being written */
+	size_t out_cap;
+
+	Ddirr__ChunkInfo *index; /* the first DDIRR_TRACE_MAX_CHUNKS chunks, for the trailer */
+	size_t n_index, index_cap;
+	uint32_t n_chunks;
+	uint64_t records;
+	uint64_t last_seq;
+	uint64_t counts[DDIRR_TRACE_MAX_DDI_ID + 1][2]; /* [ddi][phase - 1] */
+	drop_count drops[DDIRR_TRACE_MAX_DROP_CAUSES];
+	size_t n_drops;
+	char *stop_reason;
+};
+
+static char *str_or_empty(const char *s)
+{
+	/* protobuf-c packs a proto3 string only when it is non-empty; it never
+	   writes through the pointer, so dropping const is safe. */
+	return (char *)(s ? s : "");
+}
+
+
+/* Appends a skippable frame holding tag, an optional u32 and msg to w->out
+ * at *len. limit bounds the payload as the reader will. */
+static int put_skippable(ddirr_trace_writer *w, size_t *len, const char *tag, const uint32_t *version,
+			 const ProtobufCMessage *msg, size_t limit)
+{
+	size_t head = DDIRR_TAG_SIZE + (version ? 4 : 0);
+	size_t body = protobuf_c_message_get_packed_size(msg);
+	size_t payload = head + body;
+	uint8_t *p;
+
+	if (body > limit - head)
+		return ddirr_error_set(DDIRR_ELIMIT, "%s: %s frame of %zu bytes exceeds the limit of %zu", w->path, tag,
+				       payload, limit);
+	if (ddirr_grow(&w->out, &w->out_cap, *len + DDIRR_SKIPPABLE_HEADER_SIZE + payload))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a %zu-byte %s frame", w->path, payload, tag);
+	p = w->out + *len;
+	ddirr_le32_put(p, DDIRR_SKIPPABLE_MAGIC);
+	ddirr_le32_put(p + 4, (uint32_t)payload);
+	memcpy(p + 8, tag, DDIRR_TAG_SIZE);
+	if (version)
+		ddirr_le32_put(p + 12, *version);
+	if (protobuf_c_message_pack(msg, p + DDIRR_SKIPPABLE_HEADER_SIZE + head) != body)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: %s frame: protobuf-c packed a size it did not announce", w->path,
+				       tag);
+	*len += DDIRR_SKIPPABLE_HEADER_SIZE + payload;
+	return 0;
+}
+
+/* Writes w->out[0, n). A failure is sticky: the file may now end inside a
+ * frame, and anything appended after it would be unreachable for a reader
+ * that stops there, so the writer refuses to go on. */
+static int write_out(ddirr_trace_writer *w, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = write(w->fd, w->out + done, n - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			w->err = ddirr_error_set(DDIRR_EIO, "%s: byte %llu: write failed: %s", w->path,
+						 (unsigned long long)w->offset, r < 0 ? strerror(errno) : "no progress");
+			snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
+			return w->err;
+		}
+		done += (size_t)r;
+		w->offset += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int usable(const ddirr_trace_writer *w, const char *fn)
+{
+	if (!w)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: NULL writer", fn);
+	if (w->closed)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: %s: the writer is closed", w->path, fn);
+	if (w->err)
+		return ddirr_error_set(w->err, "%s", w->errmsg);
+	return 0;
+}
+
+static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
+{
+	Ddirr__TraceHeader h = DDIRR__TRACE_HEADER__INIT;
+	Ddirr__Provenance p = DDIRR__PROVENANCE__INIT;
+	Ddirr__CaptureSettings s = DDIRR__CAPTURE_SETTINGS__INIT;
+	Ddirr__AdapterCaps *caps = NULL;
+	const uint32_t version = DDIRR_FORMAT_VERSION;
+	size_t len = 0;
+	int rc;
+
+	h.format_version = version;
+	h.schema.data = (uint8_t *)ddirr_schema_descriptor_set;
+	h.schema.len = ddirr_schema_descriptor_set_size;
+	h.provenance = &p;
+	h.settings = &s;
+	p.recorder_version = DDIRR_RECORDER_VERSION;
+	if (info) {
+		const ddirr_trace_provenance *ip = &info->provenance;
+		const ddirr_trace_settings *is = &info->settings;
+
+		p.driver_path = str_or_empty(ip->driver_path);
+		p.driver_version = str_or_empty(ip->driver_version);
+		p.driver_sha256.data = (uint8_t *)ip->driver_sha256;
+		p.driver_sha256.len = ip->driver_sha256 ? ip->driver_sha256_len : 0;
+		p.driver_build = str_or_empty(ip->driver_build);
+		p.interface_version = ip->interface_version;
+		p.host = str_or_empty(ip->host);
+		p.process_name = str_or_empty(ip->process_name);
+		p.pid = ip->pid;
+		if (ip->recorder_version)
+			p.recorder_version = (char *)ip->recorder_version;
+		p.start_unix_ns = ip->start_unix_ns;
+		p.os = str_or_empty(ip->os);
+		s.mode = str_or_empty(is->mode);
+		s.buffer_bytes = is->buffer_bytes;
+		s.flush_interval_ms = is->flush_interval_ms;
+		s.privacy = str_or_empty(is->privacy);
+		s.lttng = is->lttng != 0;
+		s.chaos_seed = is->chaos_seed;
+		s.chaos_flags = str_or_empty(is->chaos_flags);
+		s.scenario = str_or_empty(is->scenario);
+		s.command_line = str_or_empty(is->command_line);
+		if (info->adapter_caps_pb) {
+			/* Unpacking checks the caller's bytes and lets protobuf-c
+			   embed them as the `adapter` submessage. */
+			caps = ddirr__adapter_caps__unpack(NULL, info->adapter_caps_len, info->adapter_caps_pb);
+			if (!caps) {
+				rc = ddirr_error_set(DDIRR_EINVAL, "%s: adapter_caps_pb (%zu bytes) is not a serialized ddirr.AdapterCaps",
+						     w->path, info->adapter_caps_len);
+				goto out;
+			}
+			h.adapter = caps;
+		}
+	}
+	rc = put_skippable(w, &len, DDIRR_TAG_HEADER, &version, &h.base, DDIRR_TRACE_MAX_HEADER);
+	if (!rc)
+		rc = write_out(w, len);
+out:
+	ddirr__adapter_caps__free_unpacked(caps, NULL);
+	return rc;
+}
+
+static int check_options(const ddirr_trace_writer_options *o, const char *path)
+{
+	if (o->version != DDIRR_TRACE_WRITER_OPTIONS_VERSION)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: writer options version %u, expected %u", path, o->version,
+				       DDIRR_TRACE_WRITER_OPTIONS_VERSION);
+	if (o->chunk_bytes > DDIRR_TRACE_MAX_CHUNK_CONTENT)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: chunk_bytes %zu exceeds the limit of %u", path, o->chunk_bytes,
+				       DDIRR_TRACE_MAX_CHUNK_CONTENT);
+	if (o->level < ZSTD_minCLevel() || o->level > ZSTD_maxCLevel())
+		return ddirr_error_set(DDIRR_EINVAL, "%s: zstd level %d is outside [%d, %d]", path, o->level,
+				       ZSTD_minCLevel(), ZSTD_maxCLevel());
+	return 0;
+}
+
+int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const ddirr_trace_info *info,
+			    const ddirr_trace_writer_options *opts)
+{
+	const ddirr_trace_writer_options defaults = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	ddirr_trace_writer *w = NULL;
+	int rc;
+
+	if (!out)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_trace_writer_open: NULL out");
+	*out = NULL;
+	if (!path)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_trace_writer_open: NULL path");
+	if (!opts)
+		opts = &defaults;
+	if ((rc = check_options(opts, path)))
+		return rc;
+	if (info && info->version != DDIRR_TRACE_INFO_VERSION)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: trace info version %u, expected %u", path, info->version,
+				       DDIRR_TRACE_INFO_VERSION);
+	if (info && info->provenance.driver_sha256_len && !info->provenance.driver_sha256)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: driver_sha256_len without driver_sha256", path);
+
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path))) {
+		rc = ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a trace writer", path);
+		goto fail;
+	}
+	w->fd = -1;
+	w->chunk_bytes = opts->chunk_bytes ? opts->chunk_bytes : DDIRR_TRACE_DEFAULT_CHUNK_BYTES;
+	w->chunk_records = opts->chunk_records ? opts->chunk_records : DDIRR_TRACE_DEFAULT_CHUNK_RECORDS;
+	w->pending = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
+	w->cctx = ZSTD_createCCtx();
+	if (!w->cctx) {
+		rc = ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a zstd context", path);
+		goto fail;
+	}
+	/* Checksums let the reader tell a damaged chunk from a good one; the
+	   content size lets it bound the allocation before decompressing. */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, opts->level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1))) {
+		rc = ddirr_error_set(DDIRR_EINVAL, "%s: zstd refused the compression parameters", path);
+		goto fail;
+	}
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		rc = ddirr_error_set(DDIRR_EIO, "%s: cannot create: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((rc = write_header(w, info)))
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	ddirr_trace_writer_free(w);
+	return rc;
+}
+
+/* Compresses the pending chunk and writes it with its ChunkInfo. */
+static int write_chunk(ddirr_trace_writer *w)
+{
+	Ddirr__ChunkInfo *ci = &w->pending;
+	size_t bound, csize, len;
+	int rc;
+
+	if (!w->batch_len)
+		return 0;
+	/* Make room in the index first: once the chunk is in the file, its
+	   index entry must not fail to exist. */
+	if (w->n_index < DDIRR_TRACE_MAX_CHUNKS && w->n_index == w->index_cap) {
+		size_t n = w->index_cap ? w->index_cap * 2 : 64;
+		Ddirr__ChunkInfo *p = realloc(w->index, n * sizeof(*p));
+
+		if (!p)
+			return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the chunk index", w->path);
+		w->index = p;
+		w->index_cap = n;
+	}
+	bound = ZSTD_compressBound(w->batch_len);
+	if (ddirr_grow(&w->out, &w->out_cap, bound + DDIRR_SKIPPABLE_HEADER_SIZE + DDIRR_TRACE_MAX_CHUNK_INFO))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory compressing chunk %u", w->path, w->n_chunks);
+	csize = ZSTD_compress2(w->cctx, w->out, bound, w->batch, w->batch_len);
+	if (ZSTD_isError(csize))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: compressing chunk %u: zstd: %s", w->path, w->n_chunks,
+				       ZSTD_getErrorName(csize));
+	ci->index = w->n_chunks;
+	ci->offset = w->offset;
+	ci->frame_size = csize;
+	ci->content_size = w->batch_len;
+	len = csize;
+	if ((rc = put_skippable(w, &len, DDIRR_TAG_CHUNK, NULL, &ci->base, DDIRR_TRACE_MAX_CHUNK_INFO)))
+		return rc;
+	if ((rc = write_out(w, len)))
+		return rc;
+	if (w->n_index < DDIRR_TRACE_MAX_CHUNKS)
+		w->index[w->n_index++] = *ci;
+	w->n_chunks++;
+	w->batch_len = 0;
+	*ci = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
+	return 0;
+}
+
+static void account(ddirr_trace_writer *w, const ddirr_event *ev)
+{
+	Ddirr__ChunkInfo *ci = &w->pending;
+
+	if (ci->records == 0) {
+		ci->first_seq = ci->last_seq = ev->seq;
+		ci->min_time_ns = ci->max_time_ns = ev->time_ns;
+	}
+	if (ev->seq < ci->first_seq)
+		ci->first_seq = ev->seq;
+	if (ev->seq > ci->last_seq)
+		ci->last_seq = ev->seq;
+	if (ev->time_ns < ci->min_time_ns)
+		ci->min_time_ns = ev->time_ns;
+	if (ev->time_ns > ci->max_time_ns)
+		ci->max_time_ns = ev->time_ns;
+	ci->records++;
+	if (ev->phase == DDIRR_PHASE_ENTRY)
+		ci->entries++;
+	w->counts[ev->ddi][ev->phase - 1]++;
+	w->records++;
+	if (ev->seq > w->last_seq)
+		w->last_seq = ev->seq;
+}
+
+int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
+{
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	Ddirr__Event *one[1] = {&pb};
+	Ddirr__EventBatch batch = DDIRR__EVENT_BATCH__INIT;
+	size_t size;
+	int rc;
+
+	if ((rc = usable(w, "append")))
+		return rc;
+	if (!ev)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: append: NULL event", w->path);
+	if (ev->ddi > DDIRR_TRACE_MAX_DDI_ID)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: DDI id %u is above %u", w->path,
+				       (unsigned long long)ev->seq, ev->ddi, DDIRR_TRACE_MAX_DDI_ID);
+	if (ev->phase != DDIRR_PHASE_ENTRY && ev->phase != DDIRR_PHASE_EXIT)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: phase %u is neither entry nor exit", w->path,
+				       (unsigned long long)ev->seq, ev->phase);
+	ddirr_arena_reset(&w->arena);
+	if ((rc = ddirr_event_to_pb(&pb, ev, &w->arena)))
+		return rc;
+	batch.n_events = 1;
+	batch.events = one;
+	size = protobuf_c_message_get_packed_size(&batch.base);
+	if (size > DDIRR_TRACE_MAX_CHUNK_CONTENT)
+		return ddirr_error_set(DDIRR_ELIMIT, "%s: seq %llu: a record of %zu bytes exceeds the chunk limit of %u",
+				       w->path, (unsigned long long)ev->seq, size, DDIRR_TRACE_MAX_CHUNK_CONTENT);
+	/* Cut before the record would carry the chunk past its threshold, so
+	   that a chunk exceeds chunk_bytes only when one record does. (The
+	   first two tests also retry a cut that failed for lack of memory.) */
+	if (w->batch_len &&
+	    (w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records ||
+	     size > w->chunk_bytes - w->batch_len) &&
+	    (rc = write_chunk(w)))
+		return rc;
+	if (ddirr_grow(&w->batch, &w->batch_cap, w->batch_len + size))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the pending chunk", w->path);
+	if (protobuf_c_message_pack(&batch.base, w->batch + w->batch_len) != size)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: protobuf-c packed a size it did not announce",
+				       w->path, (unsigned long long)ev->seq);
+	w->batch_len += size;
+	account(w, ev);
+	if (w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records)
+		return write_chunk(w);
+	return 0;
+}
+
+int ddirr_trace_writer_flush(ddirr_trace_writer *w)
+{
+	int rc;
+
+	if ((rc = usable(w, "flush")))
+		return rc;
+	return write_chunk(w);
+}
+
+static int check_text(const ddirr_trace_writer *w, const char *fn, const char *s)
+{
+	if (!w)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: NULL writer", fn);
+	if (w->closed)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: %s: the writer is closed", w->path, fn);
+	if (!s || strlen(s) > DDIRR_TRACE_MAX_TEXT)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: %s: text is NULL or longer than %u bytes", w->path, fn,
+				       DDIRR_TRACE_MAX_TEXT);
+	return 0;
+}
+
+int ddirr_trace_writer_note_drops(ddirr_trace_writer *w, const char *cause, uint64_t n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = check_text(w, "note_drops", cause)))
+		return rc;
+	if (!*cause)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: note_drops: empty cause", w->path);
+	for (i = 0; i < w->n_drops; i++) {
+		if (!strcmp(w->drops[i].cause, cause)) {
+			w->drops[i].records = n > UINT64_MAX - w->drops[i].records ? UINT64_MAX : w->drops[i].records + n;
+			return 0;
+		}
+	}
+	if (w->n_drops == DDIRR_TRACE_MAX_DROP_CAUSES)
+		return ddirr_error_set(DDIRR_ELIMIT, "%s: note_drops: more than %u drop causes", w->path,
+				       DDIRR_TRACE_MAX_DROP_CAUSES);
+	if (!(w->drops[w->n_drops].cause = strdup(cause)))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory noting drops", w->path);
+	w->drops[w->n_drops++].records = n;
+	return 0;
+}
+
+int ddirr_trace_writer_set_stop_reason(ddirr_trace_writer *w, const char *reason)
+{
+	char *copy;
+	int rc;
+
+	if ((rc = check_text(w, "set_stop_reason", reason)))
+		return rc;
+	if (!(copy = strdup(reason)))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the stop reason", w->path);
+	free(w->stop_reason);
+	w->stop_reason = copy;
+	return 0;
+}
+
+static int write_trailer(ddirr_trace_writer *w)
+{
+	Ddirr__TraceTrailer tr = DDIRR__TRACE_TRAILER__INIT;
+	ddirr_arena *a = &w->arena;
+	size_t i, n = 0, len = 0;
+	int rc;
+
+	ddirr_arena_reset(a);
+	for (i = 0; i <= DDIRR_TRACE_MAX_DDI_ID; i++)
+		n += w->counts[i][0] || w->counts[i][1];
+	tr.chunks = ddirr_arena_alloc(a, (w->n_index ? w->n_index : 1) * sizeof(*tr.chunks));
+	tr.counts = ddirr_arena_alloc(a, (n ? n : 1) * sizeof(*tr.counts));
+	tr.drops = ddirr_arena_alloc(a, (w->n_drops ? w->n_drops : 1) * sizeof(*tr.drops));
+	if (!tr.chunks || !tr.counts || !tr.drops)
+		goto nomem;
+	for (i = 0; i < w->n_index; i++)
+		tr.chunks[i] = &w->index[i];
+	tr.n_chunks = w->n_index;
+	for (i = 0; i <= DDIRR_TRACE_MAX_DDI_ID; i++) {
+		Ddirr__DdiCount *c;
+
+		if (!w->counts[i][0] && !w->counts[i][1])
+			continue;
+		if (!(c = ddirr_arena_alloc(a, sizeof(*c))))
+			goto nomem;
+		*c = (Ddirr__DdiCount)DDIRR__DDI_COUNT__INIT;
+		c->ddi = (Ddirr__DdiId)i;
+		c->entries = w->counts[i][0];
+		c->exits = w->counts[i][1];
+		tr.counts[tr.n_counts++] = c;
+	}
+	for (i = 0; i < w->n_drops; i++) {
+		Ddirr__DropCount *d = ddirr_arena_alloc(a, sizeof(*d));
+
+		if (!d)
+			goto nomem;
+		*d = (Ddirr__DropCount)DDIRR__DROP_COUNT__INIT;
+		d->cause = w->drops[i].cause;
+		d->records = w->drops[i].records;
+		tr.drops[tr.n_drops++] = d;
+	}
+	tr.clean_close = 1;
+	tr.records = w->records;
+	tr.last_seq = w->last_seq;
+	tr.stop_reason = str_or_empty(w->stop_reason);
+	if ((rc = put_skippable(w, &len, DDIRR_TAG_TRAILER, NULL, &tr.base, DDIRR_TRACE_MAX_TRAILER)))
+		return rc;
+	return write_out(w, len);
+nomem:
+	return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory building the trailer", w->path);
+}
+
+int ddirr_trace_writer_close(ddirr_trace_writer *w)
+{
+	int rc;
+
+	if (!w)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_trace_writer_close: NULL writer");
+	if (w->closed)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: close: the writer is already closed", w->path);
+	rc = usable(w, "close");
+	w->closed = 1;
+	if (!rc)
+		rc = write_chunk(w);
+	if (!rc)
+		rc = write_trailer(w);
+	/* close(2) is where some file systems (NFS) report a failed write. */
+	if (close(w->fd) && !rc)
+		rc = ddirr_error_set(DDIRR_EIO, "%s: close failed: %s", w->path, strerror(errno));
+	w->fd = -1;
+	return rc;
+}
+
+void ddirr_trace_writer_free(ddirr_trace_writer *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	for (i = 0; i < w->n_drops; i++)
+		free(w->drops[i].cause);
+	free(w->stop_reason);
+	free(w->index);
+	free(w->out);
+	free(w->batch);
+	ddirr_arena_release(&w->arena);
+	ZSTD_freeCCtx(w->cctx);
+	free(w->path);
+	free(w);
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The main job: install, build, write a sample trace through the writer API,
+# and show what `ddirr info` and the start of `ddirr dump` make of it.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)"
+trace=build/sample.ddirr
+build/examples/ddirr-sample-trace "$trace"
+echo
+echo "\$ ddirr info $trace"
+build/cli/ddirr info "$trace"
+echo
+echo "\$ ddirr dump $trace | head -n 12"
+build/cli/ddirr dump "$trace" | head -n 12
+echo
+echo "\$ zstd -t $trace && zstd -dc $trace | protoc --decode=ddirr.EventBatch schema/ddirr.proto | head -n 12"
+zstd -q -t "$trace" && echo "zstd: $trace is a valid zstd stream"
+zstd -q -dc "$trace" | protoc --decode=ddirr.EventBatch schema/ddirr.proto | head -n 12

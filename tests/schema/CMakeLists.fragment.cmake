@@ -1,0 +1,6 @@
+# Trace-file writer and reader tests, included by tests/CMakeLists.txt.
+# They use ddirr_unit_test() from there: CMocka, ddirr_schema, and the
+# schema source and build directories for trace_format.h and ddirr.pb-c.h,
+# which the tests use to check and to craft frames byte by byte.
+ddirr_unit_test(test_trace_writer schema/test_trace_writer.c)
+ddirr_unit_test(test_trace_recovery schema/test_trace_recovery.c)
