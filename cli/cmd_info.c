@@ -56,6 +56,20 @@ static void utc(char *buf, size_t size, uint64_t unix_ns)
 		snprintf(buf, size, "unknown");
 }
 
+static void print_chunks(const ddirr_trace_chunk *chunks, size_t n)
+{
+	size_t i;
+
+	printf("chunk  state        offset     frame   content      records  seq\n");
+	for (i = 0; i < n; i++) {
+		const ddirr_trace_chunk *c = &chunks[i];
+
+		printf("%5u  %-7s %11" PRIu64 " %9" PRIu64 " %9" PRIu64 " %12" PRIu64 "  %" PRIu64 "..%" PRIu64 "%s\n",
+		       c->index, c->state == DDIRR_CHUNK_OK ? "ok" : "damaged", c->offset, c->frame_size, c->content_size,
+		       c->records, c->first_seq, c->last_seq, c->has_info ? "" : " (no chunk info)");
+	}
+}
+
 static void print_text(const char *path, const ddirr_trace_info *info, const ddirr_trace_stats *st,
 		       const ddirr_trace_verdict *v)
 {
@@ -204,7 +218,7 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 int cmd_info(int argc, char **argv)
 {
 	const char *path = NULL;
-	int json = 0, i, rc, status;
+	int json = 0, list_chunks = 0, i, rc, status;
 	ddirr_trace *t = NULL;
 	const ddirr_event *ev;
 	const ddirr_trace_verdict *v;
@@ -215,6 +229,8 @@ int cmd_info(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--chunks"))
+			list_chunks = 1;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage_error("info: unknown option '%s'", argv[i]);
 		else if (path)
@@ -248,6 +264,8 @@ int cmd_info(int argc, char **argv)
 		print_json(path, ddirr_trace_get_info(t), st, v, chunks, n_chunks);
 	else
 		print_text(path, ddirr_trace_get_info(t), st, v);
+	if (!json && list_chunks)
+		print_chunks(chunks, n_chunks);
 	status = v->kind == DDIRR_VERDICT_COMPLETE ? EXIT_OK : EXIT_DAMAGED;
 	if (fflush(stdout))
 		status = EXIT_USAGE;

@@ -271,15 +271,15 @@ static int read_header(ddirr_trace *t)
 	if ((rc = read_at(t, h, sizeof(h), 0, &got)))
 		return rc;
 	if (got == 0)
-		return ddirr_error_set(DDIRR_ENOTTRACE, "%s: not a ddirr trace: the file is empty", t->path);
+		return ddirr_error_set(DDIRR_ENOTTRACE, "%s: byte 0: not a ddirr trace: the file is empty", t->path);
 	/* Bytes that agree with a header frame as far as they go are a trace
 	   cut short; anything else is not a trace. */
 	for (i = 0; i < got && i < 12; i++) {
 		uint8_t want = i < 4 ? magic[i] : i < 8 ? h[i] : (uint8_t)DDIRR_TAG_HEADER[i - 8];
 
 		if (h[i] != want)
-			return ddirr_error_set(DDIRR_ENOTTRACE, "%s: not a ddirr trace: first frame is not a ddirr header",
-					       t->path);
+			return ddirr_error_set(DDIRR_ENOTTRACE,
+					       "%s: byte %zu: not a ddirr trace: first frame is not a ddirr header", t->path, i);
 	}
 	if (got < 16)
 		return ddirr_error_set(DDIRR_ETRUNC, "%s: byte %zu: the file ends inside the header frame", t->path, got);
@@ -292,7 +292,7 @@ static int read_header(ddirr_trace *t)
 	   newer trace says so even if its header has grown past this reader's
 	   limits or no longer parses. */
 	if (version > DDIRR_FORMAT_VERSION)
-		return ddirr_error_set(DDIRR_EVERSION, "%s: trace format %u, this reader knows up to %u", t->path, version,
+		return ddirr_error_set(DDIRR_EVERSION, "%s: byte 12: trace format %u, this reader knows up to %u", t->path, version,
 				       DDIRR_FORMAT_VERSION);
 	if (version == 0)
 		return ddirr_error_set(DDIRR_ECORRUPT, "%s: byte 12: format version 0 does not exist", t->path);

@@ -38,6 +38,9 @@ contains "$out" "scripted-sample"
 expect_exit 0 "$ddirr" info --json "$t"
 contains "$out" "\"records\":$events,"
 contains "$out" '"kind":"complete"'
+expect_exit 0 "$ddirr" info --chunks "$t"
+contains "$out" "chunk  state"
+check; echo "$out" | grep -Eq '^ +0  ok ' || fail "info --chunks lists no chunk 0"
 
 # dump: one line per record, in both forms.
 expect_exit 0 "$ddirr" dump "$t"
@@ -64,7 +67,7 @@ contains "$err" "does-not-exist.ddirr"
 check; [ "$(echo "$err" | wc -l)" = 1 ] || fail "error is not one line: $err"
 printf 'hello, not a trace\n' >"$work/text.ddirr"
 expect_exit 2 "$ddirr" info "$work/text.ddirr"
-contains "$err" "text.ddirr"
+contains "$err" "text.ddirr: byte 0: not a ddirr trace"
 expect_exit 2 "$ddirr" info --frobnicate "$t"
 contains "$err" "--frobnicate"
 expect_exit 2 "$ddirr" frobnicate "$t"
