@@ -175,6 +175,11 @@ void ddirr_desc_write(void *p, uint32_t size, uint64_t v);
 /* True when field f of the struct at base is present: its guard holds. */
 int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base);
 
+/* ARRAY field f of the struct at base: how many elements it holds (its
+ * count, or 1 when its Repeat flag is set) and how far apart they are. */
+uint64_t ddirr_desc_array_count(const ddirr_field_desc *f, const void *base);
+uint64_t ddirr_desc_array_stride(const ddirr_field_desc *f, const void *base);
+
 /* True when field f is recorded in `phase` (enum ddirr_phase). */
 static inline int ddirr_desc_field_in_phase(const ddirr_field_desc *f, uint32_t phase)
 {

@@ -57,29 +57,12 @@ static size_t wire_width(ProtobufCType type)
 static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
 			 ddirr_arena *a);
 
-/* Number of elements an ARRAY field holds in the struct at base. */
-static uint64_t array_count(const ddirr_field_desc *f, const char *base)
-{
-	uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
-
-	if (n && f->repeat_size && (ddirr_desc_read(base + f->repeat_offset, f->repeat_size) & f->repeat_mask))
-		n = 1; /* one value stands for every entry */
-	return n;
-}
-
-static uint64_t array_stride(const ddirr_field_desc *f, const char *base)
-{
-	if (f->stride_size)
-		return ddirr_desc_read(base + f->stride_offset, f->stride_size);
-	return f->sub ? f->sub->size : f->elem_size;
-}
-
 static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
 			const char *base, uint32_t phase, ddirr_arena *a)
 {
 	const char *arr = *(const char *const *)(base + f->offset);
-	uint64_t n = array_count(f, base);
-	uint64_t stride = array_stride(f, base);
+	uint64_t n = ddirr_desc_array_count(f, base);
+	uint64_t stride = ddirr_desc_array_stride(f, base);
 	size_t *quantity = (size_t *)((char *)msg + pf->quantifier_offset);
 	void **dst = (void **)((char *)msg + pf->offset);
 	uint64_t i;
@@ -328,7 +311,7 @@ static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_fiel
 	rc = check_count(base, s, f, n, c);
 	if (rc)
 		return rc;
-	stride = array_stride(f, base);
+	stride = ddirr_desc_array_stride(f, base);
 	if (f->stride_size && (stride == 0 || stride > MAX_STRIDE))
 		return corrupt(c, s, f, "element stride is 0 or absurd");
 	if (f->raw_elements) {

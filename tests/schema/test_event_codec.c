@@ -71,20 +71,7 @@ static void check_ddi(uint32_t id, const fill_opts *o)
 
 static void for_every_ddi(const fill_opts *base, unsigned variants)
 {
-	uint32_t id;
-	unsigned v;
-
-	for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
-		if (!ddirr_desc_ddi(id))
-			continue;
-		for (v = 0; v < variants; v++) {
-			fill_opts o = *base;
-
-			o.variant = v;
-			o.seed = id * 1000 + v;
-			check_ddi(id, &o);
-		}
-	}
+	frame_fill_every_ddi(base, variants, check_ddi);
 }
 
 static void codec__every_ddi_round_trips_with_zero_values_and_empty_arrays(void **state)

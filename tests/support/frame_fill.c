@@ -224,6 +224,24 @@ void *frame_fill(uint32_t id, const fill_opts *o, ddirr_arena *a)
 	return frame;
 }
 
+void frame_fill_every_ddi(const fill_opts *base, unsigned variants, void (*check)(uint32_t id, const fill_opts *o))
+{
+	uint32_t id;
+	unsigned v;
+
+	for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
+		if (!ddirr_desc_ddi(id))
+			continue;
+		for (v = 0; v < variants; v++) {
+			fill_opts o = *base;
+
+			o.variant = v;
+			o.seed = id * 1000 + v;
+			check(id, &o);
+		}
+	}
+}
+
 static int differ(char *where, size_t size, const char *path, const char *name, const char *what)
 {
 	snprintf(where, size, "%s.%s: %s", path, name, what);

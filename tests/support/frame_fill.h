@@ -29,6 +29,10 @@ void *frame_fill(uint32_t id, const fill_opts *o, ddirr_arena *a);
 /* Fills the struct described by s at base (which is zeroed). */
 void struct_fill(const ddirr_struct_desc *s, void *base, const fill_opts *o, ddirr_arena *a);
 
+/* Calls check(id, o) for every described DDI and each of `variants` union
+ * variants, with o = *base plus that variant and a seed derived from both. */
+void frame_fill_every_ddi(const fill_opts *base, unsigned variants, void (*check)(uint32_t id, const fill_opts *o));
+
 /* Compares the fields of `phase` of two structs described by s. Returns 0 when
  * equal; otherwise writes the path of the first difference into where. */
 int struct_compare(const ddirr_struct_desc *s, const void *x, const void *y, uint32_t phase, char *where,

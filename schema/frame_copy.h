@@ -1,0 +1,48 @@
+/* Deep copy of a call frame into one flat, position-independent buffer, and
+ * back, driven by the DDI description.
+ *
+ * The recorder's hot path measures a frame (ddirr_frame_copy_size), copies
+ * it and everything it points to into its ring (ddirr_frame_copy) with no
+ * allocation, and the drain thread turns the bytes back into a frame in
+ * place (ddirr_frame_rebuild) for the trace writer.
+ *
+ * Layout: the frame struct sits at offset 0; every block it points to
+ * follows, each at an 8-byte aligned offset. A pointer is stored as its
+ * block's offset from the start of the buffer (0 = NULL; no block can start
+ * at 0). Only the fields of one phase are copied, where their guards hold;
+ * everything else in a copied struct reads 0. Arrays keep their elements'
+ * stride; a Repeat array keeps one element; an MDL keeps its header with
+ * ByteCount and the PFNs [first, first + count) at their own index (the
+ * slots before `first` read 0). An array element narrower than its
+ * description (a stride below sizeof) is copied raw. Internal to ddirr. */
+#ifndef DDIRR_FRAME_COPY_H
+#define DDIRR_FRAME_COPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "desc.h"
+
+enum ddirr_frame_copy_flags {
+	/* Private driver data (BYTES fields of class opaque) keeps its size
+	   field but not its bytes: the pointer reads NULL. */
+	DDIRR_FRAME_COPY_NO_OPAQUE = 1u << 0
+};
+
+/* Bytes ddirr_frame_copy() will write for this frame, phase and flags: a
+ * multiple of 8. */
+size_t ddirr_frame_copy_size(const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags);
+
+/* Copies the frame into dst, which must be 8-byte aligned and hold the
+ * size ddirr_frame_copy_size() returned for the same arguments (the frame's
+ * memory must not change in between). Returns that size. */
+size_t ddirr_frame_copy(void *dst, const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags);
+
+/* Turns the flat copy in buf (len bytes, 8-byte aligned, as written by
+ * ddirr_frame_copy for `phase`) back into a frame in place: every stored
+ * offset becomes a pointer into buf. Every offset and every block's extent
+ * is checked against len first. Returns 0, or DDIRR_ECORRUPT (the buffer
+ * is not such a copy) with a message naming the field. */
+int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint32_t phase);
+
+#endif
