@@ -5,12 +5,13 @@
 /* Exit codes, documented in the README and in `ddirr --help`. */
 enum {
 	EXIT_OK = 0,      /* success; the trace is complete */
-	EXIT_DAMAGED = 1, /* the trace was read but is damaged or incomplete */
+	EXIT_DAMAGED = 1, /* the trace is damaged or incomplete, or (check) breaks an invariant */
 	EXIT_USAGE = 2    /* a usage error, or input that cannot be read */
 };
 
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Prints "ddirr: <message>" on stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,8 +21,11 @@ static const char usage[] =
 	"                                      one line per record; --range selects seqs\n"
 	"                                      A to B (A:, :B and A also work); --full\n"
 	"                                      prints whole arrays in text\n"
+	"  check TRACE [--json]                apply the trace to the aperture model and\n"
+	"                                      report every broken invariant\n"
 	"\n"
-	"exit codes: 0 ok; 1 the trace was read but is damaged or incomplete;\n"
+	"exit codes: 0 ok; 1 the trace was read but is damaged or incomplete, or\n"
+	"            (check) it breaks an invariant;\n"
 	"            2 usage error or unreadable input\n";
 
 int cli_usage_error(const char *fmt, ...)
@@ -58,5 +61,7 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
 	return cli_usage_error("unknown command '%s'", argv[1]);
 }

@@ -1,0 +1,121 @@
+/* Tests for model/: a valid life cycle reports nothing, and the central
+ * aperture invariants name the call, the objects and the earlier call. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model_calls.h"
+
+/* Allocation 0x10 of 1 MiB (16 pages of 64 KB) placed at segment 1 page 32. */
+static void resident_allocation(calls *c)
+{
+	calls_adapter(c);
+	calls_create_allocation(c, 0x10, 1u << 20, 65536, 1);
+	calls_fill(c, 0x10, 1, 32u << 16, 1u << 20);
+}
+
+static void model__valid_life_cycle_reports_nothing(void **state)
+{
+	calls c;
+	ddirr_model_counts n;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	resident_allocation(&c);
+	calls_create_process(&c, 0x500, 0x600, 0x100000000ull, 2u << 20);
+	calls_create_device(&c, 0x700, 0x710, 0x600);
+	calls_create_context(&c, 0x710, 0x700, 0x800, 0x810, 0xC01, 0x900, 64u << 10, 0x200000000ull);
+	calls_map_range(&c, 0x10, 1, 0, 32, 16);
+	calls_unmap_range(&c, 1, 0, 16);
+	calls_transfer(&c, 0x10, 1, 32u << 16, 0, 0, 1u << 20);
+	calls_destroy_allocation(&c, 0x10);
+	calls_destroy_context(&c, 0x810, 0x900);
+	calls_destroy_device(&c, 0x710);
+	calls_destroy_process(&c, 0x600);
+	calls_expect_none(&c);
+	ddirr_model_get_counts(c.m, &n);
+	assert_int_equal(n.allocations, 0);
+	assert_int_equal(n.mapped_slots, 0);
+	assert_int_equal(n.processes, 0);
+	assert_int_equal(n.pending_calls, 0);
+	calls_fini(&c);
+}
+
+static void model__double_map_names_first_mapping_call(void **state)
+{
+	calls c;
+	uint64_t first;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	resident_allocation(&c);
+	first = calls_map_range(&c, 0x10, 1, 17, 32, 1);
+	calls_expect_none(&c);
+	calls_map_range(&c, 0x10, 1, 17, 33, 1);
+	assert_int_equal(c.seen[0].earlier_seq, first);
+	assert_int_equal(c.seen[0].slot, 17);
+	calls_expect(&c, DDIRR_INV_APERTURE_DOUBLE_MAP, "slot 17 is already mapped to allocation 0x10");
+	calls_fini(&c);
+}
+
+static void model__map_after_unmap_of_the_same_slot_is_valid(void **state)
+{
+	calls c;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	resident_allocation(&c);
+	calls_map_range(&c, 0x10, 1, 17, 32, 1);
+	calls_unmap_range(&c, 1, 17, 1);
+	calls_map_range(&c, 0x10, 1, 17, 33, 1);
+	calls_expect_none(&c);
+	calls_fini(&c);
+}
+
+static void model__eviction_with_slots_mapped_is_stale(void **state)
+{
+	calls c;
+	uint64_t map, evict;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	resident_allocation(&c);
+	map = calls_map_range(&c, 0x10, 1, 5, 40, 2);
+	evict = calls_transfer(&c, 0x10, 1, 32u << 16, 0, 0, 1u << 20);
+	assert_int_equal(c.seen[0].seq, evict);
+	assert_int_equal(c.seen[0].earlier_seq, map);
+	calls_expect(&c, DDIRR_INV_APERTURE_STALE_AFTER_MOVE, "evicted while 2 aperture slot(s) still map it");
+	calls_fini(&c);
+}
+
+static void model__failed_map_changes_nothing_but_is_reported(void **state)
+{
+	calls c;
+	uint32_t slot = 3;
+	uint64_t page = 33;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	resident_allocation(&c);
+	calls_map(&c, 0x10, 1, 1, &slot, &page, (int32_t)0xC0000001);
+	calls_expect(&c, DDIRR_INV_DDI_UNEXPECTED_FAILURE, "0x10E/0x2D");
+	calls_unmap_range(&c, 1, 3, 1); /* the slot was never mapped */
+	calls_expect(&c, DDIRR_INV_APERTURE_UNMAP_UNMAPPED, "slot 3");
+	calls_fini(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(model__valid_life_cycle_reports_nothing),
+		cmocka_unit_test(model__double_map_names_first_mapping_call),
+		cmocka_unit_test(model__map_after_unmap_of_the_same_slot_is_valid),
+		cmocka_unit_test(model__eviction_with_slots_mapped_is_stale),
+		cmocka_unit_test(model__failed_map_changes_nothing_but_is_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
