@@ -1,8 +1,11 @@
-/* ddirr-sample-trace OUT: writes a small, coherent trace through the writer
+/* ddirr-sample-trace [--bug double-map] OUT: writes a small, coherent trace through the writer
  * API: an adapter starting, its segments being queried, a process, a device
  * and a context being created (with the callbacks a KMD makes there), an
  * allocation being filled, mapped into page tables and through the CPU host
  * aperture, and everything being torn down again.
+ *
+ * With --bug double-map, the driver "forgets" that slot 3 is mapped and maps
+ * it again before the unlock: the kind of bug `ddirr check` reports.
  *
  * No driver runs: the calls are scripted, and the header says so. It shows
  * how a host writes traces, and gives `ddirr info` and `ddirr dump` something
@@ -111,10 +114,15 @@ int main(int argc, char **argv)
 	struct utsname un;
 	struct timespec now;
 	uint64_t seq, cb;
-	int rc;
+	int rc, bug = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "--bug") && !strcmp(argv[2], "double-map")) {
+		bug = 1;
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: ddirr-sample-trace OUT\n");
+		fprintf(stderr, "usage: ddirr-sample-trace [--bug double-map] OUT\n");
 		return 2;
 	}
 	/* Provenance as a capture would record it (un outlives the writer's open). */
@@ -130,7 +138,7 @@ int main(int argc, char **argv)
 	info.provenance.interface_version = DXGKDDI_INTERFACE_VERSION_WDDM2_3;
 	info.settings.mode = "block";
 	info.settings.privacy = "full";
-	info.settings.scenario = "scripted-sample";
+	info.settings.scenario = bug ? "scripted-sample with a double map" : "scripted-sample";
 	if (ddirr_trace_writer_open(&s.w, argv[1], &info, NULL)) {
 		fprintf(stderr, "ddirr-sample-trace: %s\n", ddirr_error_last());
 		return 2;
@@ -156,7 +164,7 @@ int main(int argc, char **argv)
 		record(&s, seq, 0, DDIRR_DDI_CreateProcess, DDIRR_PHASE_EXIT, &f);
 	}
 	{ /* A device, and a context with its context allocation mapped. */
-		DXGKARG_CREATEDEVICE cd = {.hDevice = (HANDLE)0x7000};
+		DXGKARG_CREATEDEVICE cd = {.hDevice = (HANDLE)0x7000, .hKmdProcess = (HANDLE)0x6000};
 		ddirr_frame_CreateDevice f = {.hAdapter = (HANDLE)0xA000, .pCreateDevice = &cd};
 		DXGKARG_CREATECONTEXT cc = {.hContext = (HANDLE)0x8000, .NodeOrdinal = 0, .EngineAffinity = 1};
 		ddirr_frame_CreateContext cf = {.hDevice = (HANDLE)0x7100, .pCreateContext = &cc};
@@ -255,6 +263,19 @@ int main(int argc, char **argv)
 			pages[i] = 16 + i;
 		}
 		call(&s, 0, DDIRR_DDI_MapCpuHostAperture, &mf);
+		if (bug) {
+			/* slot 3 is still mapped to page 19: mapping it again leaks
+			   the first mapping (bug check 0x10E/0x2C on Windows) */
+			DXGKARG_MAPCPUHOSTAPERTURE again = map;
+			ddirr_frame_MapCpuHostAperture af = {.hAdapter = (HANDLE)0xA000, .pArgs = &again};
+			UINT32 slot = 3;
+			UINT64 page = 20;
+
+			again.NumberOfPages = 1;
+			again.pCpuHostAperturePages = &slot;
+			again.pMemorySegmentPages = &page;
+			call(&s, 0, DDIRR_DDI_MapCpuHostAperture, &af);
+		}
 		call(&s, 0, DDIRR_DDI_UnmapCpuHostAperture, &uf);
 		call(&s, 0, DDIRR_DDI_DestroyAllocation, &df);
 	}

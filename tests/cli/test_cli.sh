@@ -91,6 +91,20 @@ printf "$(printf '\\%03o' $(((orig + 1) % 256)))" | dd of="$work/flip.ddirr" bs=
 expect_exit 1 "$ddirr" info "$work/flip.ddirr"
 contains "$out" "byte $first_data"
 
+# check: the sample obeys every invariant; the buggy one breaks one, named.
+expect_exit 0 "$ddirr" check "$t"
+contains "$out" "0 violations"
+expect_exit 0 "$sample" --bug double-map "$work/bug.ddirr"
+expect_exit 1 "$ddirr" check "$work/bug.ddirr"
+contains "$out" "APERTURE_DOUBLE_MAP: seq 15 MapCpuHostAperture: slot 3 is already mapped to allocation 0xb001"
+contains "$out" "since seq 14 (MapCpuHostAperture)"
+contains "$out" "1 violation;"
+expect_exit 1 "$ddirr" check --json "$work/bug.ddirr"
+contains "$out" '"invariant":"APERTURE_DOUBLE_MAP","id":1,"seq":15'
+contains "$out" '"earlier_seq":14'
+contains "$out" '"violations":1'
+expect_exit 2 "$ddirr" check "$work/text.ddirr"
+
 echo "$checks checks, $failures failures"
 if [ "$failures" -ne 0 ]; then
 	echo "$((checks - failures)) passed, $failures failed"
