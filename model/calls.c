@@ -126,7 +126,7 @@ static void query_adapter_exit(ddirr_model *m, const pending *p, const DXGKARG_Q
 /* ------------------------------------------------------------------ */
 /* Entry rules                                                         */
 
-static process_obj *process_by_dxgk(const ddirr_model *m, uint64_t dxgk)
+process_obj *model_process_by_dxgk(const ddirr_model *m, uint64_t dxgk)
 {
 	uint64_t v;
 
@@ -294,7 +294,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		p->h[1] = f->pArgs->Flags.Value;
 		/* The process exists from here on for the callbacks made inside
 		   the call; it gets its KMD handle when the call returns. */
-		if (process_by_dxgk(m, p->h[0]))
+		if (model_process_by_dxgk(m, p->h[0]))
 			break;
 		proc = model_alloc(m, sizeof(*proc));
 		if (!proc || u64map_put(&m->processes_dxgk, p->h[0], (uintptr_t)proc)) {
@@ -493,7 +493,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 			model_report(m, DDIRR_INV_RESERVE_OUTSIDE_CREATE_PROCESS, &o,
 				     "called %s, not from inside DxgkDdiCreateProcess",
 				     parent ? model_ddi_name(parent->ddi) : "outside any DDI");
-		if (!process_by_dxgk(m, p->h[0])) {
+		if (!model_process_by_dxgk(m, p->h[0])) {
 			/* The driver may pass its own process handle here. */
 			if (!model_find(m, DDIRR_NS_PROCESS_DXGK, p->h[0], "process"))
 				p->h[0] = 0;
@@ -742,7 +742,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 	}
 	case DDIRR_DDI_CreateProcess: {
 		FRAME(CreateProcess);
-		process_obj *proc = process_by_dxgk(m, p->h[0]);
+		process_obj *proc = model_process_by_dxgk(m, p->h[0]);
 
 		if (!proc)
 			break;
@@ -906,7 +906,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 	}
 	case DDIRR_DDI_ReserveGpuVirtualAddressRange: {
 		FRAME(ReserveGpuVirtualAddressRange);
-		process_obj *proc = p->h[0] ? process_by_dxgk(m, p->h[0]) : NULL;
+		process_obj *proc = p->h[0] ? model_process_by_dxgk(m, p->h[0]) : NULL;
 		uint64_t start = f->pArgs ? f->pArgs->StartVirtualAddress : 0, end = start + p->h[1];
 		ddirr_violation o = {.va = start, .size = p->h[1], .handle = p->h[0], .handle_ns = DDIRR_NS_PROCESS_DXGK};
 		uint32_t bits = m->va_bits ? m->va_bits : 48;

@@ -143,6 +143,7 @@ struct ddirr_model {
 	u64map ptes;           /* page-table writes: key of (table, index) -> PTE.PageAddress | valid */
 	u64map pending;        /* seq -> pending* */
 	uint64_t system_process; /* KMD handle of the process created with SystemProcess */
+	uint64_t next_handle;    /* handles the model invents when it answers calls */
 
 	uint64_t violations;
 	uint64_t per_invariant[DDIRR_INV_MAX_PLUS_ONE];
@@ -181,6 +182,11 @@ void aperture_check_all_unmapped(ddirr_model *m, int inv, const char *what);
 void paging_entry(ddirr_model *m, const DXGKARG_BUILDPAGINGBUFFER *b);
 int paging_stash(ddirr_model *m, pending *p, const DXGKARG_BUILDPAGINGBUFFER *b);
 void paging_exit(ddirr_model *m, const pending *p, NTSTATUS status);
+
+/* vidmm.c */
+int vidmm_choose_va(ddirr_model *m, const process_obj *p, uint64_t size, uint64_t alignment, uint64_t base,
+		    uint64_t min, uint64_t max, uint64_t *va);
+process_obj *model_process_by_dxgk(const ddirr_model *m, uint64_t dxgk);
 
 /* vaspace.c */
 int va_insert(ddirr_model *m, process_obj *p, const va_range *r);

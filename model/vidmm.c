@@ -124,14 +124,21 @@ int ddirr_model_choose_placement(ddirr_model *m, uint32_t segment_set, uint64_t 
 int ddirr_model_choose_va(ddirr_model *m, uint64_t process, uint64_t size, uint64_t alignment, uint64_t base,
 			  uint64_t min, uint64_t max, uint64_t *va)
 {
-	process_obj *p = model_peek(m, DDIRR_NS_PROCESS_KMD, process ? process : m->system_process);
+	const process_obj *p = model_peek(m, DDIRR_NS_PROCESS_KMD, process ? process : m->system_process);
+
+	if (!p)
+		return ddirr_error_set(DDIRR_EINVAL, "no process 0x%llx", (unsigned long long)process);
+	return vidmm_choose_va(m, p, size, alignment, base, min, max, va);
+}
+
+int vidmm_choose_va(ddirr_model *m, const process_obj *p, uint64_t size, uint64_t alignment, uint64_t base,
+		    uint64_t min, uint64_t max, uint64_t *va)
+{
 	uint64_t limit = (m->va_bits ? (m->va_bits >= 64 ? ~0ull : 1ull << m->va_bits) : 1ull << 48);
 	uint64_t lo, hi, align = alignment < 4096 ? 4096 : alignment, cursor;
 	size_t i;
 	int pass;
 
-	if (!p)
-		return ddirr_error_set(DDIRR_EINVAL, "no process 0x%llx", (unsigned long long)process);
 	if (!size)
 		return ddirr_error_set(DDIRR_EINVAL, "a VA range of 0 bytes");
 	if (base) {

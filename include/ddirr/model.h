@@ -122,6 +122,22 @@ typedef struct ddirr_model_counts {
 } ddirr_model_counts;
 void ddirr_model_get_counts(const ddirr_model *m, ddirr_model_counts *out);
 
+/* Answers a call as the replay target, between applying its entry and its
+ * exit. `entry` is the call's entry record; exit_frame is a writable frame
+ * of the same DDI whose pointers lead to writable memory, filled beforehand
+ * with the recorded exit (for instance by a deep copy) or zeroed. The model
+ * overwrites the outputs it owns, as a correct driver (for a DDI) or VidMm
+ * (for a callback) would produce them:
+ *   - every handle the callee creates: fresh values, unique per model;
+ *   - the status: success, or a failure VidMm would return (no VA left);
+ *   - VidMm's choices: the VA of MapContextAllocation (Base, or within
+ *     Min..Max) and of ReserveGpuVirtualAddressRange;
+ *   - QUERYSEGMENT4 answers from the model's segments, when it has them.
+ * Outputs that are driver policy the model cannot know (allocation sizes and
+ * segment sets, context DMA sizes, private data) keep what exit_frame held.
+ * Returns 0, DDIRR_EINVAL (unknown DDI or no frame) or DDIRR_ENOMEM. */
+int ddirr_model_respond(ddirr_model *m, const ddirr_event *entry, void *exit_frame);
+
 /* ------------------------------------------------------------------------
  * Segments. A segment as QUERYSEGMENT4 describes it, 1-based. */
 typedef struct ddirr_model_segment {
