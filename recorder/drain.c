@@ -1,0 +1,264 @@
+/* The drain: takes records out of every thread's ring, rebuilds their
+ * frames and hands them to the trace writer (which encodes with protobuf-c
+ * and compresses with zstd), or, in flight mode, keeps them in flight
+ * memory until a trigger. It also flushes the pending chunk at the flush
+ * interval, passes drop counts to the writer, and answers sync and dump
+ * requests.
+ *
+ * One thread runs it at a time: the drain thread, or close() after joining
+ * it, or the crash handler after taking drain_lock from it. Portable C11
+ * plus platform.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddirr/error.h"
+#include "frame_copy.h"
+#include "state.h"
+
+enum {
+	IDLE_SLEEP_MS = 1,
+	PASS_RECORD_LIMIT = 1 << 16 /* records per pass before requests are looked at again */
+};
+
+static void drop(ddirr_recorder *r, int cause)
+{
+	atomic_fetch_add_explicit(&r->drain_drops[cause], 1, memory_order_relaxed);
+}
+
+void ddirr_drain_fail(ddirr_recorder *r, const char *why)
+{
+	char line[512];
+
+	if (atomic_exchange(&r->stopped, 1))
+		return;
+	atomic_store(&g_rec.enabled, 0);
+	if (r->writer)
+		ddirr_trace_writer_set_stop_reason(r->writer, why);
+	/* snprintf is not async-signal-safe, but fail() runs on the drain
+	   thread or in close(), never in a signal handler's first step. */
+	snprintf(line, sizeof(line), "ddirr: recording stopped, the driver keeps running: %s", why);
+	ddirr_platform_error_line(line);
+}
+
+/* Scratch room for one record made contiguous (flight memory, indirect
+ * records are used in place). */
+static char *scratch(ddirr_recorder *r, size_t n)
+{
+	if (n > r->scratch_size) {
+		size_t size = r->scratch_size ? r->scratch_size : 4096;
+		void *p = NULL;
+
+		while (size < n)
+			size *= 2;
+		if (posix_memalign(&p, 8, size))
+			return NULL;
+		free(r->scratch);
+		r->scratch = p;
+		r->scratch_size = size;
+	}
+	return r->scratch;
+}
+
+/* Rebuilds the record at h (contiguous, h->size bytes) and appends it. */
+static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(h->ddi);
+	ddirr_event ev;
+	int rc;
+
+	if (atomic_load(&r->stopped) || !r->writer) {
+		drop(r, DROP_WRITE_FAILED);
+		return;
+	}
+	if (!d || ddirr_frame_rebuild(h + 1, h->size - sizeof(*h), d->frame, h->phase)) {
+		drop(r, DROP_WRITE_FAILED); /* cannot happen: the copy is ours */
+		return;
+	}
+	ev.seq = h->seq;
+	ev.parent_seq = h->parent_seq;
+	ev.time_ns = h->time_ns;
+	ev.thread = h->thread;
+	ev.ddi = h->ddi;
+	ev.phase = h->phase;
+	ev.frame = h + 1;
+	rc = ddirr_trace_writer_append(r->writer, &ev);
+	if (rc == 0) {
+		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);
+		r->appended_since_flush++;
+		return;
+	}
+	drop(r, rc == DDIRR_ELIMIT ? DROP_TOO_LARGE : DROP_WRITE_FAILED);
+	if (rc == DDIRR_EIO)
+		ddirr_drain_fail(r, ddirr_error_last());
+}
+
+/* ------------------------------------------------------------------ */
+/* Flight memory: a byte ring of whole records, oldest first, a record
+ * possibly split at the end. Eviction frees exactly the oldest records
+ * needed, so what stays is the newest records that fit. */
+
+static void flight_copy_in(ddirr_recorder *r, uint64_t at, const void *src, uint64_t n)
+{
+	uint64_t pos = at % r->flight_size, first = r->flight_size - pos < n ? r->flight_size - pos : n;
+
+	memcpy(r->flight + pos, src, first);
+	memcpy(r->flight, (const char *)src + first, n - first);
+}
+
+static void flight_copy_out(const ddirr_recorder *r, uint64_t at, void *dst, uint64_t n)
+{
+	uint64_t pos = at % r->flight_size, first = r->flight_size - pos < n ? r->flight_size - pos : n;
+
+	memcpy(dst, r->flight + pos, first);
+	memcpy((char *)dst + first, r->flight, n - first);
+}
+
+static void flight_put(ddirr_recorder *r, const ddirr_ring_hdr *h)
+{
+	if (h->size > r->flight_size) {
+		drop(r, DROP_TOO_LARGE);
+		return;
+	}
+	while (r->flight_used + h->size > r->flight_size) {
+		ddirr_ring_hdr old;
+
+		flight_copy_out(r, r->flight_start, &old, sizeof(old));
+		r->flight_start = (r->flight_start + old.size) % r->flight_size;
+		r->flight_used -= old.size;
+		drop(r, DROP_FLIGHT_EVICTED);
+	}
+	flight_copy_in(r, r->flight_start + r->flight_used, h, h->size);
+	r->flight_used += h->size;
+}
+
+int64_t ddirr_drain_flight_dump(ddirr_recorder *r)
+{
+	int64_t n = 0;
+
+	while (r->flight_used) {
+		ddirr_ring_hdr hdr;
+		char *rec;
+
+		flight_copy_out(r, r->flight_start, &hdr, sizeof(hdr));
+		rec = scratch(r, hdr.size);
+		if (rec) {
+			flight_copy_out(r, r->flight_start, rec, hdr.size);
+			write_record(r, (ddirr_ring_hdr *)rec);
+			n++;
+		} else {
+			drop(r, DROP_WRITE_FAILED);
+		}
+		r->flight_start = (r->flight_start + hdr.size) % r->flight_size;
+		r->flight_used -= hdr.size;
+	}
+	r->flight_start = 0;
+	if (r->writer && !atomic_load(&r->stopped) && r->appended_since_flush) {
+		if (ddirr_trace_writer_flush(r->writer) == DDIRR_EIO)
+			ddirr_drain_fail(r, ddirr_error_last());
+		r->appended_since_flush = 0;
+		r->last_flush_ns = ddirr_platform_now_ns();
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void take(ddirr_recorder *r, ddirr_ring_hdr *h)
+{
+	ddirr_ring_hdr *rec = h;
+	char *heap = NULL;
+
+	if (h->kind == DDIRR_RING_INDIRECT) {
+		memcpy(&heap, h + 1, sizeof(heap));
+		rec = (ddirr_ring_hdr *)heap;
+	}
+	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
+		flight_put(r, rec);
+	else
+		write_record(r, rec);
+	free(heap);
+}
+
+static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
+{
+	ddirr_thread_ring *t;
+	uint64_t n = 0;
+
+	for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next) {
+		ddirr_ring_hdr *h;
+
+		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
+			take(r, h);
+			ddirr_ring_release(&t->ring, h);
+			n++;
+		}
+	}
+	return n;
+}
+
+void ddirr_drain_note_drops(ddirr_recorder *r)
+{
+	int c;
+
+	for (c = 0; c < DROP_N_CAUSES; c++) {
+		uint64_t total = atomic_load_explicit(&r->drain_drops[c], memory_order_relaxed);
+		ddirr_thread_ring *t;
+
+		for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next)
+			total += atomic_load_explicit(&t->drops[c], memory_order_relaxed);
+		if (total > r->noted_drops[c] && r->writer &&
+		    ddirr_trace_writer_note_drops(r->writer, ddirr_drop_cause_name(c), total - r->noted_drops[c]) == 0)
+			r->noted_drops[c] = total;
+	}
+}
+
+uint64_t ddirr_drain_pass(ddirr_recorder *r)
+{
+	uint64_t sync_t = atomic_load(&r->sync_req);
+	uint64_t dump_t = atomic_load(&g_rec.dump_req);
+	uint64_t total = 0, n, now;
+
+	do {
+		n = drain_rings(r, PASS_RECORD_LIMIT);
+		total += n;
+	} while (n && total < 4 * PASS_RECORD_LIMIT);
+	if (g_rec.mode == DDIRR_RECORDER_FLIGHT && dump_t != atomic_load(&r->dump_done)) {
+		atomic_store(&r->last_dump_records, ddirr_drain_flight_dump(r));
+		atomic_store(&r->dump_done, dump_t);
+	}
+	ddirr_drain_note_drops(r);
+	now = ddirr_platform_now_ns();
+	if (r->writer && !atomic_load(&r->stopped) && r->appended_since_flush &&
+	    (now - r->last_flush_ns >= (uint64_t)r->opts.flush_interval_ms * 1000000u ||
+	     sync_t != atomic_load(&r->sync_done))) {
+		if (ddirr_trace_writer_flush(r->writer) == DDIRR_EIO)
+			ddirr_drain_fail(r, ddirr_error_last());
+		r->appended_since_flush = 0;
+		r->last_flush_ns = now;
+	}
+	if (n == 0) /* everything published before the ticket was taken is in */
+		atomic_store(&r->sync_done, sync_t);
+	return total;
+}
+
+void ddirr_drain_main(void *arg)
+{
+	ddirr_recorder *r = arg;
+
+	ddirr_wrappers_guard(1);
+	for (;;) {
+		uint64_t n;
+		int stop;
+
+		while (atomic_flag_test_and_set(&r->drain_lock))
+			ddirr_platform_sleep_ms(IDLE_SLEEP_MS); /* the crash handler has it */
+		n = ddirr_drain_pass(r);
+		stop = atomic_load(&r->stop);
+		atomic_flag_clear(&r->drain_lock);
+		if (stop)
+			break;
+		if (!n)
+			ddirr_platform_sleep_ms(IDLE_SLEEP_MS);
+	}
+}

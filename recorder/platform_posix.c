@@ -1,0 +1,186 @@
+/* recorder/platform.h on POSIX: clock_gettime, pthreads, sigaction. */
+#define _GNU_SOURCE
+#include "platform.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ddirr/error.h"
+
+uint64_t ddirr_platform_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void ddirr_platform_yield(void)
+{
+	sched_yield();
+}
+
+void ddirr_platform_sleep_ms(uint32_t ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+struct ddirr_platform_thread {
+	pthread_t tid;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	ddirr_platform_thread *t = p;
+	sigset_t set;
+
+	/* Signals belong to the application's threads, not to the drain. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	t->fn(t->arg);
+	return NULL;
+}
+
+int ddirr_platform_thread_start(ddirr_platform_thread **out, void (*fn)(void *), void *arg)
+{
+	ddirr_platform_thread *t = calloc(1, sizeof(*t));
+	int rc;
+
+	*out = NULL;
+	if (!t)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory starting the drain thread");
+	t->fn = fn;
+	t->arg = arg;
+	rc = pthread_create(&t->tid, NULL, thread_main, t);
+	if (rc) {
+		free(t);
+		return ddirr_error_set(DDIRR_EIO, "cannot start the drain thread: %s", strerror(rc));
+	}
+	*out = t;
+	return 0;
+}
+
+void ddirr_platform_thread_join(ddirr_platform_thread *t)
+{
+	if (!t)
+		return;
+	pthread_join(t->tid, NULL);
+	free(t);
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+void ddirr_platform_lock(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void ddirr_platform_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+void *ddirr_platform_alloc(size_t size)
+{
+	void *p = NULL;
+
+	/* Cache-line aligned: a ring's producer and consumer counters each
+	   sit on their own line. */
+	if (posix_memalign(&p, 64, size))
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+void ddirr_platform_free(void *p)
+{
+	free(p);
+}
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+enum { N_CRASH = sizeof(crash_signals) / sizeof(crash_signals[0]) };
+static struct sigaction old_crash[N_CRASH], old_usr2;
+static void (*volatile crash_cb)(int);
+static void (*volatile dump_cb)(void);
+static int installed;
+
+static void on_crash_signal(int sig)
+{
+	void (*cb)(int) = crash_cb;
+	struct sigaction dfl;
+
+	crash_cb = NULL; /* a second crash inside the callback goes straight on */
+	if (cb)
+		cb(sig);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static void on_usr2(int sig)
+{
+	void (*cb)(void) = dump_cb;
+
+	(void)sig;
+	if (cb)
+		cb();
+}
+
+void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_dump)(void))
+{
+	struct sigaction sa;
+	int i;
+
+	crash_cb = on_crash;
+	dump_cb = on_dump;
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sa.sa_handler = on_crash_signal;
+	for (i = 0; i < N_CRASH; i++)
+		sigaction(crash_signals[i], &sa, &old_crash[i]);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, &old_usr2);
+	installed = 1;
+}
+
+void ddirr_platform_remove_signals(void)
+{
+	int i;
+
+	crash_cb = NULL;
+	dump_cb = NULL;
+	if (!installed)
+		return;
+	for (i = 0; i < N_CRASH; i++)
+		sigaction(crash_signals[i], &old_crash[i], NULL);
+	sigaction(SIGUSR2, &old_usr2, NULL);
+	installed = 0;
+}
+
+void ddirr_platform_error_line(const char *line)
+{
+	size_t n = strlen(line);
+	ssize_t w;
+
+	while (n && (w = write(2, line, n)) > 0) {
+		line += w;
+		n -= (size_t)w;
+	}
+	(void)!write(2, "\n", 1);
+}

@@ -1,0 +1,436 @@
+/* The recorder's control side: open, wrap, the StartDevice interface copy,
+ * requests to the drain thread, statistics, close, and the crash path.
+ * None of this runs on the hot path except ddirr_recorder_prepare_start,
+ * once per StartDevice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddirr/error.h"
+#include "ddirr/recorder.h"
+#include "frame_copy.h"
+#include "state.h"
+
+#ifndef DDIRR_RECORDER_VERSION
+#define DDIRR_RECORDER_VERSION "0.0.0"
+#endif
+
+enum {
+	DEFAULT_RING = 4u << 20,
+	MIN_RING = 64u << 10,
+	MAX_RING = 1u << 30,
+	DEFAULT_FLIGHT = 16u << 20,
+	MIN_FLIGHT = 4096,
+	DEFAULT_FLUSH_MS = 100,
+	WAIT_LIMIT_MS = 10000,
+	/* DXGKRNL_INTERFACE copies handed to drivers; they live as long as the
+	   process, since a driver keeps the pointer. */
+	MAX_INTERFACES = 16,
+	INTERFACE_ROOM = 4096
+};
+
+const char *ddirr_recorder_version(void)
+{
+	return DDIRR_RECORDER_VERSION;
+}
+
+static const char *mode_name(int mode)
+{
+	switch (mode) {
+	case DDIRR_RECORDER_BLOCK: return "block";
+	case DDIRR_RECORDER_DROP: return "drop";
+	default: return "flight";
+	}
+}
+
+static const char *privacy_name(int p)
+{
+	switch (p) {
+	case DDIRR_PRIVACY_METADATA: return "metadata";
+	case DDIRR_PRIVACY_HASHED: return "hashed";
+	default: return "full";
+	}
+}
+
+static int copy_string(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : ddirr_error_set(DDIRR_ENOMEM, "out of memory opening the recorder");
+}
+
+static uint64_t round_pow2(uint64_t n)
+{
+	uint64_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static void free_recorder(ddirr_recorder *r)
+{
+	if (!r)
+		return;
+	free(r->output_path);
+	free(r->driver_version);
+	free(r->chaos_flags);
+	free(r->scenario);
+	free(r->command_line);
+	free(r->flight);
+	free(r->scratch);
+	free(r);
+}
+
+/* Signal callbacks: see docs/recorder.md, "Crash safety", for what is and
+ * is not async-signal-safe here. */
+static void on_dump_signal(void)
+{
+	if (g_rec.triggers & DDIRR_TRIGGER_SIGNAL)
+		atomic_fetch_add(&g_rec.dump_req, 1);
+}
+
+static void on_crash(int sig)
+{
+	ddirr_recorder *r = g_rec.rec;
+	uint64_t deadline;
+
+	(void)sig;
+	if (!r || r->started != 1 || atomic_load(&r->stopped))
+		return;
+	ddirr_wrappers_guard(1);
+	/* The drain thread may be in the middle of a write: wait for it to
+	   finish its pass (it runs on another thread), but not forever. */
+	deadline = ddirr_platform_now_ns() + 500000000u;
+	while (atomic_flag_test_and_set(&r->drain_lock))
+		if (ddirr_platform_now_ns() > deadline)
+			return;
+	ddirr_drain_pass(r);
+	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
+		ddirr_drain_flight_dump(r);
+	ddirr_drain_note_drops(r);
+	ddirr_trace_writer_flush(r->writer);
+	atomic_flag_clear(&r->drain_lock);
+}
+
+int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts)
+{
+	ddirr_recorder_options def = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r = NULL;
+	char path[4096];
+	int rc;
+
+	if (!out)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_open: out is NULL");
+	*out = NULL;
+	if (!opts)
+		opts = &def;
+	if (opts->version != DDIRR_RECORDER_OPTIONS_VERSION)
+		return ddirr_error_set(DDIRR_EINVAL, "recorder options version %u, expected %u", opts->version,
+				       DDIRR_RECORDER_OPTIONS_VERSION);
+	if (opts->mode < DDIRR_RECORDER_BLOCK || opts->mode > DDIRR_RECORDER_FLIGHT)
+		return ddirr_error_set(DDIRR_EINVAL, "recorder mode %d is not block, drop or flight", opts->mode);
+	if (opts->privacy == DDIRR_PRIVACY_HASHED)
+		return ddirr_error_set(DDIRR_EINVAL, "privacy tier hashed is not implemented yet; use metadata or full");
+	if (opts->privacy != DDIRR_PRIVACY_METADATA && opts->privacy != DDIRR_PRIVACY_FULL)
+		return ddirr_error_set(DDIRR_EINVAL, "privacy tier %d is not metadata, hashed or full", opts->privacy);
+	if (opts->buffer_bytes && (opts->buffer_bytes < MIN_RING || opts->buffer_bytes > MAX_RING))
+		return ddirr_error_set(DDIRR_EINVAL, "buffer size %zu is outside [%u, %u]", opts->buffer_bytes,
+				       MIN_RING, MAX_RING);
+	if (opts->flight_bytes && opts->flight_bytes < MIN_FLIGHT)
+		return ddirr_error_set(DDIRR_EINVAL, "flight size %zu is below %u", opts->flight_bytes, MIN_FLIGHT);
+	if (g_rec.rec)
+		return ddirr_error_set(DDIRR_EINVAL, "a recorder is already open in this process");
+	rc = ddirr_recorder_expand_path(path, sizeof(path), opts->output ? opts->output : "ddirr-%p-%t.ddirr",
+					ddirr_provenance_pid(), ddirr_provenance_unix_time());
+	if (rc < 0)
+		return rc;
+	if (!(r = calloc(1, sizeof(*r))))
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory opening the recorder");
+	r->opts = *opts;
+	if ((rc = copy_string(&r->output_path, path)) || (rc = copy_string(&r->driver_version, opts->driver_version)) ||
+	    (rc = copy_string(&r->chaos_flags, opts->chaos_flags)) || (rc = copy_string(&r->scenario, opts->scenario)) ||
+	    (rc = copy_string(&r->command_line, opts->command_line)))
+		goto fail;
+	if (!r->opts.buffer_bytes)
+		r->opts.buffer_bytes = DEFAULT_RING;
+	if (!r->opts.flight_bytes)
+		r->opts.flight_bytes = DEFAULT_FLIGHT;
+	if (!r->opts.flush_interval_ms)
+		r->opts.flush_interval_ms = DEFAULT_FLUSH_MS;
+	if (!r->opts.flight_triggers)
+		r->opts.flight_triggers = DDIRR_TRIGGER_ALL;
+	if (r->opts.mode == DDIRR_RECORDER_FLIGHT) {
+		r->flight_size = r->opts.flight_bytes;
+		if (!(r->flight = malloc(r->flight_size))) {
+			rc = ddirr_error_set(DDIRR_ENOMEM, "out of memory for %llu bytes of flight memory",
+					     (unsigned long long)r->flight_size);
+			goto fail;
+		}
+	}
+	r->copy_flags = r->opts.privacy == DDIRR_PRIVACY_FULL ? 0 : DDIRR_FRAME_COPY_NO_OPAQUE;
+	r->user_enabled = 1;
+	atomic_flag_clear(&r->drain_lock);
+
+	atomic_store(&g_rec.enabled, 0);
+	atomic_store(&g_rec.seq, 0);
+	atomic_store(&g_rec.rings, NULL);
+	atomic_store(&g_rec.threads, 0);
+	atomic_store(&g_rec.dump_req, 0);
+	atomic_fetch_add(&g_rec.generation, 1);
+	g_rec.mode = r->opts.mode;
+	g_rec.lttng = r->opts.lttng != 0;
+	g_rec.triggers = r->opts.flight_triggers;
+	g_rec.copy_flags = r->copy_flags;
+	g_rec.ring_bytes = round_pow2(r->opts.buffer_bytes);
+	g_rec.rec = r;
+	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
+				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
+		ddirr_platform_install_signals(r->opts.crash_handlers ? on_crash : NULL, on_dump_signal);
+	*out = r;
+	return 0;
+fail:
+	free_recorder(r);
+	return rc;
+}
+
+/* Creates the trace file and starts the drain thread: the first wrap,
+ * because the header names the driver. */
+static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_version)
+{
+	ddirr_provenance_buf *p = calloc(1, sizeof(*p));
+	ddirr_trace_info info = DDIRR_TRACE_INFO_INIT;
+	char line[1024];
+	int rc;
+
+	if (!p)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory collecting provenance");
+	ddirr_provenance_collect(p, driver_fn);
+	info.provenance.driver_path = p->driver_path;
+	info.provenance.driver_version = r->driver_version ? r->driver_version : p->driver_version;
+	info.provenance.driver_sha256 = p->have_sha256 ? p->sha256 : NULL;
+	info.provenance.driver_sha256_len = p->have_sha256 ? sizeof(p->sha256) : 0;
+	info.provenance.interface_version = interface_version;
+	info.provenance.host = p->host;
+	info.provenance.process_name = p->process;
+	info.provenance.pid = p->pid;
+	info.provenance.start_unix_ns = p->start_unix_ns;
+	info.provenance.os = p->os;
+	info.settings.mode = mode_name(r->opts.mode);
+	info.settings.buffer_bytes = r->opts.mode == DDIRR_RECORDER_FLIGHT ? r->flight_size : g_rec.ring_bytes;
+	info.settings.flush_interval_ms = r->opts.flush_interval_ms;
+	info.settings.privacy = privacy_name(r->opts.privacy);
+	info.settings.lttng = g_rec.lttng;
+	info.settings.chaos_seed = r->opts.chaos_seed;
+	info.settings.chaos_flags = r->chaos_flags;
+	info.settings.scenario = r->scenario;
+	info.settings.command_line = r->command_line ? r->command_line : p->command_line;
+	rc = ddirr_trace_writer_open(&r->writer, r->output_path, &info, NULL);
+	free(p);
+	if (rc) {
+		snprintf(line, sizeof(line), "ddirr: not recording, the driver keeps running: %s", ddirr_error_last());
+		ddirr_platform_error_line(line);
+		r->started = -1;
+		return rc;
+	}
+	r->last_flush_ns = ddirr_platform_now_ns();
+	if ((rc = ddirr_platform_thread_start(&r->drain, ddirr_drain_main, r))) {
+		ddirr_trace_writer_free(r->writer);
+		r->writer = NULL;
+		r->started = -1;
+		return rc;
+	}
+	r->started = 1;
+	atomic_store(&g_rec.enabled, r->user_enabled);
+	return 0;
+}
+
+int ddirr_recorder_wrap(ddirr_recorder *r, DRIVER_INITIALIZATION_DATA *did)
+{
+	ddirr_fn driver_fn;
+	int rc = 0;
+
+	if (!r || !did)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_wrap: NULL argument");
+	/* Any of the driver's own functions locates its shared object. */
+	memcpy(&driver_fn, &did->DxgkDdiAddDevice, sizeof(driver_fn));
+	ddirr_platform_lock();
+	ddirr_wrappers_install(did, sizeof(*did), DDIRR_KIND_DDI);
+	if (!driver_fn)
+		driver_fn = g_rec.real[DDIRR_DDI_AddDevice];
+	if (r->started == 0)
+		rc = start(r, driver_fn, did->Version);
+	ddirr_platform_unlock();
+	return rc;
+}
+
+int ddirr_recorder_wrap_interface(ddirr_recorder *r, DXGKRNL_INTERFACE *iface)
+{
+	if (!r || !iface)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_wrap_interface: NULL argument");
+	ddirr_platform_lock();
+	ddirr_wrappers_install(iface, iface->Size ? iface->Size : sizeof(*iface), DDIRR_KIND_CB);
+	ddirr_platform_unlock();
+	return 0;
+}
+
+void ddirr_recorder_prepare_start(void *frame)
+{
+	static _Alignas(16) char copies[MAX_INTERFACES][INTERFACE_ROOM];
+	static const DXGKRNL_INTERFACE *originals[MAX_INTERFACES];
+	static int n_copies, warned;
+	ddirr_frame_StartDevice *f = frame;
+	const DXGKRNL_INTERFACE *orig = f->DxgkInterface;
+	size_t size;
+	int i;
+
+	if (!orig)
+		return;
+	size = orig->Size ? orig->Size : sizeof(*orig);
+	ddirr_platform_lock();
+	for (i = 0; i < n_copies && originals[i] != orig; i++)
+		;
+	if (size > INTERFACE_ROOM || (i == n_copies && n_copies == MAX_INTERFACES)) {
+		if (!warned++)
+			ddirr_platform_error_line("ddirr: too many or too large DXGKRNL_INTERFACEs: "
+						  "callbacks of this adapter are not recorded");
+		ddirr_platform_unlock();
+		return;
+	}
+	if (i == n_copies)
+		originals[n_copies++] = orig;
+	memcpy(copies[i], orig, size);
+	ddirr_wrappers_install(copies[i], size, DDIRR_KIND_CB);
+	ddirr_platform_unlock();
+	f->DxgkInterface = (DXGKRNL_INTERFACE *)copies[i];
+}
+
+void ddirr_recorder_set_enabled(ddirr_recorder *r, int enabled)
+{
+	if (!r)
+		return;
+	r->user_enabled = enabled != 0;
+	if (r->started == 1 && !atomic_load(&r->stopped))
+		atomic_store(&g_rec.enabled, r->user_enabled);
+}
+
+/* Waits until *done reaches ticket. */
+static int wait_ticket(_Atomic uint64_t *done, uint64_t ticket)
+{
+	unsigned ms;
+
+	for (ms = 0; ms < WAIT_LIMIT_MS; ms++) {
+		if (atomic_load(done) >= ticket)
+			return 0;
+		ddirr_platform_sleep_ms(1);
+	}
+	return ddirr_error_set(DDIRR_EIO, "the drain thread did not answer within %u ms", WAIT_LIMIT_MS);
+}
+
+int ddirr_recorder_flight_dump(ddirr_recorder *r)
+{
+	uint64_t ticket;
+	int rc;
+
+	if (!r || r->opts.mode != DDIRR_RECORDER_FLIGHT || !(r->opts.flight_triggers & DDIRR_TRIGGER_API))
+		return ddirr_error_set(DDIRR_EINVAL, "flight dump: not in flight mode, or the api trigger is off");
+	if (r->started != 1)
+		return 0;
+	ticket = atomic_fetch_add(&g_rec.dump_req, 1) + 1;
+	if ((rc = wait_ticket(&r->dump_done, ticket)))
+		return rc;
+	if (atomic_load(&r->stopped))
+		return ddirr_error_set(DDIRR_EIO, "flight dump: recording has stopped after a write failure");
+	return (int)atomic_load(&r->last_dump_records);
+}
+
+int ddirr_recorder_sync(ddirr_recorder *r)
+{
+	uint64_t ticket;
+	int rc;
+
+	if (!r)
+		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_sync: NULL recorder");
+	if (r->started != 1)
+		return 0;
+	ticket = atomic_fetch_add(&r->sync_req, 1) + 1;
+	if ((rc = wait_ticket(&r->sync_done, ticket)))
+		return rc;
+	return atomic_load(&r->stopped) ? ddirr_error_set(DDIRR_EIO, "recording has stopped after a write failure")
+					: 0;
+}
+
+void ddirr_recorder_get_stats(ddirr_recorder *r, ddirr_recorder_stats *s)
+{
+	ddirr_thread_ring *t;
+	int c;
+
+	memset(s, 0, sizeof(*s));
+	if (!r)
+		return;
+	for (c = 0; c < DROP_N_CAUSES && c < DDIRR_RECORDER_MAX_CAUSES; c++) {
+		s->drops[c].cause = ddirr_drop_cause_name(c);
+		s->drops[c].records = atomic_load(&r->drain_drops[c]);
+	}
+	for (t = atomic_load(&g_rec.rings); t; t = t->next) {
+		s->issued += atomic_load_explicit(&t->issued, memory_order_relaxed);
+		for (c = 0; c < DROP_N_CAUSES && c < DDIRR_RECORDER_MAX_CAUSES; c++)
+			s->drops[c].records += atomic_load_explicit(&t->drops[c], memory_order_relaxed);
+	}
+	for (c = 0; c < DDIRR_RECORDER_MAX_CAUSES; c++)
+		s->dropped += s->drops[c].records;
+	s->recorded = atomic_load(&r->recorded);
+	s->pending = s->issued - s->recorded - s->dropped;
+	s->threads = atomic_load(&g_rec.threads);
+	s->stopped = atomic_load(&r->stopped);
+}
+
+size_t ddirr_recorder_record_bytes(const ddirr_recorder *r, const ddirr_event *ev)
+{
+	if (!r || !ev || !ev->frame)
+		return 0;
+	return ddirr_record_size(ev->ddi, ev->phase, ev->frame, r->copy_flags);
+}
+
+int ddirr_recorder_close(ddirr_recorder *r)
+{
+	ddirr_thread_ring *t, *next;
+	char line[1024];
+	int rc = 0;
+
+	if (!r)
+		return 0;
+	atomic_store(&g_rec.enabled, 0);
+	for (t = atomic_load(&g_rec.rings); t; t = t->next)
+		while (atomic_load(&t->writing))
+			ddirr_platform_yield();
+	if (r->started == 1) {
+		atomic_store(&r->stop, 1);
+		ddirr_platform_thread_join(r->drain);
+		ddirr_wrappers_guard(1);
+		while (ddirr_drain_pass(r))
+			;
+		if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
+			ddirr_drain_flight_dump(r);
+		ddirr_drain_note_drops(r);
+		ddirr_wrappers_guard(0);
+		rc = ddirr_trace_writer_close(r->writer);
+		if (rc) {
+			snprintf(line, sizeof(line), "ddirr: the trace could not be finished (no trailer): %s",
+				 ddirr_error_last());
+			ddirr_platform_error_line(line);
+		}
+		ddirr_trace_writer_free(r->writer);
+	}
+	ddirr_platform_remove_signals();
+	for (t = atomic_load(&g_rec.rings); t; t = next) {
+		next = t->next;
+		ddirr_platform_free(t);
+	}
+	atomic_store(&g_rec.rings, NULL);
+	atomic_fetch_add(&g_rec.generation, 1);
+	g_rec.rec = NULL;
+	free_recorder(r);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* A single-producer single-consumer byte ring of variable-size records.
+ *
+ * The thread that records produces; the drain thread consumes. Positions
+ * are byte counts that only grow; the producer publishes with a release
+ * store of `head`, the consumer frees space with a release store of `tail`,
+ * and each reads the other's counter with an acquire load. No lock, no
+ * system call. A record never wraps: when it would, the producer fills the
+ * end of the buffer with a padding record and starts again at 0.
+ *
+ * Every record starts with a ddirr_ring_hdr and takes a multiple of 8
+ * bytes. Pure C11: the Windows port keeps this file as it is. */
+#ifndef DDIRR_RECORDER_RING_H
+#define DDIRR_RECORDER_RING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ddirr_ring_kind {
+	DDIRR_RING_PAD = 0,     /* skip `size` bytes */
+	DDIRR_RING_RECORD = 1,  /* a record: the flat frame follows the header */
+	DDIRR_RING_INDIRECT = 2 /* a record too large for the ring: the header is
+	                           followed by a pointer to a heap copy of the
+	                           whole record (header included) */
+};
+
+typedef struct ddirr_ring_hdr {
+	uint32_t size; /* bytes of this entry, header included; multiple of 8 */
+	uint32_t kind; /* enum ddirr_ring_kind */
+	uint32_t ddi;
+	uint32_t phase;
+	uint64_t seq;
+	uint64_t parent_seq;
+	uint64_t time_ns;
+	uint32_t thread;
+	uint32_t reserved;
+} ddirr_ring_hdr;
+
+typedef struct ddirr_ring {
+	_Alignas(64) _Atomic uint64_t head; /* bytes published by the producer */
+	uint64_t cached_tail;               /* producer's last view of tail */
+	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer */
+	_Alignas(64) char *data;
+	uint64_t size; /* power of two */
+} ddirr_ring;
+
+/* Sets up r over data (size bytes: a power of two, 8-byte aligned). */
+void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size);
+
+/* Producer: returns where `n` bytes (a multiple of 8, at most size / 2) can
+ * be written, or NULL when the ring has no room now. Nothing is visible to
+ * the consumer until ddirr_ring_publish(). */
+void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n);
+
+/* Producer: makes the entry reserved last (n bytes) visible. */
+void ddirr_ring_publish(ddirr_ring *r, uint64_t n);
+
+/* Consumer: the oldest published record (padding is skipped), or NULL
+ * when the ring is empty. Valid until ddirr_ring_release(). */
+ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r);
+
+/* Consumer: frees the record peek returned. */
+void ddirr_ring_release(ddirr_ring *r, const ddirr_ring_hdr *h);
+
+#endif

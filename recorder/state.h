@@ -1,0 +1,141 @@
+/* The recorder's shared state: what the wrappers (hot path), the drain
+ * thread and the control functions all see. Internal to recorder/.
+ *
+ * There is one recorder per process (g_rec), because the wrappers are plain
+ * functions whose addresses the driver keeps. */
+#ifndef DDIRR_RECORDER_STATE_H
+#define DDIRR_RECORDER_STATE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddirr/recorder.h"
+#include "ddirr/trace.h"
+#include "desc.h"
+#include "platform.h"
+#include "ring.h"
+
+/* Why a record was not written. The names go into the trailer. */
+enum ddirr_drop_cause {
+	DROP_RING_FULL,      /* drop mode: the thread's ring was full */
+	DROP_TOO_LARGE,      /* larger than half a ring (drop, flight) or than flight memory */
+	DROP_FLIGHT_EVICTED, /* flight mode: pushed out by newer records */
+	DROP_WRITE_FAILED,   /* the trace could not be written any more (or a write failed) */
+	DROP_N_CAUSES
+};
+
+const char *ddirr_drop_cause_name(int cause);
+
+/* A thread's recording state: its ring and its counters. Allocated on the
+ * thread's first record (the only allocation on the hot path) and freed at
+ * ddirr_recorder_close(). Counters are written by the owning thread only
+ * (relaxed) and read by the drain. */
+typedef struct ddirr_thread_ring {
+	ddirr_ring ring;
+	struct ddirr_thread_ring *next; /* registry, newest first */
+	uint32_t thread;                /* recorder thread number, from 1 */
+	_Atomic int writing;            /* inside a record write: close waits */
+	_Atomic uint64_t issued;
+	_Atomic uint64_t drops[DROP_N_CAUSES];
+} ddirr_thread_ring;
+
+typedef void (*ddirr_fn)(void); /* any function; cast back before calling */
+
+struct ddirr_recorder {
+	ddirr_recorder_options opts; /* strings copied below */
+	char *output_path;
+	char *driver_version;
+	char *chaos_flags, *scenario, *command_line;
+	unsigned copy_flags; /* ddirr_frame_copy flags for the privacy tier */
+	int started;         /* the writer and the drain thread exist */
+	int user_enabled;    /* ddirr_recorder_set_enabled() */
+	ddirr_trace_writer *writer;
+	ddirr_platform_thread *drain;
+	/* Drain-thread state (also taken over by the crash handler). */
+	atomic_flag drain_lock;
+	_Atomic int stop;
+	_Atomic int stopped; /* a write failed: recording is off for good */
+	_Atomic uint64_t recorded;
+	_Atomic uint64_t drain_drops[DROP_N_CAUSES];
+	uint64_t noted_drops[DROP_N_CAUSES]; /* already passed to the writer */
+	uint64_t last_flush_ns;
+	uint64_t appended_since_flush;
+	/* Requests to the drain thread: a ticket is done when *_done reaches it. */
+	_Atomic uint64_t sync_req, sync_done;
+	_Atomic uint64_t dump_done; /* requests are g_rec.dump_req */
+	_Atomic int64_t last_dump_records;
+	/* Flight memory: records back to back, possibly split at the end. */
+	char *flight;
+	uint64_t flight_size, flight_start, flight_used;
+	char *scratch; /* a record made contiguous again */
+	size_t scratch_size;
+};
+
+/* The global state the wrappers read. */
+typedef struct ddirr_global {
+	_Atomic int enabled;             /* recording: checked first by every wrapper */
+	_Atomic uint64_t seq;            /* last seq handed out */
+	_Atomic uint64_t generation;     /* bumped by every open: stale thread state re-registers */
+	_Atomic(ddirr_thread_ring *) rings; /* registry, newest first */
+	_Atomic uint32_t threads;
+	_Atomic uint64_t dump_req; /* flight dumps asked for: API, SIGUSR2, failure */
+	ddirr_recorder *rec;
+	int mode;
+	int lttng;
+	unsigned triggers;
+	unsigned copy_flags;
+	uint64_t ring_bytes;
+	ddirr_fn real[DDIRR_DDI_MAX_PLUS_ONE]; /* the driver's and the host's functions */
+} ddirr_global;
+
+extern ddirr_global g_rec;
+
+/* wrappers.c: puts every slice member of the table (DRIVER_INITIALIZATION_DATA
+ * for kind DDI, DXGKRNL_INTERFACE for CB, limited to `size` bytes) through a
+ * wrapper, remembering the original. */
+void ddirr_wrappers_install(void *table, size_t size, int kind);
+
+/* wrappers.c: marks the calling thread as the recorder's own (1) or not (0):
+ * calls it makes through wrappers are forwarded without being recorded. */
+void ddirr_wrappers_guard(int on);
+
+/* wrappers.c: bytes a record takes in a ring (header + flat frame). */
+size_t ddirr_record_size(uint32_t ddi, uint32_t phase, const void *frame, unsigned copy_flags);
+
+/* recorder.c: replaces the interface StartDevice hands the driver by a
+ * recording copy (called from the StartDevice wrapper). */
+void ddirr_recorder_prepare_start(void *frame);
+
+/* drain.c */
+void ddirr_drain_main(void *arg);
+/* Drains every ring and handles requests until none is left; the caller
+ * holds drain_lock. Returns the number of records taken. */
+uint64_t ddirr_drain_pass(ddirr_recorder *r);
+/* Writes flight memory to the trace and empties it. */
+int64_t ddirr_drain_flight_dump(ddirr_recorder *r);
+/* Passes new drop counts to the writer. */
+void ddirr_drain_note_drops(ddirr_recorder *r);
+/* Stops recording after a write failure: says why once, on stderr and in
+ * the trailer. */
+void ddirr_drain_fail(ddirr_recorder *r, const char *why);
+
+/* provenance_posix.c: what the header says about the driver and the process. */
+typedef struct ddirr_provenance_buf {
+	char driver_path[4096];
+	char driver_version[256];
+	uint8_t sha256[32];
+	int have_sha256;
+	char host[256];
+	char process[256];
+	char os[256];
+	char command_line[1024];
+	uint32_t pid;
+	uint64_t start_unix_ns;
+} ddirr_provenance_buf;
+
+void ddirr_provenance_collect(ddirr_provenance_buf *p, ddirr_fn driver_fn);
+uint32_t ddirr_provenance_pid(void);
+int64_t ddirr_provenance_unix_time(void); /* seconds */
+
+#endif
