@@ -257,7 +257,7 @@ int ddirr_recorder_wrap(ddirr_recorder *r, DRIVER_INITIALIZATION_DATA *did)
 	memcpy(&driver_fn, &did->DxgkDdiAddDevice, sizeof(driver_fn));
 	ddirr_platform_lock();
 	ddirr_wrappers_install(did, sizeof(*did), DDIRR_KIND_DDI);
-	if (!driver_fn)
+	if (g_rec.real[DDIRR_DDI_AddDevice]) /* the table may hold wrappers already */
 		driver_fn = g_rec.real[DDIRR_DDI_AddDevice];
 	if (r->started == 0)
 		rc = start(r, driver_fn, did->Version);

@@ -1,0 +1,824 @@
+/* Tests for the recorder through its API (ddirr_recorder_wrap): this test
+ * program is the host (fixture_host.c), the fixture driver is loaded with
+ * dlopen and registers through DxgkInitialize, and traces are read back
+ * with ddirr_trace_*. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ddirr/error.h"
+#include "ddirr/recorder.h"
+#include "ddirr/trace.h"
+#include "fixture.h"
+#include "frame_fill.h"
+#include "test_files.h"
+
+static DRIVER_INITIALIZATION_DATA driver_table; /* as the driver gave it, wrapped */
+static ddirr_recorder *loading_recorder;
+
+static void on_initialize(DRIVER_INITIALIZATION_DATA *did)
+{
+	assert_int_equal(ddirr_recorder_wrap(loading_recorder, did), 0);
+	driver_table = *did;
+}
+
+static char *trace_path(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/recorder_%s.ddirr", getenv("DDIRR_TEST_TMP") ? getenv("DDIRR_TEST_TMP") : "/tmp",
+		 name);
+	return path;
+}
+
+/* Opens a recorder over the already loaded driver. */
+static ddirr_recorder *open_recorder(ddirr_recorder_options *o)
+{
+	DRIVER_INITIALIZATION_DATA d = driver_table;
+	ddirr_recorder *r = NULL;
+
+	if (ddirr_recorder_open(&r, o))
+		fail_msg("open: %s", ddirr_error_last());
+	assert_int_equal(ddirr_recorder_wrap(r, &d), 0);
+	return r;
+}
+
+static int group_setup(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+
+	(void)state;
+	o.output = trace_path("load");
+	o.lttng = 0;
+	assert_int_equal(ddirr_recorder_open(&loading_recorder, &o), 0);
+	assert_int_equal(fixture_host_load(FIXTURE_DRIVER_PATH, on_initialize), 0);
+	assert_int_equal(fixture_host_start(), 0);
+	assert_int_equal(ddirr_recorder_close(loading_recorder), 0);
+	loading_recorder = NULL;
+	return 0;
+}
+
+static uint64_t test_calls(void)
+{
+	const char *v = getenv("DDIRR_TEST_CALLS");
+
+	return v ? strtoull(v, NULL, 10) : 100000;
+}
+
+/* ------------------------------------------------------------------ */
+/* Bit-exact pass-through                                              */
+
+typedef struct expectation {
+	const void *frame; /* what the caller passed */
+	uint64_t ret;      /* what the callee returns */
+	int calls;
+} expectation;
+
+static const ddirr_field_desc *return_field(const ddirr_ddi_desc *d)
+{
+	return d->ret_kind == DDIRR_RET_VOID ? NULL : &d->frame->fields[d->frame->n_fields - 1];
+}
+
+/* The callee's side: its parameters are bit for bit the caller's (the
+ * StartDevice interface excepted: a copy by design, whose identity fields
+ * are checked), and so is everything they point to. */
+static void expect_exact(uint32_t id, void *got, void *ctx)
+{
+	expectation *e = ctx;
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+	const ddirr_field_desc *rf = return_field(d);
+	char where[512];
+	size_t i;
+
+	e->calls++;
+	for (i = 0; i < d->frame->n_fields; i++) {
+		const ddirr_field_desc *f = &d->frame->fields[i];
+
+		if (f == rf)
+			continue;
+		if (id == DDIRR_DDI_StartDevice && !strcmp(f->name, "DxgkInterface")) {
+			const DXGKRNL_INTERFACE *a = ((const ddirr_frame_StartDevice *)e->frame)->DxgkInterface;
+			const DXGKRNL_INTERFACE *b = ((const ddirr_frame_StartDevice *)got)->DxgkInterface;
+
+			assert_memory_equal(a, b, offsetof(DXGKRNL_INTERFACE, DxgkCbEvalAcpiMethod));
+			continue;
+		}
+		if (memcmp((const char *)got + f->offset, (const char *)e->frame + f->offset, f->size))
+			fail_msg("%s: parameter %s differs", d->name, f->name);
+	}
+	if (struct_compare(d->frame, e->frame, got, DDIRR_PHASE_ENTRY, where, sizeof(where)))
+		fail_msg("%s: %s", d->name, where);
+	if (rf)
+		ddirr_desc_write((char *)got + rf->offset, rf->size, e->ret);
+}
+
+static void recorder__every_ddi_and_callback_passes_through_bit_exact(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	ddirr_recorder_stats st;
+	uint64_t rng = 0x1234567;
+	int calls = 0;
+	uint32_t id;
+	unsigned v;
+	ddirr_recorder *r;
+
+	(void)state;
+	o.output = trace_path("passthrough");
+	o.privacy = DDIRR_PRIVACY_FULL;
+	o.lttng = 1;
+	r = open_recorder(&o);
+	for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
+		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+
+		for (v = 0; v < 20; v++) {
+			fill_opts fo = {.mode = v % 2 ? FILL_RANDOM : FILL_MAX, .len = 5, .blob_len = 7, .variant = v,
+					.seed = id * 31 + v};
+			void *frame = frame_fill(id, &fo, &a);
+			const ddirr_field_desc *rf = return_field(d);
+			expectation e = {frame, 0, 0};
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			e.ret = rf && rf->size < 8 ? (rng >> 32) : rng;
+			if (d->kind == DDIRR_KIND_DDI)
+				fixture_host_driver_set(expect_exact, &e, 1);
+			else
+				fixture_host_set_check(expect_exact, &e);
+			fixture_host_call(id, frame);
+			assert_int_equal(e.calls, 1);
+			if (rf && ddirr_desc_read((char *)frame + rf->offset, rf->size) != e.ret)
+				fail_msg("%s: the caller did not get the callee's return value", d->name);
+			calls++;
+		}
+		ddirr_arena_reset(&a);
+	}
+	fixture_host_driver_set(NULL, NULL, 0);
+	fixture_host_set_check(NULL, NULL);
+	assert_int_equal(ddirr_recorder_sync(r), 0);
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(st.issued, 2 * (uint64_t)calls);
+	assert_int_equal(st.recorded, st.issued);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	ddirr_arena_release(&a);
+}
+
+/* With recording off the wrappers forward as well. */
+static void recorder__disabled_recorder_still_forwards(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_frame_DestroyContext f = {(HANDLE)0x77, 0};
+	expectation e = {&f, (uint64_t)(uint32_t)STATUS_GRAPHICS_ALLOCATION_BUSY, 0};
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+
+	(void)state;
+	o.output = trace_path("disabled");
+	r = open_recorder(&o);
+	ddirr_recorder_set_enabled(r, 0);
+	fixture_host_driver_set(expect_exact, &e, 1);
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_int_equal(e.calls, 1);
+	assert_int_equal(f.ReturnValue, STATUS_GRAPHICS_ALLOCATION_BUSY);
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(st.issued, 0);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Many threads                                                        */
+
+typedef struct worker {
+	pthread_t tid;
+	uint64_t index, calls;
+} worker;
+
+static void *work(void *p)
+{
+	worker *w = p;
+	uint64_t i;
+
+	for (i = 0; i < w->calls; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(w->index * w->calls + i + 1), 0};
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	}
+	return NULL;
+}
+
+/* Runs 8 threads of `calls` DestroyContext calls each in `mode`, then reads
+ * the trace back: no call appears twice, no entry seq twice, and every
+ * record issued is either in the trace or counted as dropped. */
+static void run_threads(int mode, size_t buffer, size_t flight, const char *name)
+{
+	enum { THREADS = 8 };
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	uint64_t calls = test_calls(), total = THREADS * calls, entries = 0, exits = 0, records = 0;
+	worker w[THREADS];
+	unsigned char *seen_seq = calloc(total + 1, 1), *seen_call = calloc(total + 1, 1);
+	ddirr_recorder_stats st;
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	int i, rc;
+
+	o.output = trace_path(name);
+	o.mode = mode;
+	o.buffer_bytes = buffer;
+	o.flight_bytes = flight;
+	o.lttng = 1;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (i = 0; i < THREADS; i++) {
+		w[i].index = (uint64_t)i;
+		w[i].calls = calls;
+		assert_int_equal(pthread_create(&w[i].tid, NULL, work, &w[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++)
+		pthread_join(w[i].tid, NULL);
+	fixture_host_driver_set(NULL, NULL, 0);
+	ddirr_recorder_sync(r);
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(st.issued, 2 * total);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		const ddirr_frame_DestroyContext *f = ev->frame;
+		uint64_t call = (uint64_t)(uintptr_t)f->hContext;
+
+		records++;
+		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+		assert_true(ev->seq >= 1 && ev->seq <= total);
+		if (ev->phase == DDIRR_PHASE_EXIT) {
+			exits++;
+			continue;
+		}
+		assert_true(call >= 1 && call <= total);
+		if (seen_seq[ev->seq]++)
+			fail_msg("%s: entry seq %llu recorded twice", name, (unsigned long long)ev->seq);
+		if (seen_call[call]++)
+			fail_msg("%s: call %llu recorded twice", name, (unsigned long long)call);
+		entries++;
+	}
+	assert_int_equal(rc, 0);
+	v = ddirr_trace_get_verdict(t);
+	/* recorded + dropped == issued, counted by the recorder and by the file */
+	assert_int_equal(records, st.issued - st.dropped);
+	assert_int_equal(v->dropped_records, st.dropped);
+	if (mode == DDIRR_RECORDER_BLOCK) {
+		assert_int_equal(st.dropped, 0);
+		assert_int_equal(entries, total); /* seqs 1..N, each once: a total order */
+		assert_int_equal(exits, total);
+		assert_int_equal(v->kind, DDIRR_VERDICT_COMPLETE);
+	}
+	ddirr_trace_free(t);
+	free(seen_seq);
+	free(seen_call);
+}
+
+static void recorder__8_threads_block_mode_records_every_call_once(void **state)
+{
+	(void)state;
+	run_threads(DDIRR_RECORDER_BLOCK, 64u << 10, 0, "threads_block");
+}
+
+static void recorder__8_threads_drop_mode_counts_every_drop(void **state)
+{
+	(void)state;
+	run_threads(DDIRR_RECORDER_DROP, 64u << 10, 0, "threads_drop");
+}
+
+static void recorder__8_threads_flight_mode_counts_every_eviction(void **state)
+{
+	(void)state;
+	run_threads(DDIRR_RECORDER_FLIGHT, 64u << 10, 1u << 20, "threads_flight");
+}
+
+/* ------------------------------------------------------------------ */
+/* Flight mode                                                         */
+
+/* One thread issues calls of varying sizes; a dump keeps exactly the newest
+ * records whose sizes add up to at most the flight size. */
+static void recorder__flight_mode_keeps_exactly_the_newest_records_that_fit(void **state)
+{
+	enum { CALLS = 3000, FLIGHT = 64 * 1024 };
+	static size_t sizes[2 * CALLS];
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	UINT32 slots[16];
+	uint64_t sum = 0;
+	size_t first, k = 0, n;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	int i, rc;
+
+	(void)state;
+	memset(slots, 0, sizeof(slots));
+	o.output = trace_path("flight_exact");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.flight_bytes = FLIGHT;
+	o.flight_triggers = DDIRR_TRIGGER_API;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (i = 0; i < CALLS; i++) {
+		DXGKARG_UNMAPCPUHOSTAPERTURE args = {.NumberOfPages = (UINT)(i % 16), .pCpuHostAperturePages = slots};
+		ddirr_frame_UnmapCpuHostAperture f = {(HANDLE)0x1, &args, 0};
+		ddirr_event e = {.ddi = DDIRR_DDI_UnmapCpuHostAperture, .phase = DDIRR_PHASE_ENTRY, .frame = &f};
+
+		sizes[2 * i] = ddirr_recorder_record_bytes(r, &e);
+		fixture_host_call(DDIRR_DDI_UnmapCpuHostAperture, &f);
+		e.phase = DDIRR_PHASE_EXIT;
+		sizes[2 * i + 1] = ddirr_recorder_record_bytes(r, &e);
+	}
+	fixture_host_driver_set(NULL, NULL, 0);
+	rc = ddirr_recorder_flight_dump(r);
+	assert_true(rc > 0);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	/* the expected survivors: the longest suffix that fits */
+	for (first = 2 * CALLS; first > 0 && sum + sizes[first - 1] <= FLIGHT; first--)
+		sum += sizes[first - 1];
+	assert_true(first > 0);
+	n = 2 * CALLS - first;
+	assert_int_equal((size_t)rc, n);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		size_t idx = first + k++;
+
+		assert_int_equal(ev->seq, idx / 2 + 1);
+		assert_int_equal(ev->phase, idx % 2 ? DDIRR_PHASE_EXIT : DDIRR_PHASE_ENTRY);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(k, n);
+	ddirr_trace_free(t);
+}
+
+/* A DDI that returns a failure status writes flight memory out at once. */
+static void fail_one(uint32_t id, void *frame, void *ctx)
+{
+	(void)id;
+	(void)ctx;
+	((ddirr_frame_DestroyContext *)frame)->ReturnValue = STATUS_UNSUCCESSFUL;
+}
+
+static void recorder__failure_status_triggers_a_flight_dump(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_frame_DestroyContext f = {(HANDLE)0x5, 0};
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+	int i;
+
+	(void)state;
+	o.output = trace_path("flight_failure");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.flight_triggers = DDIRR_TRIGGER_FAILURE;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	ddirr_recorder_sync(r);
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(st.recorded, 0); /* held in memory */
+	fixture_host_driver_set(fail_one, NULL, 1);
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_int_equal(f.ReturnValue, STATUS_UNSUCCESSFUL);
+	for (i = 0; i < 5000 && st.recorded < 4; i++) {
+		usleep(1000);
+		ddirr_recorder_get_stats(r, &st);
+	}
+	assert_int_equal(st.recorded, 4);
+	assert_int_equal(ddirr_recorder_flight_dump(r), DDIRR_EINVAL); /* the api trigger is off */
+	assert_int_equal(ddirr_recorder_close(r), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Large records                                                       */
+
+static void check_big_map(size_t buffer, int mode, const char *name)
+{
+	static UINT32 slots[65536];
+	static UINT64 pages[65536];
+	DXGKARG_MAPCPUHOSTAPERTURE args = {.hAllocation = (HANDLE)0x1234, .SegmentId = 2, .NumberOfPages = 65536,
+					   .pCpuHostAperturePages = slots, .pMemorySegmentPages = pages};
+	ddirr_frame_MapCpuHostAperture f = {(HANDLE)0x10, &args, 0};
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder_stats st;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	int found = 0, rc;
+	size_t i;
+
+	for (i = 0; i < 65536; i++) {
+		slots[i] = (UINT32)(i * 7919 % 65536);
+		pages[i] = 0x200000000ull + i * 5;
+	}
+	o.output = trace_path(name);
+	o.buffer_bytes = buffer;
+	o.mode = mode;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	fixture_host_driver_set(NULL, NULL, 0);
+	ddirr_recorder_sync(r);
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	if (mode == DDIRR_RECORDER_DROP) {
+		assert_int_equal(st.drops[1].records, 1);
+		assert_string_equal(st.drops[1].cause, "record-too-large");
+		return;
+	}
+	assert_int_equal(st.recorded, 2);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		const ddirr_frame_MapCpuHostAperture *b = ev->frame;
+
+		if (ev->phase != DDIRR_PHASE_ENTRY)
+			continue;
+		found = 1;
+		assert_int_equal(b->pArgs->NumberOfPages, 65536);
+		assert_memory_equal(b->pArgs->pCpuHostAperturePages, slots, sizeof(slots));
+		assert_memory_equal(b->pArgs->pMemorySegmentPages, pages, sizeof(pages));
+	}
+	assert_int_equal(rc, 0);
+	assert_true(found);
+	ddirr_trace_free(t);
+}
+
+static void recorder__map_of_65536_pages_round_trips(void **state)
+{
+	(void)state;
+	check_big_map(0, DDIRR_RECORDER_BLOCK, "map64k");
+}
+
+/* Block mode stays lossless for a record larger than the ring. */
+static void recorder__record_larger_than_the_ring_is_kept_in_block_mode(void **state)
+{
+	(void)state;
+	check_big_map(64u << 10, DDIRR_RECORDER_BLOCK, "map64k_small_ring");
+}
+
+static void recorder__record_larger_than_the_ring_is_counted_in_drop_mode(void **state)
+{
+	(void)state;
+	check_big_map(64u << 10, DDIRR_RECORDER_DROP, "map64k_drop");
+}
+
+/* ------------------------------------------------------------------ */
+/* Recording failures                                                  */
+
+/* Runs fn with stderr going to a file; returns what was written. */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	static char text[8192];
+	char path[4200];
+	int fd, saved;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s.stderr", trace_path("capture"));
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	fn(arg);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(path, "r");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static void count_lines_of(const char *text, int want)
+{
+	int lines = 0;
+
+	for (; *text; text++)
+		lines += *text == '\n';
+	assert_int_equal(lines, want);
+}
+
+static void fill_a_small_file(void *arg)
+{
+	static UINT32 slots[4096];
+	static UINT64 pages[4096];
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+	uint64_t rng = 99;
+	int i, j;
+
+	(void)arg;
+	o.output = trace_path("fsize");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (i = 0; i < 40; i++) {
+		DXGKARG_MAPCPUHOSTAPERTURE args = {.NumberOfPages = 4096, .pCpuHostAperturePages = slots,
+						   .pMemorySegmentPages = pages};
+		ddirr_frame_MapCpuHostAperture f = {(HANDLE)0x10, &args, 0};
+
+		for (j = 0; j < 4096; j++) { /* incompressible */
+			rng = rng * 6364136223846793005ull + 1;
+			slots[j] = (UINT32)(rng >> 32);
+			pages[j] = rng;
+		}
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+		assert_int_equal(f.ReturnValue, 0); /* forwarded, whatever the recorder does */
+		ddirr_recorder_sync(r);
+	}
+	fixture_host_driver_set(NULL, NULL, 0);
+	ddirr_recorder_get_stats(r, &st);
+	assert_true(st.stopped);
+	assert_int_equal(st.recorded + st.dropped, st.issued);
+	assert_true(ddirr_recorder_close(r) < 0);
+}
+
+static void recorder__write_failure_keeps_forwarding_and_says_why(void **state)
+{
+	struct rlimit old, small = {256 * 1024, 0};
+	ddirr_trace *t = NULL;
+	const ddirr_event *ev;
+	const char *err;
+	int n = 0;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	small.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	err = capture_stderr(fill_a_small_file, NULL);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_non_null(strstr(err, "ddirr: recording stopped, the driver keeps running:"));
+	assert_non_null(strstr(err, "ddirr: the trace could not be finished"));
+	count_lines_of(err, 2);
+	/* what was written before the failure stays readable */
+	assert_int_equal(ddirr_trace_open(&t, trace_path("fsize")), 0);
+	while (ddirr_trace_next(t, &ev) == 1)
+		n++;
+	assert_true(n > 0);
+	assert_true(ddirr_trace_get_verdict(t)->truncated);
+	ddirr_trace_free(t);
+}
+
+static void open_on_dev_full(void *arg)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	DRIVER_INITIALIZATION_DATA d = driver_table;
+	ddirr_frame_DestroyContext f = {(HANDLE)0x5, 0};
+	expectation e = {&f, 0x1234, 0};
+	ddirr_recorder *r = NULL;
+
+	(void)arg;
+	o.output = "/dev/full";
+	assert_int_equal(ddirr_recorder_open(&r, &o), 0);
+	assert_int_equal(ddirr_recorder_wrap(r, &d), DDIRR_EIO);
+	fixture_host_driver_set(expect_exact, &e, 1);
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_int_equal(f.ReturnValue, 0x1234);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+}
+
+static void recorder__unwritable_output_keeps_forwarding_and_says_why(void **state)
+{
+	const char *err;
+
+	(void)state;
+	err = capture_stderr(open_on_dev_full, NULL);
+	assert_non_null(strstr(err, "ddirr: not recording, the driver keeps running: "));
+	assert_non_null(strstr(err, "/dev/full"));
+	count_lines_of(err, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Crash safety                                                        */
+
+enum { CRASH_CALLS = 50 };
+
+/* In a child: records CRASH_CALLS calls, then dies by `how`. */
+static void record_then_die(const char *name, int how)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r;
+	int i;
+
+	o.output = trace_path(name);
+	o.crash_handlers = 1;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	(void)r;
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (i = 0; i < CRASH_CALLS; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(i + 1), 0};
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	}
+	if (how == SIGKILL)
+		usleep(400 * 1000); /* more than the 100 ms flush interval */
+	raise(how);
+	_exit(0);
+}
+
+static void check_survivors(const char *name, int how)
+{
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	int status, n = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		record_then_die(name, how);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), how);
+	assert_int_equal(ddirr_trace_open(&t, trace_path(name)), 0);
+	while (ddirr_trace_next(t, &ev) == 1)
+		n++;
+	assert_int_equal(n, 2 * CRASH_CALLS);
+	assert_true(ddirr_trace_get_verdict(t)->truncated);
+	ddirr_trace_free(t);
+}
+
+/* SIGABRT: the handler drains the rings and writes the chunk, then the
+ * process dies of the signal as it would have. */
+static void recorder__abort_flushes_the_rings_then_dies_of_it(void **state)
+{
+	(void)state;
+	check_survivors("abort", SIGABRT);
+}
+
+/* SIGKILL cannot be caught: what was recorded more than a flush interval
+ * before it is on disk. */
+static void recorder__sigkill_loses_at_most_the_flush_interval(void **state)
+{
+	(void)state;
+	check_survivors("kill", SIGKILL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+static const char *const vars[] = {"DDIRR_ENABLE", "DDIRR_OUTPUT", "DDIRR_MODE", "DDIRR_BUFFER_SIZE",
+				   "DDIRR_FLIGHT_SIZE", "DDIRR_FLUSH_MS", "DDIRR_PRIVACY", "DDIRR_LTTNG",
+				   "DDIRR_FLIGHT_TRIGGER", "DDIRR_CRASH_HANDLERS", "DDIRR_DRIVER_VERSION"};
+
+static void clear_env(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+}
+
+static void recorder__environment_sets_every_option(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	int enabled = -1;
+
+	(void)state;
+	clear_env();
+	setenv("DDIRR_OUTPUT", "/tmp/x-%p-%t.ddirr", 1);
+	setenv("DDIRR_MODE", "flight", 1);
+	setenv("DDIRR_BUFFER_SIZE", "8M", 1);
+	setenv("DDIRR_FLIGHT_SIZE", "32MiB", 1);
+	setenv("DDIRR_FLUSH_MS", "250", 1);
+	setenv("DDIRR_PRIVACY", "full", 1);
+	setenv("DDIRR_LTTNG", "off", 1);
+	setenv("DDIRR_FLIGHT_TRIGGER", "signal,failure", 1);
+	setenv("DDIRR_CRASH_HANDLERS", "0", 1);
+	setenv("DDIRR_DRIVER_VERSION", "v7", 1);
+	assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), 0);
+	assert_int_equal(enabled, 1);
+	assert_string_equal(o.output, "/tmp/x-%p-%t.ddirr");
+	assert_int_equal(o.mode, DDIRR_RECORDER_FLIGHT);
+	assert_int_equal(o.buffer_bytes, 8u << 20);
+	assert_int_equal(o.flight_bytes, 32u << 20);
+	assert_int_equal(o.flush_interval_ms, 250);
+	assert_int_equal(o.privacy, DDIRR_PRIVACY_FULL);
+	assert_int_equal(o.lttng, 0);
+	assert_int_equal(o.flight_triggers, DDIRR_TRIGGER_SIGNAL | DDIRR_TRIGGER_FAILURE);
+	assert_int_equal(o.crash_handlers, 0);
+	assert_string_equal(o.driver_version, "v7");
+	setenv("DDIRR_ENABLE", "0", 1);
+	assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), 0);
+	assert_int_equal(enabled, 0);
+	clear_env();
+}
+
+static void recorder__bad_environment_value_is_named_in_one_line(void **state)
+{
+	static const char *const bad[][2] = {
+		{"DDIRR_MODE", "fast"},        {"DDIRR_BUFFER_SIZE", "12Q"}, {"DDIRR_BUFFER_SIZE", "1K"},
+		{"DDIRR_FLUSH_MS", "0"},       {"DDIRR_FLUSH_MS", "ten"},    {"DDIRR_PRIVACY", "all"},
+		{"DDIRR_PRIVACY", "hashed"},   {"DDIRR_LTTNG", "maybe"},     {"DDIRR_FLIGHT_TRIGGER", "crash"},
+		{"DDIRR_OUTPUT", "t-%q.ddirr"}, {"DDIRR_ENABLE", "2"},       {"DDIRR_FLIGHT_SIZE", "-1"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+		char want[128];
+		int enabled;
+
+		clear_env();
+		setenv(bad[i][0], bad[i][1], 1);
+		assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), DDIRR_EINVAL);
+		snprintf(want, sizeof(want), "%s=%s: ", bad[i][0], bad[i][1]);
+		if (strncmp(ddirr_error_last(), want, strlen(want)))
+			fail_msg("%s gave \"%s\"", want, ddirr_error_last());
+		assert_null(strchr(ddirr_error_last(), '\n'));
+	}
+	clear_env();
+}
+
+static void recorder__output_pattern_expands_pid_and_time(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* 2026-11-21 05:26:53 UTC */
+	assert_int_equal(ddirr_recorder_expand_path(out, sizeof(out), "t-%p-%t-100%%.ddirr", 4242, 1795238813),
+			 (int)strlen("t-4242-20261121-052653-100%.ddirr"));
+	assert_string_equal(out, "t-4242-20261121-052653-100%.ddirr");
+	assert_int_equal(ddirr_recorder_expand_path(out, sizeof(out), "t-%x", 1, 0), DDIRR_EINVAL);
+	assert_int_equal(ddirr_recorder_expand_path(out, 8, "toolongforit", 1, 0), DDIRR_EINVAL);
+}
+
+/* The header says which driver, from where, and how it was captured. */
+static void recorder__header_names_the_driver_and_the_settings(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	const ddirr_trace_info *info;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+
+	(void)state;
+	o.output = trace_path("header");
+	o.mode = DDIRR_RECORDER_DROP;
+	o.chaos_seed = 77;
+	o.scenario = "unit";
+	r = open_recorder(&o);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	info = ddirr_trace_get_info(t);
+	assert_non_null(strstr(info->provenance.driver_path, "libddirr_fixture_driver.so"));
+	assert_string_equal(info->provenance.driver_version, "fixture-driver 1.0");
+	assert_int_equal(info->provenance.driver_sha256_len, 32);
+	assert_int_equal(info->provenance.interface_version, DXGKDDI_INTERFACE_VERSION);
+	assert_int_equal(info->provenance.pid, (uint32_t)getpid());
+	assert_string_equal(info->settings.mode, "drop");
+	assert_string_equal(info->settings.privacy, "metadata");
+	assert_int_equal(info->settings.chaos_seed, 77);
+	assert_string_equal(info->settings.scenario, "unit");
+	assert_string_equal(info->provenance.recorder_version, ddirr_recorder_version());
+	ddirr_trace_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(recorder__every_ddi_and_callback_passes_through_bit_exact),
+		cmocka_unit_test(recorder__disabled_recorder_still_forwards),
+		cmocka_unit_test(recorder__8_threads_block_mode_records_every_call_once),
+		cmocka_unit_test(recorder__8_threads_drop_mode_counts_every_drop),
+		cmocka_unit_test(recorder__8_threads_flight_mode_counts_every_eviction),
+		cmocka_unit_test(recorder__flight_mode_keeps_exactly_the_newest_records_that_fit),
+		cmocka_unit_test(recorder__failure_status_triggers_a_flight_dump),
+		cmocka_unit_test(recorder__map_of_65536_pages_round_trips),
+		cmocka_unit_test(recorder__record_larger_than_the_ring_is_kept_in_block_mode),
+		cmocka_unit_test(recorder__record_larger_than_the_ring_is_counted_in_drop_mode),
+		cmocka_unit_test(recorder__write_failure_keeps_forwarding_and_says_why),
+		cmocka_unit_test(recorder__unwritable_output_keeps_forwarding_and_says_why),
+		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
+		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
+		cmocka_unit_test(recorder__environment_sets_every_option),
+		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
+		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
+		cmocka_unit_test(recorder__header_names_the_driver_and_the_settings),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
