@@ -31,8 +31,9 @@ void ddirr_platform_thread_join(ddirr_platform_thread *t);
 void ddirr_platform_lock(void);
 void ddirr_platform_unlock(void);
 
-/* Memory for rings, taken once per thread (zeroed). NULL when out of memory. */
-void *ddirr_platform_alloc(size_t size);
+/* Memory for rings, taken once per thread, 64-byte aligned; its first
+ * `zeroed` bytes are zeroed. NULL when out of memory. */
+void *ddirr_platform_alloc(size_t size, size_t zeroed);
 void ddirr_platform_free(void *p);
 
 /* Crash and trigger signals. on_crash runs on the crashing thread, inside

@@ -90,15 +90,16 @@ void ddirr_platform_unlock(void)
 	pthread_mutex_unlock(&lock);
 }
 
-void *ddirr_platform_alloc(size_t size)
+void *ddirr_platform_alloc(size_t size, size_t zeroed)
 {
 	void *p = NULL;
 
 	/* Cache-line aligned: a ring's producer and consumer counters each
-	   sit on their own line. */
+	   sit on their own line. Only the head is zeroed: touching every
+	   page of a large ring up front would cost the first record dearly. */
 	if (posix_memalign(&p, 64, size))
 		return NULL;
-	memset(p, 0, size);
+	memset(p, 0, zeroed < size ? zeroed : size);
 	return p;
 }
 

@@ -70,7 +70,7 @@ static ddirr_thread_ring *register_thread(void)
 	if (tls.ring && tls.generation == gen)
 		return tls.ring;
 	tls.guard = 1;
-	mem = ddirr_platform_alloc(sizeof(*t) + 64 + size);
+	mem = ddirr_platform_alloc(sizeof(*t) + 64 + size, sizeof(*t));
 	tls.guard = 0;
 	if (!mem)
 		return NULL;
