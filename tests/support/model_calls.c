@@ -72,18 +72,24 @@ void calls_adapter(calls *c)
 	ULONG one = 1;
 	ddirr_frame_StartDevice start = {.MiniportDeviceContext = miniport, .DxgkStartInfo = &si, .DxgkInterface = &iface,
 					 .NumberOfVideoPresentSources = &one, .NumberOfChildren = &one};
+
+	memset(&iface, 0, sizeof(iface));
+	iface.DeviceHandle = P(c->dxgk_adapter);
+	calls_apply(c, DDIRR_DDI_AddDevice, &add, &add);
+	calls_apply(c, DDIRR_DDI_StartDevice, &start, &start);
+	calls_query_segments(c, 0);
+}
+
+uint64_t calls_query_segments(calls *c, uint32_t physical_adapter)
+{
 	DXGK_SEGMENTDESCRIPTOR4 seg[4];
-	DXGK_QUERYSEGMENTIN4 in = {0};
+	DXGK_QUERYSEGMENTIN4 in = {.PhysicalAdapterIndex = physical_adapter};
 	DXGK_QUERYSEGMENTOUT4 out = {.NbSegment = 4, .pSegmentDescriptor = (BYTE *)seg,
 				     .SegmentDescriptorStride = sizeof(seg[0])};
 	DXGKARG_QUERYADAPTERINFO q = {.Type = DXGKQAITYPE_QUERYSEGMENT4, .pInputData = &in, .InputDataSize = sizeof(in),
 				      .pOutputData = &out, .OutputDataSize = sizeof(out)};
 	ddirr_frame_QueryAdapterInfo qf = {.hAdapter = P(c->adapter), .pQueryAdapterInfo = &q};
 
-	memset(&iface, 0, sizeof(iface));
-	iface.DeviceHandle = P(c->dxgk_adapter);
-	calls_apply(c, DDIRR_DDI_AddDevice, &add, &add);
-	calls_apply(c, DDIRR_DDI_StartDevice, &start, &start);
 	memset(seg, 0, sizeof(seg));
 	seg[0].Flags.Use64KBPages = 1;
 	seg[0].Flags.SupportsCpuHostAperture = 1;
@@ -98,7 +104,14 @@ void calls_adapter(calls *c)
 	seg[2].Size = 512u << 20;
 	seg[3].Flags.CpuVisible = 1;
 	seg[3].Size = 64u << 20;
-	calls_apply(c, DDIRR_DDI_QueryAdapterInfo, &qf, &qf);
+	return calls_apply(c, DDIRR_DDI_QueryAdapterInfo, &qf, &qf);
+}
+
+uint64_t calls_stop_device(calls *c)
+{
+	ddirr_frame_StopDevice f = {.MiniportDeviceContext = P(c->adapter)};
+
+	return calls_apply(c, DDIRR_DDI_StopDevice, &f, &f);
 }
 
 uint64_t calls_create_process(calls *c, uint64_t dxgk, uint64_t kmd, uint64_t reserve_va, uint64_t reserve_size)
@@ -135,15 +148,8 @@ uint64_t calls_create_context(calls *c, uint64_t device, uint64_t device_dxgk, u
 
 	apply(c, seq, DDIRR_DDI_CreateContext, DDIRR_PHASE_ENTRY, &fin);
 	if (ca_dxgk) {
-		DXGKARGCB_CREATECONTEXTALLOCATION ca = {.hAdapter = P(c->dxgk_adapter), .hDevice = P(device_dxgk),
-							.hContext = P(dxgk), .hDriverAllocation = P(ca_driver),
-							.Size = ca_size, .Alignment = 65536, .SupportedSegmentSet = 1};
-		DXGKARGCB_CREATECONTEXTALLOCATION ca_out = ca;
-		ddirr_frame_CreateContextAllocation cin = {.pArgs = &ca}, cout = {.pArgs = &ca_out};
-
 		c->parent = seq;
-		ca_out.hAllocation = P(ca_dxgk);
-		calls_apply(c, DDIRR_DDI_CreateContextAllocation, &cin, &cout);
+		calls_create_context_allocation(c, 0, device_dxgk, dxgk, ca_driver, ca_dxgk, ca_size);
 		if (map_va)
 			calls_map_context_allocation(c, c->dxgk_adapter, ca_dxgk, 0, 0, 0, 0, ca_size / 4096, map_va);
 		c->parent = saved;
@@ -159,14 +165,34 @@ uint64_t calls_destroy_context(calls *c, uint64_t kmd, uint64_t ca_dxgk)
 
 	apply(c, seq, DDIRR_DDI_DestroyContext, DDIRR_PHASE_ENTRY, &f);
 	if (ca_dxgk) {
-		ddirr_frame_DestroyContextAllocation d = {.hAdapter = P(c->dxgk_adapter), .hAllocation = P(ca_dxgk)};
-
 		c->parent = seq;
-		calls_apply(c, DDIRR_DDI_DestroyContextAllocation, &d, &d);
+		calls_destroy_context_allocation(c, ca_dxgk);
 		c->parent = saved;
 	}
 	apply(c, seq, DDIRR_DDI_DestroyContext, DDIRR_PHASE_EXIT, &f);
 	return seq;
+}
+
+uint64_t calls_create_context_allocation(calls *c, uint32_t flags, uint64_t device_dxgk, uint64_t context_dxgk,
+					 uint64_t driver, uint64_t dxgk, uint64_t size)
+{
+	DXGKARGCB_CREATECONTEXTALLOCATION in = {.hAdapter = P(c->dxgk_adapter), .hDevice = P(device_dxgk),
+						.hContext = P(context_dxgk), .hDriverAllocation = P(driver),
+						.Size = size, .Alignment = 65536, .SupportedSegmentSet = 1};
+	DXGKARGCB_CREATECONTEXTALLOCATION out;
+	ddirr_frame_CreateContextAllocation fin = {.pArgs = &in}, fout = {.pArgs = &out};
+
+	in.ContextAllocationFlags.Value = flags;
+	out = in;
+	out.hAllocation = P(dxgk);
+	return calls_apply(c, DDIRR_DDI_CreateContextAllocation, &fin, &fout);
+}
+
+uint64_t calls_destroy_context_allocation(calls *c, uint64_t dxgk)
+{
+	ddirr_frame_DestroyContextAllocation f = {.hAdapter = P(c->dxgk_adapter), .hAllocation = P(dxgk)};
+
+	return calls_apply(c, DDIRR_DDI_DestroyContextAllocation, &f, &f);
 }
 
 uint64_t calls_destroy_device(calls *c, uint64_t kmd)
@@ -206,11 +232,19 @@ uint64_t calls_destroy_allocation(calls *c, uint64_t handle)
 	return calls_apply(c, DDIRR_DDI_DestroyAllocation, &f, &f);
 }
 
+uint64_t calls_paging(calls *c, const DXGKARG_BUILDPAGINGBUFFER *b, int32_t status)
+{
+	ddirr_frame_BuildPagingBuffer fin = {.hAdapter = P(c->adapter),
+					     .pBuildPagingBuffer = (DXGKARG_BUILDPAGINGBUFFER *)b};
+	ddirr_frame_BuildPagingBuffer fout = fin;
+
+	fout.ReturnValue = status;
+	return calls_apply(c, DDIRR_DDI_BuildPagingBuffer, &fin, &fout);
+}
+
 static uint64_t paging(calls *c, DXGKARG_BUILDPAGINGBUFFER *b)
 {
-	ddirr_frame_BuildPagingBuffer f = {.hAdapter = P(c->adapter), .pBuildPagingBuffer = b};
-
-	return calls_apply(c, DDIRR_DDI_BuildPagingBuffer, &f, &f);
+	return calls_paging(c, b, 0);
 }
 
 uint64_t calls_fill(calls *c, uint64_t handle, uint32_t segment, uint64_t address, uint64_t size)
@@ -308,7 +342,13 @@ uint64_t calls_map(calls *c, uint64_t handle, uint16_t segment, uint64_t n, cons
 {
 	DXGKARG_MAPCPUHOSTAPERTURE a = {.hAllocation = P(handle), .SegmentId = segment, .NumberOfPages = n,
 					.pCpuHostAperturePages = (UINT32 *)slots, .pMemorySegmentPages = (UINT64 *)pages};
-	ddirr_frame_MapCpuHostAperture fin = {.hAdapter = P(c->adapter), .pArgs = &a}, fout = {.ReturnValue = status};
+
+	return calls_map_args(c, &a, status);
+}
+
+uint64_t calls_map_args(calls *c, const DXGKARG_MAPCPUHOSTAPERTURE *a, int32_t status)
+{
+	ddirr_frame_MapCpuHostAperture fin = {.hAdapter = P(c->adapter), .pArgs = a}, fout = {.ReturnValue = status};
 
 	return calls_apply(c, DDIRR_DDI_MapCpuHostAperture, &fin, &fout);
 }
@@ -330,7 +370,13 @@ uint64_t calls_unmap(calls *c, uint16_t segment, uint64_t n, const uint32_t *slo
 {
 	DXGKARG_UNMAPCPUHOSTAPERTURE a = {.NumberOfPages = n, .pCpuHostAperturePages = (UINT32 *)slots,
 					  .SegmentId = segment};
-	ddirr_frame_UnmapCpuHostAperture fin = {.hAdapter = P(c->adapter), .pArgs = &a}, fout = {.ReturnValue = 0};
+
+	return calls_unmap_args(c, &a, 0);
+}
+
+uint64_t calls_unmap_args(calls *c, const DXGKARG_UNMAPCPUHOSTAPERTURE *a, int32_t status)
+{
+	ddirr_frame_UnmapCpuHostAperture fin = {.hAdapter = P(c->adapter), .pArgs = a}, fout = {.ReturnValue = status};
 
 	return calls_apply(c, DDIRR_DDI_UnmapCpuHostAperture, &fin, &fout);
 }
@@ -353,6 +399,14 @@ uint64_t calls_map_context_allocation(calls *c, uint64_t adapter, uint64_t ca_dx
 					    .hAllocation = P(ca_dxgk), .OffsetInPages = offset_pages,
 					    .SizeInPages = size_pages};
 	ddirr_frame_MapContextAllocation fin = {.hAdapter = P(adapter), .pArgs = &a}, fout = {.ReturnValue = result};
+
+	return calls_apply(c, DDIRR_DDI_MapContextAllocation, &fin, &fout);
+}
+
+uint64_t calls_map_context_allocation_args(calls *c, const DXGKARGCB_MAPCONTEXTALLOCATION *a, uint64_t result)
+{
+	ddirr_frame_MapContextAllocation fin = {.hAdapter = P(c->dxgk_adapter), .pArgs = a},
+					 fout = {.ReturnValue = result};
 
 	return calls_apply(c, DDIRR_DDI_MapContextAllocation, &fin, &fout);
 }
@@ -385,6 +439,12 @@ void calls_expect(calls *c, int inv, const char *text)
 			 text ? " mentioning " : "", text ? text : "", c->n_seen);
 	}
 	calls_clear(c);
+}
+
+const ddirr_violation *calls_expect_one(calls *c, int inv, const char *text)
+{
+	calls_expect(c, inv, text);
+	return &c->seen[0];
 }
 
 void calls_expect_none(calls *c)

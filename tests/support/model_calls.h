@@ -40,6 +40,11 @@ uint64_t calls_apply(calls *c, uint32_t ddi, const void *in, const void *out);
  *   segment 3: a 512 MiB aperture segment (GPU GART over system memory)
  *   segment 4: 64 MiB of CPU-visible VRAM without host aperture */
 void calls_adapter(calls *c);
+/* QUERYSEGMENT4 for one physical adapter of a link, answering with the same
+ * four segments (calls_adapter() asks for adapter 0). */
+uint64_t calls_query_segments(calls *c, uint32_t physical_adapter);
+/* StopDevice of the adapter. */
+uint64_t calls_stop_device(calls *c);
 
 /* Lifecycle */
 uint64_t calls_create_process(calls *c, uint64_t dxgk, uint64_t kmd, uint64_t reserve_va, uint64_t reserve_size);
@@ -52,6 +57,13 @@ uint64_t calls_create_context(calls *c, uint64_t device, uint64_t device_dxgk, u
 uint64_t calls_destroy_context(calls *c, uint64_t kmd, uint64_t ca_dxgk);
 uint64_t calls_destroy_device(calls *c, uint64_t kmd);
 uint64_t calls_destroy_process(calls *c, uint64_t kmd);
+/* DxgkCbCreateContextAllocation (with c->parent as its parent seq): the
+ * context allocation `dxgk` of `size` bytes, driver handle `driver`, for the
+ * dxgkrnl device and context given (0: the system ones), with `flags`
+ * (DXGK_CREATECONTEXTALLOCATIONFLAGS.Value). */
+uint64_t calls_create_context_allocation(calls *c, uint32_t flags, uint64_t device_dxgk, uint64_t context_dxgk,
+					 uint64_t driver, uint64_t dxgk, uint64_t size);
+uint64_t calls_destroy_context_allocation(calls *c, uint64_t dxgk);
 
 /* Allocations: CreateAllocation of one allocation (write_set bit 0 =
  * segment 1), DestroyAllocation of one. */
@@ -65,6 +77,8 @@ uint64_t calls_transfer(calls *c, uint64_t handle, uint32_t src_segment, uint64_
 			uint64_t dst_address, uint64_t size);
 uint64_t calls_discard(calls *c, uint64_t handle);
 uint64_t calls_map_gart(calls *c, uint32_t segment, uint64_t first, uint64_t n, int map);
+/* Any paging operation, returning `status`. */
+uint64_t calls_paging(calls *c, const DXGKARG_BUILDPAGINGBUFFER *b, int32_t status);
 uint64_t calls_update_page_table(calls *c, uint64_t handle, uint64_t process, uint32_t level, uint32_t segment,
 				 uint64_t first_address, uint64_t n);
 
@@ -74,17 +88,25 @@ uint64_t calls_map(calls *c, uint64_t handle, uint16_t segment, uint64_t n, cons
 /* Maps n consecutive slots from `slot` to n consecutive pages from `page`. */
 uint64_t calls_map_range(calls *c, uint64_t handle, uint16_t segment, uint32_t slot, uint64_t page, uint64_t n);
 uint64_t calls_unmap(calls *c, uint16_t segment, uint64_t n, const uint32_t *slots);
+/* Map and Unmap with every argument given, returning `status`. */
+uint64_t calls_map_args(calls *c, const DXGKARG_MAPCPUHOSTAPERTURE *a, int32_t status);
+uint64_t calls_unmap_args(calls *c, const DXGKARG_UNMAPCPUHOSTAPERTURE *a, int32_t status);
 uint64_t calls_unmap_range(calls *c, uint16_t segment, uint32_t slot, uint64_t n);
 
 /* GPU VA callbacks (made with c->parent as their parent seq). */
 uint64_t calls_map_context_allocation(calls *c, uint64_t adapter, uint64_t ca_dxgk, uint64_t base, uint64_t min,
 				      uint64_t max, uint64_t offset_pages, uint64_t size_pages, uint64_t result);
+/* MapContextAllocation with every argument given, on c->dxgk_adapter. */
+uint64_t calls_map_context_allocation_args(calls *c, const DXGKARGCB_MAPCONTEXTALLOCATION *a, uint64_t result);
 uint64_t calls_reserve(calls *c, uint64_t process_dxgk, uint64_t size, uint32_t alignment, uint64_t base,
 		       uint64_t result);
 
 /* Assertions: exactly one violation of `inv` was seen, and its message
  * contains `text` (NULL: any). Then forgets the violations. */
 void calls_expect(calls *c, int inv, const char *text);
+/* calls_expect(), then returns that violation for further asserts (valid
+ * until the next violation is seen). */
+const ddirr_violation *calls_expect_one(calls *c, int inv, const char *text);
 /* No violation was seen. */
 void calls_expect_none(calls *c);
 
