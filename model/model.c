@@ -210,6 +210,85 @@ void *model_find(ddirr_model *m, int ns, uint64_t handle, const char *what)
 	return NULL;
 }
 
+/* The namespaces whose table owns its objects; the others alias them. */
+static const struct {
+	int ns;
+	size_t size;
+} owners[] = {
+	{DDIRR_NS_ALLOCATION_KMD, sizeof(alloc_obj)},
+	{DDIRR_NS_CONTEXT_ALLOCATION_DXGK, sizeof(ctx_alloc_obj)},
+	{DDIRR_NS_DEVICE_KMD, sizeof(device_obj)},
+	{DDIRR_NS_CONTEXT_KMD, sizeof(context_obj)},
+	{DDIRR_NS_DEVICE_ALLOCATION_KMD, sizeof(origin)},
+};
+
+/* Drops a live handle's entry without a tombstone: nothing destroyed it. */
+static void *unlink_entry(ddirr_model *m, int ns, uint64_t handle)
+{
+	entry *e = handle ? entry_of(m, ns, handle) : NULL;
+	void *obj;
+
+	if (!e)
+		return NULL;
+	obj = e->obj;
+	u64map_del(&m->ns[ns].live, handle);
+	model_free(m, e, sizeof(*e));
+	return obj;
+}
+
+/* Drops the alias `handle` of namespace ns if it names obj. */
+static void unlink_alias(ddirr_model *m, int ns, uint64_t handle, const void *obj)
+{
+	if (model_peek(m, ns, handle) == obj)
+		unlink_entry(m, ns, handle);
+}
+
+/* A create call returned a handle that is still live: the older object it
+ * named is gone for the driver, so it goes here too, as if destroyed, with
+ * its aliases and the counts its parents keep. Otherwise it would leak and
+ * its parent would count it forever (a false LEAK_AT_DESTROY). */
+static void drop_displaced(ddirr_model *m, int ns, void *old)
+{
+	size_t i;
+
+	switch (ns) {
+	case DDIRR_NS_DEVICE_KMD: {
+		device_obj *d = old;
+		process_obj *proc = model_peek(m, DDIRR_NS_PROCESS_KMD, d->process);
+
+		unlink_alias(m, DDIRR_NS_DEVICE_DXGK, d->dxgk, d);
+		if (proc && proc->devices)
+			proc->devices--;
+		break;
+	}
+	case DDIRR_NS_CONTEXT_KMD: {
+		context_obj *c = old;
+		device_obj *d = model_peek(m, DDIRR_NS_DEVICE_KMD, c->device);
+
+		unlink_alias(m, DDIRR_NS_CONTEXT_DXGK, c->dxgk, c);
+		if (d && d->contexts)
+			d->contexts--;
+		break;
+	}
+	case DDIRR_NS_CONTEXT_ALLOCATION_DXGK: {
+		ctx_alloc_obj *ca = old;
+		context_obj *c = model_peek(m, DDIRR_NS_CONTEXT_DXGK, ca->context);
+		alloc_obj *a = model_peek(m, DDIRR_NS_ALLOCATION_KMD, ca->driver_handle);
+
+		if (c && c->ctx_allocs)
+			c->ctx_allocs--;
+		if (a && a->ctx_alloc == ca->handle)
+			model_free(m, unlink_entry(m, DDIRR_NS_ALLOCATION_KMD, a->handle), sizeof(*a));
+		break;
+	}
+	default:
+		break;
+	}
+	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
+		if (owners[i].ns == ns)
+			model_free(m, old, owners[i].size);
+}
+
 int model_add(ddirr_model *m, int ns, uint64_t handle, void *obj, const char *what)
 {
 	handle_table *t = &m->ns[ns];
@@ -224,7 +303,13 @@ int model_add(ddirr_model *m, int ns, uint64_t handle, void *obj, const char *wh
 			     "returned %s 0x%llx [%s], which is still live since seq %llu (%s)", what,
 			     (unsigned long long)handle, ddirr_ns_name(ns), (unsigned long long)e->created.seq,
 			     model_ddi_name(e->created.ddi));
-		e->obj = obj; /* the newer object wins */
+		/* The newer object wins. */
+		if (e->obj != obj) {
+			void *old = e->obj;
+
+			e->obj = obj;
+			drop_displaced(m, ns, old);
+		}
 		e->created = (origin){m->ev->seq, m->ev->ddi};
 		return 0;
 	}
@@ -338,16 +423,6 @@ void ddirr_model_free(ddirr_model *m)
 	if (!m)
 		return;
 	/* Objects are owned by their primary namespace table. */
-	static const struct {
-		int ns;
-		size_t size;
-	} owners[] = {
-		{DDIRR_NS_ALLOCATION_KMD, sizeof(alloc_obj)},
-		{DDIRR_NS_CONTEXT_ALLOCATION_DXGK, sizeof(ctx_alloc_obj)},
-		{DDIRR_NS_DEVICE_KMD, sizeof(device_obj)},
-		{DDIRR_NS_CONTEXT_KMD, sizeof(context_obj)},
-		{DDIRR_NS_DEVICE_ALLOCATION_KMD, sizeof(origin)},
-	};
 	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
 		size_t it = 0;
 
