@@ -279,8 +279,10 @@ void aperture_unmap_entry(ddirr_model *m, const DXGKARG_UNMAPCPUHOSTAPERTURE *a)
 	o.slot = first_unmapped;
 	o.size = unmapped;
 	/* Sixteen times more slots than are mapped: a 4 KB count on a 64 KB
-	   segment (5.3.9). */
-	if (s->page_size == 65536 && a->NumberOfPages % 16 == 0 && unmapped >= a->NumberOfPages - a->NumberOfPages / 16)
+	   segment (5.3.9). A call that finds none of its slots mapped is a
+	   plain unmap of unmapped slots (a second unmap), whatever its count. */
+	if (s->page_size == 65536 && a->NumberOfPages % 16 == 0 && unmapped < a->NumberOfPages &&
+	    unmapped >= a->NumberOfPages - a->NumberOfPages / 16)
 		model_report(m, DDIRR_INV_PAGE_UNIT_MIXUP, &o,
 			     "%llu of %llu slots are not mapped: a count of 4 KB pages on a 64 KB-page segment",
 			     (unsigned long long)unmapped, (unsigned long long)a->NumberOfPages);
