@@ -98,11 +98,11 @@ void aperture_map_entry(ddirr_model *m, const DXGKARG_MAPCPUHOSTAPERTURE *a)
 	if (!s)
 		return;
 	seg_pages = s->size / s->page_size;
-	/* A page count 16 times the allocation's size in segment pages is a
-	   4 KB count used on a 64 KB segment (5.3.9). */
-	if (al && al->resident == RESIDENT_AT && s->page_size == 65536 && al->pages &&
-	    a->NumberOfPages > al->pages && a->NumberOfPages <= al->pages * 16 && a->NumberOfPages > 1 &&
-	    (a->NumberOfPages + 15) / 16 <= al->pages) {
+	/* A page count that is the allocation's size in 4 KB pages is a 4 KB
+	   count used on a 64 KB segment (5.3.9). A count only a little past the
+	   allocation is an off-by-one, which the per-page checks name. */
+	if (al && al->resident == RESIDENT_AT && al->segment == s->id && s->page_size == 65536 && al->pages &&
+	    a->NumberOfPages > al->pages && (a->NumberOfPages + 15) / 16 == al->pages) {
 		o.size = a->NumberOfPages;
 		model_report(m, DDIRR_INV_PAGE_UNIT_MIXUP, &o,
 			     "NumberOfPages %llu for an allocation of %llu 64 KB pages: a count of 4 KB pages on a "
