@@ -452,8 +452,11 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 			uint64_t end = a->OffsetInPages + a->SizeInPages;
 			uint64_t pages_4k = (ca->size + 4095) / 4096;
 
+			/* A unit mixup scales offset and size alike, by 16; a count a
+			   little past the end is an off-by-one. */
 			o.size = a->SizeInPages * 4096;
-			if (end > pages_4k && end <= pages_4k * 16 && (end + 15) / 16 <= pages_4k && pages_4k % 16 == 0)
+			if (end > pages_4k && a->OffsetInPages % 16 == 0 && a->SizeInPages % 16 == 0 &&
+			    end / 16 <= pages_4k && pages_4k % 16 == 0)
 				model_report(m, DDIRR_INV_PAGE_UNIT_MIXUP, &o,
 					     "OffsetInPages %llu + SizeInPages %llu run past the allocation's %llu 4 KB "
 					     "pages but fit in 64 KB pages: a 64 KB count passed as 4 KB pages",
