@@ -395,6 +395,11 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		if (!c->hDevice && c->hContext)
 			model_report(m, DDIRR_INV_CONTEXT_ALLOCATION_FLAGS_INVALID, &o,
 				     "a GPU-context allocation for the system device (hDevice NULL)");
+		/* Device-context allocations exist only for non-system devices (6). */
+		if (!c->hDevice && !c->hContext && c->ContextAllocationFlags.SharedAcrossContexts)
+			model_report(m, DDIRR_INV_CONTEXT_ALLOCATION_FLAGS_INVALID, &o,
+				     "a device-context allocation (SharedAcrossContexts) for the system device "
+				     "(hDevice NULL)");
 		ca = model_alloc(m, sizeof(*ca));
 		if (!ca)
 			return DDIRR_ENOMEM;
