@@ -329,7 +329,8 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		model_find(m, DDIRR_NS_CONTEXT_KMD, p->h[0], "context");
 		s = model_segment(m, r->Address.SegmentId);
 		if (m->n_segments && (!s || r->Address.SegmentOffset >= s->size)) {
-			ddirr_violation o = {.segment = r->Address.SegmentId, .page = r->Address.SegmentOffset};
+			ddirr_violation o = {.segment = r->Address.SegmentId,
+					     .page = r->Address.SegmentOffset / (s ? s->page_size : 4096)};
 
 			model_report(m, DDIRR_INV_SEGMENT_PAGE_OUT_OF_RANGE, &o,
 				     "root page table at segment %u offset 0x%llx lies outside the segment",

@@ -20,7 +20,9 @@ static const ddirr_model_segment *segment_range(ddirr_model *m, uint32_t id, uin
 						const char *what)
 {
 	const ddirr_model_segment *s = model_segment(m, id);
-	ddirr_violation o = {.segment = id, .page = address, .size = size};
+	/* violation.page counts segment pages; a segment that does not exist
+	   has none, so its address is counted in 4 KB pages. */
+	ddirr_violation o = {.segment = id, .page = address / (s ? s->page_size : 4096), .size = size};
 
 	if (!m->n_segments)
 		return NULL;
@@ -45,11 +47,11 @@ static void check_pte(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETAB
 	uint32_t seg = pte->Segment;
 	const ddirr_model_segment *s = model_segment(m, seg);
 	uint64_t address = pte->PageAddress << 12;
-	ddirr_violation o = {.segment = seg, .page = address, .handle = H(u->hAllocation),
-			     .handle_ns = DDIRR_NS_ALLOCATION_KMD};
+	ddirr_violation o = {.segment = seg, .handle = H(u->hAllocation), .handle_ns = DDIRR_NS_ALLOCATION_KMD};
 
 	if (!pte->Valid || !s || (s->flags & 0x1))
 		return; /* invalid, system memory or the aperture segment */
+	o.page = address / s->page_size;
 	if (address >= s->size) {
 		model_report(m, DDIRR_INV_SEGMENT_PAGE_OUT_OF_RANGE, &o,
 			     "PTE %llu points at 0x%llx, past the end of segment %u (0x%llx bytes)",
