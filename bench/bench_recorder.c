@@ -1,0 +1,469 @@
+/* ddirr-bench-recorder: the ddirr recorder against LTTng-UST, side by side.
+ *
+ *   ddirr-bench-recorder payload --pages N --trace PATH [--calls K] [--burst B] [--rounds R]
+ *   ddirr-bench-recorder disabled --trace PATH [--calls K] [--rounds R]
+ *   ddirr-bench-recorder profile --variant direct|lttng|ddirr --pages N --trace PATH [--calls K]
+ *   ddirr-bench-recorder smoke --trace PATH
+ *
+ * `payload` interleaves three variants of the same DxgkDdiMapCpuHostAperture
+ * call (N pages: 12 bytes of page arrays a page), in alternating order, round
+ * after round:
+ *   direct  the driver's function, called through its table;
+ *   lttng   one `bench:payload` tracepoint carrying the call's argument
+ *           bytes (bench_tp.h), then the direct call;
+ *   ddirr   the recorder's wrapper (recording on, default options), which
+ *           copies the same bytes into its ring and forwards the call.
+ * A phase (one variant, one round) makes K calls in bursts of B (at most
+ * 512 KiB of arguments), pausing between bursts until the drain thread has
+ * taken every record, so that no call finds a full buffer on either side:
+ * the figures are the cost of recording, not of back-pressure (which the two
+ * handle differently: LTTng's blocking mode retries every 100 ms).
+ *
+ * Per phase it measures:
+ *   - the caller thread's CPU time (CLOCK_THREAD_CPUTIME_ID) per call,
+ *     summed over the bursts only;
+ *   - after the phase, once the drain thread has written everything and the
+ *     LTTng daemons are quiet, the CPU time of this whole process (caller,
+ *     drain thread, LTTng-UST's threads) plus the LTTng daemons (their pids
+ *     in BENCH_LTTNG_PIDS: session daemon, consumer daemon and helpers) over
+ *     the phase, less what both burn idle (measured in the same round's
+ *     direct phase, per ns of wall time), per call.
+ * It prints the medians over rounds of each value and of the per-round
+ * ratios ddirr/lttng, as key=value lines (bench/run.sh reads them).
+ *
+ * `disabled` interleaves the direct call with the wrapper with recording off
+ * (ddirr_recorder_set_enabled(r, 0)), K calls each, and prints the medians of
+ * ns per call and of the per-round difference.
+ *
+ * `profile --variant V` makes K calls of one variant in bursts, then waits
+ * until everything is written: a workload for callgrind or perf (see
+ * bench/RESULTS.md), which count what the caller and the drain thread do.
+ *
+ * `smoke` makes 1000 calls of each variant and checks nothing but that they
+ * work and that every recorded call was written (ctest runs it; no timing is
+ * checked anywhere).
+ *
+ * The LTTng session (a private session daemon, the `bench:*` event enabled
+ * in a blocking channel) is set up by bench/run.sh. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench_clock.h"
+#include "bench_driver.h"
+#include "bench_pool.h"
+#include "bench_tp.h"
+#include "bench_ddirr.h"
+
+enum variant { V_DIRECT, V_LTTNG, V_DDIRR, V_DDIRR_OFF, V_COUNT };
+static const char *const variant_name[V_COUNT] = {"direct", "lttng", "ddirr", "ddirr-off"};
+
+struct ctx {
+	struct bench_pool pool;
+	size_t next; /* the next argument set; runs on across variants and rounds */
+	DRIVER_INITIALIZATION_DATA drv;
+	PDXGKDDI_MAPCPUHOSTAPERTURE direct;
+	struct bench_ddirr *rec;
+	PDXGKDDI_MAPCPUHOSTAPERTURE wrapped;
+	HANDLE hAdapter;
+	struct bench_pids daemons;
+	unsigned long long failures; /* calls that did not return STATUS_SUCCESS */
+	unsigned long long calls[V_COUNT];
+};
+
+/* One loop per variant, so that the loop body holds nothing but the call. */
+static void run_variant(struct ctx *c, enum variant v, size_t calls)
+{
+	const DXGKARG_MAPCPUHOSTAPERTURE *args = c->pool.args;
+	size_t n = c->pool.n, k = c->next;
+	PDXGKDDI_MAPCPUHOSTAPERTURE fn = v == V_DIRECT || v == V_LTTNG ? c->direct : c->wrapped;
+	HANDLE h = c->hAdapter;
+	unsigned long long bad = 0;
+
+	switch (v) {
+	case V_LTTNG:
+		for (size_t i = 0; i < calls; i++) {
+			lttng_ust_tracepoint(bench, payload, h, &args[k]);
+			bad += fn(h, &args[k]) != STATUS_SUCCESS;
+			if (++k == n)
+				k = 0;
+		}
+		break;
+	default:
+		for (size_t i = 0; i < calls; i++) {
+			bad += fn(h, &args[k]) != STATUS_SUCCESS;
+			if (++k == n)
+				k = 0;
+		}
+		break;
+	}
+	c->next = k;
+	c->failures += bad;
+	c->calls[v] += calls;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* CPU time of everything that works for the measured calls: this process
+ * (caller, drain thread, LTTng-UST's listener threads) and the LTTng daemons. */
+static uint64_t total_ns(const struct ctx *c)
+{
+	return bench_process_ns() + bench_pids_ns(&c->daemons);
+}
+
+/* Waits until the drain thread and the consumer daemon have done the work
+ * the last phase left them: until every ddirr record is written, then at
+ * least 50 ms, then until the total CPU clock advances by less than 1 ms in
+ * 20 ms (5 % of a core; idle, the drain thread's polling takes about 1 %),
+ * or 3 s have passed. The LTTng consumer takes only full sub-buffers; the
+ * partial one is consumed in a later round, the same amount every round. */
+static void settle(struct ctx *c)
+{
+	uint64_t prev;
+
+	if (c->rec)
+		bench_ddirr_flush(c->rec);
+	sleep_ms(50);
+	prev = total_ns(c);
+	for (int i = 0; i < 150; i++) {
+		uint64_t now;
+
+		sleep_ms(20);
+		now = total_ns(c);
+		if (now - prev < 1000000)
+			break;
+		prev = now;
+	}
+}
+
+struct opts {
+	const char *mode;
+	size_t pages, calls, rounds, burst;
+	enum variant variant;
+	const char *trace;
+};
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *end || errno || v == 0)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: ddirr-bench-recorder payload --pages N --trace PATH [--calls K] [--burst B] [--rounds R]\n"
+	                "       ddirr-bench-recorder disabled --trace PATH [--calls K] [--rounds R]\n"
+	                "       ddirr-bench-recorder profile --variant direct|lttng|ddirr --pages N --trace PATH [--calls K]\n"
+	                "       ddirr-bench-recorder smoke --trace PATH\n"
+	                "env:   BENCH_LTTNG_PIDS=\"PID ...\"  LTTng daemons whose CPU time counts (payload)\n");
+	return 2;
+}
+
+/* One variant's phase in one round. */
+struct sample {
+	double caller;   /* caller thread CPU ns per call */
+	double wall;     /* wall ns per call of the caller's loop */
+	double proc_ns;  /* this process's CPU over the phase (loop + settle) */
+	double daem_ns;  /* the LTTng daemons' CPU over the phase */
+	double window_ns; /* wall time of the phase */
+};
+
+/* Between two bursts: 1 ms, and until the drain thread has taken every
+ * record, so that no burst finds a full ring or a full LTTng buffer. */
+static void pause_between_bursts(struct ctx *c)
+{
+	sleep_ms(1);
+	for (int i = 0; i < 1000 && bench_ddirr_pending(c->rec); i++)
+		sleep_ms(1);
+}
+
+static void run_phase(struct ctx *c, enum variant v, size_t calls, size_t burst, struct sample *s)
+{
+	uint64_t q0, d0, w0, cpu = 0, wall = 0;
+
+	q0 = bench_process_ns();
+	d0 = bench_pids_ns(&c->daemons);
+	w0 = bench_wall_ns();
+	for (size_t done = 0; done < calls;) {
+		size_t n = calls - done < burst ? calls - done : burst;
+		uint64_t t0 = bench_thread_ns(), t1, w1 = bench_wall_ns(), w2;
+
+		run_variant(c, v, n);
+		t1 = bench_thread_ns();
+		w2 = bench_wall_ns();
+		cpu += t1 - t0;
+		wall += w2 - w1;
+		done += n;
+		pause_between_bursts(c);
+	}
+	settle(c);
+	s->caller = (double)cpu / (double)calls;
+	s->wall = (double)wall / (double)calls;
+	s->proc_ns = (double)(bench_process_ns() - q0);
+	s->daem_ns = (double)(bench_pids_ns(&c->daemons) - d0);
+	s->window_ns = (double)(bench_wall_ns() - w0);
+}
+
+/* The median over rounds of f(round). */
+#define MEDIAN_OF(out, rounds, expr)                                                                                   \
+	do {                                                                                                           \
+		for (size_t r_ = 0; r_ < (rounds); r_++) {                                                             \
+			size_t r = r_;                                                                                 \
+			tmp[r_] = (expr);                                                                              \
+		}                                                                                                      \
+		(out) = bench_median(tmp, (rounds));                                                                   \
+	} while (0)
+
+static int bench_payload(struct ctx *c, const struct opts *o)
+{
+	enum { NV = 3 };
+	static const enum variant order[NV] = {V_DIRECT, V_DDIRR, V_LTTNG};
+	struct sample *s[V_COUNT] = {0};
+	double *tmp = NULL, *idle_p = NULL, *idle_d = NULL, m;
+	uint64_t stat0, stat1, clk0, clk1;
+	int rv = 1;
+
+	for (int v = 0; v < V_COUNT; v++)
+		if (!(s[v] = calloc(o->rounds, sizeof(struct sample))))
+			goto out;
+	tmp = calloc(o->rounds, sizeof(double));
+	idle_p = calloc(o->rounds, sizeof(double));
+	idle_d = calloc(o->rounds, sizeof(double));
+	if (!tmp || !idle_p || !idle_d)
+		goto out;
+
+	/* warm-up: fault in the pool, the ring and LTTng's buffers */
+	for (int i = 0; i < NV; i++)
+		run_variant(c, order[i], o->calls / 4 + 1);
+	settle(c);
+	stat0 = bench_pids_stat_ns(&c->daemons);
+	clk0 = bench_pids_ns(&c->daemons);
+
+	for (size_t r = 0; r < o->rounds; r++) {
+		for (int i = 0; i < NV; i++) {
+			enum variant v = order[r % 2 ? NV - 1 - i : i];
+
+			run_phase(c, v, o->calls, o->burst, &s[v][r]);
+		}
+		/* What both sides burn doing nothing (the drain thread's polling,
+		 * LTTng's timers), per ns of wall time: the direct phase records
+		 * nothing. It is taken off the phases that do, in proportion to
+		 * their length, so that the total figure counts the calls' work. */
+		idle_p[r] = s[V_DIRECT][r].proc_ns / s[V_DIRECT][r].window_ns;
+		idle_d[r] = s[V_DIRECT][r].daem_ns / s[V_DIRECT][r].window_ns;
+		fprintf(stderr,
+		        "round %zu: caller ns/call direct %.1f lttng %.1f ddirr %.1f | phase ms (process+daemons/wall) "
+		        "direct %.1f+%.1f/%.0f lttng %.1f+%.1f/%.0f ddirr %.1f+%.1f/%.0f\n",
+		        r, s[V_DIRECT][r].caller, s[V_LTTNG][r].caller, s[V_DDIRR][r].caller, s[V_DIRECT][r].proc_ns / 1e6,
+		        s[V_DIRECT][r].daem_ns / 1e6, s[V_DIRECT][r].window_ns / 1e6, s[V_LTTNG][r].proc_ns / 1e6,
+		        s[V_LTTNG][r].daem_ns / 1e6, s[V_LTTNG][r].window_ns / 1e6, s[V_DDIRR][r].proc_ns / 1e6,
+		        s[V_DDIRR][r].daem_ns / 1e6, s[V_DDIRR][r].window_ns / 1e6);
+	}
+	clk1 = bench_pids_ns(&c->daemons);
+	stat1 = bench_pids_stat_ns(&c->daemons);
+
+#define NET(v, r) ((s[v][r].proc_ns + s[v][r].daem_ns - (idle_p[r] + idle_d[r]) * s[v][r].window_ns) / (double)o->calls)
+#define GROSS(v, r) ((s[v][r].proc_ns + s[v][r].daem_ns) / (double)o->calls)
+	printf("pages=%zu call_bytes=%zu calls_per_round=%zu burst=%zu rounds=%zu pool_sets=%zu\n", o->pages,
+	       bench_pool_call_bytes(&c->pool), o->calls, o->burst, o->rounds, c->pool.n);
+	for (int i = 0; i < NV; i++) {
+		MEDIAN_OF(m, o->rounds, s[order[i]][r].caller);
+		printf("caller_ns.%s=%.1f\n", variant_name[order[i]], m);
+	}
+	MEDIAN_OF(m, o->rounds, s[V_DDIRR][r].caller / s[V_LTTNG][r].caller);
+	printf("caller_ratio=%.3f\n", m);
+	/* Wall time of the caller's loop: shows stalls (a full ring or a full
+	 * LTTng buffer makes the caller wait, which costs little CPU). */
+	for (int i = 0; i < NV; i++) {
+		MEDIAN_OF(m, o->rounds, s[order[i]][r].wall);
+		printf("caller_wall_ns.%s=%.1f\n", variant_name[order[i]], m);
+	}
+	for (int i = 1; i < NV; i++) {
+		MEDIAN_OF(m, o->rounds, NET(order[i], r));
+		printf("total_ns.%s=%.1f\n", variant_name[order[i]], m);
+		MEDIAN_OF(m, o->rounds, GROSS(order[i], r));
+		printf("total_gross_ns.%s=%.1f\n", variant_name[order[i]], m);
+	}
+	MEDIAN_OF(m, o->rounds, NET(V_DDIRR, r) / NET(V_LTTNG, r));
+	printf("total_ratio=%.3f\n", m);
+	MEDIAN_OF(m, o->rounds, GROSS(V_DDIRR, r) / GROSS(V_LTTNG, r));
+	printf("total_gross_ratio=%.3f\n", m);
+	/* the LTTng daemons' share of LTTng's total, and the drain's of ddirr's */
+	MEDIAN_OF(m, o->rounds, (s[V_LTTNG][r].daem_ns - idle_d[r] * s[V_LTTNG][r].window_ns) / (double)o->calls);
+	printf("lttng_daemons_ns=%.1f\n", m);
+	MEDIAN_OF(m, o->rounds, idle_p[r] * 100);
+	printf("idle_pct.process=%.2f\n", m);
+	MEDIAN_OF(m, o->rounds, idle_d[r] * 100);
+	printf("idle_pct.daemons=%.2f\n", m);
+	/* The daemons' CPU over the measured rounds, from their CPU clocks and
+	 * from /proc/PID/stat (10 ms ticks): the second checks the first. */
+	printf("daemons_cpu_ms.clock=%.1f daemons_cpu_ms.proc_stat=%.1f\n", (double)(clk1 - clk0) / 1e6,
+	       (double)(stat1 - stat0) / 1e6);
+	printf("calls.lttng=%llu calls.ddirr=%llu\n", c->calls[V_LTTNG], c->calls[V_DDIRR]);
+#undef NET
+#undef GROSS
+	bench_ddirr_flush(c->rec);
+	rv = c->failures || bench_ddirr_print_stats(c->rec) ? 1 : 0;
+out:
+	for (int v = 0; v < V_COUNT; v++)
+		free(s[v]);
+	free(tmp);
+	free(idle_p);
+	free(idle_d);
+	return rv;
+}
+
+static int bench_disabled(struct ctx *c, const struct opts *o)
+{
+	double *d = calloc(o->rounds, sizeof(double)), *w = calloc(o->rounds, sizeof(double));
+	double *diff = calloc(o->rounds, sizeof(double));
+	int rv = 1;
+
+	if (!d || !w || !diff)
+		goto out;
+	run_variant(c, V_DIRECT, o->calls / 4 + 1);
+	run_variant(c, V_DDIRR_OFF, o->calls / 4 + 1);
+	for (size_t r = 0; r < o->rounds; r++) {
+		for (int i = 0; i < 2; i++) {
+			enum variant v = (r + i) % 2 ? V_DDIRR_OFF : V_DIRECT;
+			uint64_t t0 = bench_thread_ns();
+
+			run_variant(c, v, o->calls);
+			(v == V_DIRECT ? d : w)[r] = (double)(bench_thread_ns() - t0) / (double)o->calls;
+		}
+		diff[r] = w[r] - d[r];
+	}
+	printf("calls_per_round=%zu rounds=%zu\n", o->calls, o->rounds);
+	printf("disabled_ns.direct=%.2f\n", bench_median(d, o->rounds));
+	printf("disabled_ns.wrapper_off=%.2f\n", bench_median(w, o->rounds));
+	printf("disabled_ns.difference=%.2f\n", bench_median(diff, o->rounds));
+	rv = c->failures ? 1 : 0;
+out:
+	free(d);
+	free(w);
+	free(diff);
+	return rv;
+}
+
+static int bench_profile(struct ctx *c, const struct opts *o)
+{
+	struct sample s;
+
+	run_phase(c, o->variant, o->calls, o->burst, &s);
+	bench_ddirr_flush(c->rec);
+	printf("profile: %zu calls of %s, caller %.1f ns/call (thread CPU), process %.1f ns/call\n", o->calls,
+	       variant_name[o->variant], s.caller, s.proc_ns / (double)o->calls);
+	return c->failures ? 1 : 0;
+}
+
+static int bench_smoke(struct ctx *c)
+{
+	for (int v = 0; v < V_COUNT; v++) {
+		bench_ddirr_set_recording(c->rec, v != V_DDIRR_OFF);
+		run_variant(c, (enum variant)v, 1000);
+	}
+	bench_ddirr_flush(c->rec);
+	printf("smoke: %d variants x 1000 calls, %llu failures, driver saw %llu pages\n", V_COUNT, c->failures,
+	       bench_driver_pages());
+	/* only the 1000 recorded calls leave records: an entry and an exit each */
+	return c->failures || bench_driver_pages() != 4000ull * c->pool.pages || bench_ddirr_print_stats(c->rec) ? 1
+	                                                                                                         : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct ctx c = {0};
+	int rv = 2;
+
+	if (argc < 2)
+		return usage();
+	o.mode = argv[1];
+	o.pages = 1;
+	o.rounds = 11;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v)
+			return usage();
+		if (!strcmp(a, "--pages") && parse_size(v, &o.pages) == 0)
+			i++;
+		else if (!strcmp(a, "--calls") && parse_size(v, &o.calls) == 0)
+			i++;
+		else if (!strcmp(a, "--rounds") && parse_size(v, &o.rounds) == 0)
+			i++;
+		else if (!strcmp(a, "--burst") && parse_size(v, &o.burst) == 0)
+			i++;
+		else if (!strcmp(a, "--variant") && !strcmp(v, "direct"))
+			o.variant = V_DIRECT, i++;
+		else if (!strcmp(a, "--variant") && !strcmp(v, "lttng"))
+			o.variant = V_LTTNG, i++;
+		else if (!strcmp(a, "--variant") && !strcmp(v, "ddirr"))
+			o.variant = V_DDIRR, i++;
+		else if (!strcmp(a, "--trace"))
+			o.trace = argv[++i];
+		else
+			return usage();
+	}
+	if (strcmp(o.mode, "payload") && strcmp(o.mode, "disabled") && strcmp(o.mode, "profile") &&
+	    strcmp(o.mode, "smoke"))
+		return usage();
+	if (!o.trace)
+		return usage();
+	if (!o.calls)
+		o.calls = !strcmp(o.mode, "disabled") ? 20000000 : 100000;
+
+	if (bench_pids_parse(&c.daemons, getenv("BENCH_LTTNG_PIDS")) != 0)
+		return 2;
+	/* The disabled bench keeps its pool in cache: it measures the wrapper,
+	 * not memory. The others never repeat an argument set within 16 MiB,
+	 * far more than a zstd chunk (256 KiB) sees. */
+	if (bench_pool_init(&c.pool, o.pages, 64, strcmp(o.mode, "payload") && strcmp(o.mode, "profile") ? 0 : 16u << 20, 1) != 0) {
+		fprintf(stderr, "bench: out of memory for the argument pool\n");
+		return 2;
+	}
+	/* A burst fills at most 512 KiB of arguments: a quarter of LTTng's
+	 * default per-CPU buffer (4 x 512 KiB), an eighth of a ddirr ring. */
+	if (!o.burst) {
+		o.burst = (512u << 10) / bench_pool_call_bytes(&c.pool);
+		if (o.burst > 4096)
+			o.burst = 4096;
+	}
+	bench_driver_table(&c.drv);
+	c.direct = c.drv.DxgkDdiMapCpuHostAperture;
+	c.hAdapter = (HANDLE)(uintptr_t)0xada0;
+	if (bench_ddirr_open(&c.rec, &c.wrapped, &c.drv, o.trace) != 0)
+		goto out;
+	bench_ddirr_set_recording(c.rec, strcmp(o.mode, "disabled") != 0);
+
+	if (!strcmp(o.mode, "payload"))
+		rv = bench_payload(&c, &o);
+	else if (!strcmp(o.mode, "disabled"))
+		rv = bench_disabled(&c, &o);
+	else if (!strcmp(o.mode, "profile"))
+		rv = bench_profile(&c, &o);
+	else
+		rv = bench_smoke(&c);
+	if (bench_ddirr_close(c.rec) != 0 && rv == 0)
+		rv = 1;
+	c.rec = NULL;
+out:
+	bench_pool_free(&c.pool);
+	return rv;
+}
