@@ -133,12 +133,12 @@ int ddirr_recorder_options_from_env(ddirr_recorder_options *o, int *enabled)
 	if ((v = getenv("DDIRR_PRIVACY"))) {
 		if (!strcmp(v, "metadata"))
 			o->privacy = DDIRR_PRIVACY_METADATA;
+		else if (!strcmp(v, "hashed"))
+			o->privacy = DDIRR_PRIVACY_HASHED;
 		else if (!strcmp(v, "full"))
 			o->privacy = DDIRR_PRIVACY_FULL;
-		else if (!strcmp(v, "hashed"))
-			return bad("DDIRR_PRIVACY", v, "metadata or full (hashed is not implemented yet)");
 		else
-			return bad("DDIRR_PRIVACY", v, "metadata or full");
+			return bad("DDIRR_PRIVACY", v, "metadata, hashed or full");
 	}
 	if ((v = getenv("DDIRR_LTTNG")) && (rc = parse_bool("DDIRR_LTTNG", v, &o->lttng)))
 		return rc;

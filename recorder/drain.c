@@ -61,6 +61,31 @@ static char *scratch(ddirr_recorder *r, size_t n)
 	return r->scratch;
 }
 
+/* Privacy tier hashed: replaces private data by its SHA-256. A record
+ * with more private blobs than digest room keeps the rest as metadata. */
+static void hash_private_data(void *slot, const void *bytes, uint64_t n, void *ctx)
+{
+	ddirr_recorder *r = ctx;
+	const void *none = NULL;
+
+	if (r->n_digests == r->digests_cap) {
+		uint32_t cap = r->digests_cap ? 2 * r->digests_cap : 16;
+		ddirr_opaque_digest *p = realloc(r->digests, cap * sizeof(*p));
+
+		if (p) {
+			r->digests = p;
+			r->digests_cap = cap;
+		}
+	}
+	if (r->n_digests < r->digests_cap) {
+		ddirr_opaque_digest *dg = &r->digests[r->n_digests++];
+
+		dg->slot = slot;
+		ddirr_platform_sha256(bytes, (size_t)n, dg->sha256);
+	}
+	memcpy(slot, &none, sizeof(none));
+}
+
 /* Rebuilds the record at h (contiguous, h->size bytes) and appends it. */
 static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 {
@@ -83,6 +108,15 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	ev.ddi = h->ddi;
 	ev.phase = h->phase;
 	ev.frame = h + 1;
+	ev.digests = NULL;
+	ev.n_digests = 0;
+	if (r->opts.privacy == DDIRR_PRIVACY_HASHED) {
+		/* The ring holds the bytes; the trace gets their digests. */
+		r->n_digests = 0;
+		ddirr_frame_visit_opaque(d->frame, h + 1, h->phase, hash_private_data, r);
+		ev.digests = r->digests;
+		ev.n_digests = r->n_digests;
+	}
 	rc = ddirr_trace_writer_append(r->writer, &ev);
 	if (rc == 0) {
 		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);

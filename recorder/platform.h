@@ -43,6 +43,9 @@ void ddirr_platform_free(void *p);
 void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_dump)(void));
 void ddirr_platform_remove_signals(void);
 
+/* SHA-256 of n bytes (the "hashed" privacy tier; the drain thread only). */
+void ddirr_platform_sha256(const void *bytes, size_t n, uint8_t out[32]);
+
 /* Writes one line to the error stream (stderr), without allocating. */
 void ddirr_platform_error_line(const char *line);
 

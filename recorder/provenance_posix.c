@@ -26,6 +26,15 @@ int64_t ddirr_provenance_unix_time(void)
 	return (int64_t)time(NULL);
 }
 
+void ddirr_platform_sha256(const void *bytes, size_t n, uint8_t out[32])
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, n, bytes);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
 static void copy_str(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src ? src : "");

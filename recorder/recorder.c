@@ -80,6 +80,7 @@ static void free_recorder(ddirr_recorder *r)
 	free(r->command_line);
 	free(r->flight);
 	free(r->scratch);
+	free(r->digests);
 	free(r);
 }
 
@@ -131,9 +132,8 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 				       DDIRR_RECORDER_OPTIONS_VERSION);
 	if (opts->mode < DDIRR_RECORDER_BLOCK || opts->mode > DDIRR_RECORDER_FLIGHT)
 		return ddirr_error_set(DDIRR_EINVAL, "recorder mode %d is not block, drop or flight", opts->mode);
-	if (opts->privacy == DDIRR_PRIVACY_HASHED)
-		return ddirr_error_set(DDIRR_EINVAL, "privacy tier hashed is not implemented yet; use metadata or full");
-	if (opts->privacy != DDIRR_PRIVACY_METADATA && opts->privacy != DDIRR_PRIVACY_FULL)
+	if (opts->privacy != DDIRR_PRIVACY_METADATA && opts->privacy != DDIRR_PRIVACY_HASHED &&
+	    opts->privacy != DDIRR_PRIVACY_FULL)
 		return ddirr_error_set(DDIRR_EINVAL, "privacy tier %d is not metadata, hashed or full", opts->privacy);
 	if (opts->buffer_bytes && (opts->buffer_bytes < MIN_RING || opts->buffer_bytes > MAX_RING))
 		return ddirr_error_set(DDIRR_EINVAL, "buffer size %zu is outside [%u, %u]", opts->buffer_bytes,
@@ -169,7 +169,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 			goto fail;
 		}
 	}
-	r->copy_flags = r->opts.privacy == DDIRR_PRIVACY_FULL ? 0 : DDIRR_FRAME_COPY_NO_OPAQUE;
+	/* hashed: the bytes go through the ring and the drain hashes them, so
+	   the hot path never computes a digest. */
+	r->copy_flags = r->opts.privacy == DDIRR_PRIVACY_METADATA ? DDIRR_FRAME_COPY_NO_OPAQUE : 0;
 	r->user_enabled = 1;
 	atomic_flag_clear(&r->drain_lock);
 

@@ -70,6 +70,8 @@ struct ddirr_recorder {
 	uint64_t flight_size, flight_start, flight_used;
 	char *scratch; /* a record made contiguous again */
 	size_t scratch_size;
+	ddirr_opaque_digest *digests; /* privacy tier hashed: one record's digests */
+	uint32_t n_digests, digests_cap;
 };
 
 /* The global state the wrappers read. */

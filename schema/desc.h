@@ -152,6 +152,10 @@ typedef struct ddirr_ddi_desc {
 
 /* Wire field number of ReturnValue in every call's message. */
 #define DDIRR_RETURN_FIELD_NUMBER 15
+/* Wire field number of the SHA-256 that may stand for a BYTES field of
+ * class opaque (privacy tier "hashed"): the field's number plus this. */
+#define DDIRR_DIGEST_FIELD_OFFSET 1000
+
 /* Wire field number of a call's message in Event.args: base + id. */
 #define DDIRR_EVENT_ARGS_BASE 100
 

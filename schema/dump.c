@@ -13,6 +13,7 @@ typedef struct dumper {
 	FILE *out;
 	unsigned flags;
 	uint32_t phase;
+	const ddirr_event *ev;
 } dumper;
 
 static int json(const dumper *d)
@@ -143,6 +144,26 @@ static void put_bytes(const dumper *d, const uint8_t *p, uint64_t n)
 
 static void put_struct(const dumper *d, const ddirr_struct_desc *s, const char *base);
 
+/* Private data kept as a digest only: `<N bytes sha256:HEX>`, or in JSON
+ * {"size":N,"sha256":"HEX"}. Returns 0 when no digest stands for the slot. */
+static int put_digest(const dumper *d, const void *slot, uint64_t n)
+{
+	uint32_t i, k;
+
+	for (k = 0; k < d->ev->n_digests; k++) {
+		const ddirr_opaque_digest *dg = &d->ev->digests[k];
+
+		if (dg->slot != slot)
+			continue;
+		fprintf(d->out, json(d) ? "{\"size\":%" PRIu64 ",\"sha256\":\"" : "<%" PRIu64 " bytes sha256:", n);
+		for (i = 0; i < sizeof(dg->sha256); i++)
+			fprintf(d->out, "%02x", dg->sha256[i]);
+		fputs(json(d) ? "\"}" : ">", d->out);
+		return 1;
+	}
+	return 0;
+}
+
 static uint64_t count_of(const ddirr_field_desc *f, const char *base)
 {
 	uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
@@ -216,6 +237,8 @@ static void put_field(const dumper *d, const ddirr_field_desc *f, const char *ba
 		break;
 	case DDIRR_FK_BYTES:
 		ptr = *(const char *const *)src;
+		if (!ptr && put_digest(d, src, ddirr_desc_read(base + f->count_offset, f->count_size)))
+			break;
 		put_bytes(d, (const uint8_t *)ptr, ptr ? ddirr_desc_read(base + f->count_offset, f->count_size) : 0);
 		break;
 	case DDIRR_FK_INLINE:
@@ -247,7 +270,7 @@ static void put_struct(const dumper *d, const ddirr_struct_desc *s, const char *
 
 int ddirr_dump_event(FILE *out, const ddirr_event *ev, unsigned flags)
 {
-	dumper d = {out, flags, ev->phase};
+	dumper d = {out, flags, ev->phase, ev};
 	const ddirr_ddi_desc *desc = ddirr_desc_ddi(ev->ddi);
 	const char *phase = ev->phase == DDIRR_PHASE_ENTRY ? "entry" : ev->phase == DDIRR_PHASE_EXIT ? "exit" : "?";
 

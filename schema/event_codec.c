@@ -54,11 +54,18 @@ static size_t wire_width(ProtobufCType type)
 	return type == PROTOBUF_C_TYPE_UINT64 ? 8 : 4;
 }
 
+/* What the encoder needs besides the frame: where to allocate, and the
+ * event's digests of private data not kept. */
+typedef struct encode_ctx {
+	ddirr_arena *a;
+	const ddirr_event *ev;
+} encode_ctx;
+
 static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
-			 ddirr_arena *a);
+			 encode_ctx *c);
 
 static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
-			const char *base, uint32_t phase, ddirr_arena *a)
+			const char *base, uint32_t phase, encode_ctx *c)
 {
 	const char *arr = *(const char *const *)(base + f->offset);
 	uint64_t n = ddirr_desc_array_count(f, base);
@@ -70,7 +77,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	if (!arr || !n)
 		return 0;
 	if (f->raw_elements) {
-		ProtobufCBinaryData *bd = ddirr_arena_alloc(a, n * sizeof(*bd));
+		ProtobufCBinaryData *bd = ddirr_arena_alloc(c->a, n * sizeof(*bd));
 
 		if (!bd)
 			return DDIRR_ENOMEM;
@@ -80,14 +87,14 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		}
 		*dst = bd;
 	} else if (f->sub) {
-		ProtobufCMessage **elems = ddirr_arena_alloc(a, n * sizeof(*elems));
+		ProtobufCMessage **elems = ddirr_arena_alloc(c->a, n * sizeof(*elems));
 		char *tmp = NULL;
 
 		if (!elems)
 			return DDIRR_ENOMEM;
 		if (stride < f->sub->size) {
 			/* A smaller (older) element layout: read what it has. */
-			tmp = ddirr_arena_alloc(a, f->sub->size);
+			tmp = ddirr_arena_alloc(c->a, f->sub->size);
 			if (!tmp)
 				return DDIRR_ENOMEM;
 		}
@@ -100,10 +107,10 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 				memcpy(tmp, elem, stride);
 				elem = tmp;
 			}
-			elems[i] = new_message(pf->descriptor, a);
+			elems[i] = new_message(pf->descriptor, c->a);
 			if (!elems[i])
 				return DDIRR_ENOMEM;
-			rc = encode_struct(elems[i], f->sub, elem, phase, a);
+			rc = encode_struct(elems[i], f->sub, elem, phase, c);
 			if (rc)
 				return rc;
 		}
@@ -111,7 +118,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	} else if (f->elem_size == wire_width(pf->type)) {
 		*dst = (void *)arr; /* same width: reference the caller's array */
 	} else {
-		char *out = ddirr_arena_alloc(a, n * wire_width(pf->type));
+		char *out = ddirr_arena_alloc(c->a, n * wire_width(pf->type));
 
 		if (!out)
 			return DDIRR_ENOMEM;
@@ -125,7 +132,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 }
 
 static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
-			const char *base, uint32_t phase, ddirr_arena *a)
+			const char *base, uint32_t phase, encode_ctx *c)
 {
 	const char *src = base + f->offset;
 	void *dst = (char *)msg + pf->offset;
@@ -142,11 +149,11 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		ptr = f->kind == DDIRR_FK_STRUCT ? src : *(const char *const *)src;
 		if (!ptr)
 			return 0;
-		sub = new_message(pf->descriptor, a);
+		sub = new_message(pf->descriptor, c->a);
 		if (!sub)
 			return DDIRR_ENOMEM;
 		*(ProtobufCMessage **)dst = sub;
-		return encode_struct(sub, f->sub, ptr, phase, a);
+		return encode_struct(sub, f->sub, ptr, phase, c);
 	}
 	case DDIRR_FK_REF_SCALAR:
 		ptr = *(const char *const *)src;
@@ -154,13 +161,31 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			store_scalar(dst, pf->type, ddirr_desc_read(ptr, f->elem_size));
 		return 0;
 	case DDIRR_FK_ARRAY:
-		return encode_array(msg, pf, f, base, phase, a);
+		return encode_array(msg, pf, f, base, phase, c);
 	case DDIRR_FK_BYTES: {
 		ProtobufCBinaryData *bd = dst;
+		uint32_t k;
 
 		ptr = *(const char *const *)src;
 		bd->len = ptr ? ddirr_desc_read(base + f->count_offset, f->count_size) : 0;
 		bd->data = (uint8_t *)ptr;
+		if (ptr || !c->ev->n_digests)
+			return 0;
+		/* Bytes not kept: a digest may stand for them. */
+		for (k = 0; k < c->ev->n_digests; k++) {
+			const ddirr_opaque_digest *dg = &c->ev->digests[k];
+			const ProtobufCFieldDescriptor *pd;
+
+			if (dg->slot != src)
+				continue;
+			pd = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DIGEST_FIELD_OFFSET);
+			if (!pd)
+				return ddirr_error_set(DDIRR_EINVAL, "field %s has no digest in the wire schema", f->name);
+			bd = (ProtobufCBinaryData *)((char *)msg + pd->offset);
+			bd->len = sizeof(dg->sha256);
+			bd->data = (uint8_t *)dg->sha256;
+			break;
+		}
 		return 0;
 	}
 	case DDIRR_FK_INLINE: {
@@ -186,7 +211,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 }
 
 static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
-			 ddirr_arena *a)
+			 encode_ctx *c)
 {
 	size_t i;
 
@@ -201,7 +226,7 @@ static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, cons
 		if (!pf)
 			return ddirr_error_set(DDIRR_EINVAL, "%s.%s: field %u is not in the wire schema", s->name,
 					       f->name, f->number);
-		rc = encode_field(msg, pf, f, base, phase, a);
+		rc = encode_field(msg, pf, f, base, phase, c);
 		if (rc)
 			return rc == DDIRR_ENOMEM ? ddirr_error_set(rc, "out of memory encoding %s.%s", s->name, f->name)
 						  : rc;
@@ -214,6 +239,7 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
 	const ddirr_ddi_desc *d;
 	const ProtobufCFieldDescriptor *pf;
 	ProtobufCMessage *args;
+	encode_ctx c;
 
 	pb->seq = ev->seq;
 	pb->thread = ev->thread;
@@ -234,17 +260,26 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
 	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
 	*(ProtobufCMessage **)((char *)pb + pf->offset) = args;
-	return encode_struct(args, d->frame, ev->frame, ev->phase, a);
+	c.a = a;
+	c.ev = ev;
+	return encode_struct(args, d->frame, ev->frame, ev->phase, &c);
 }
 
 /* ------------------------------------------------------------------ */
 /* Decoding                                                            */
+
+/* Digests of private data found while decoding one event. */
+typedef struct digest_list {
+	ddirr_opaque_digest *items;
+	uint32_t n, cap;
+} digest_list;
 
 typedef struct decode_ctx {
 	ddirr_arena *a;
 	const char *where;
 	uint64_t seq;
 	uint32_t phase;
+	digest_list *digests;
 } decode_ctx;
 
 static int corrupt(const decode_ctx *c, const ddirr_struct_desc *s, const ddirr_field_desc *f, const char *what)
@@ -362,6 +397,47 @@ static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_fiel
 	return 0;
 }
 
+/* A BYTES field whose bytes were not kept may have a digest beside it
+ * (privacy tier "hashed"). The frame's pointer stays NULL; the digest goes
+ * to the event's list, keyed by the pointer member's address. */
+static int decode_digest(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f,
+			 const ProtobufCMessage *msg, const decode_ctx *c)
+{
+	const ProtobufCFieldDescriptor *pd;
+	const ProtobufCBinaryData *bd;
+	digest_list *dl = c->digests;
+	ddirr_opaque_digest *d;
+	int rc = 0;
+
+	if (f->cls != DDIRR_CLASS_OPAQUE ||
+	    !(pd = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DIGEST_FIELD_OFFSET)))
+		return 0;
+	bd = (const ProtobufCBinaryData *)((const char *)msg + pd->offset);
+	if (!bd->len)
+		return 0;
+	if (bd->len != sizeof(d->sha256))
+		return corrupt(c, s, f, "a digest that is not 32 bytes long");
+	if (!ddirr_desc_read(base + f->count_offset, f->count_size))
+		return corrupt(c, s, f, "a digest of private data whose size is 0");
+	if (dl->n == dl->cap) {
+		uint32_t cap = dl->cap ? 2 * dl->cap : 4;
+		ddirr_opaque_digest *items;
+
+		if (cap > MAX_ARRAY_ELEMENTS)
+			return too_big(c, s, f, cap, MAX_ARRAY_ELEMENTS);
+		if (!(items = alloc_or_fail(c, cap * sizeof(*items), &rc)))
+			return rc;
+		if (dl->n)
+			memcpy(items, dl->items, dl->n * sizeof(*items));
+		dl->items = items;
+		dl->cap = cap;
+	}
+	d = &dl->items[dl->n++];
+	d->slot = base + f->offset;
+	memcpy(d->sha256, bd->data, sizeof(d->sha256));
+	return 0;
+}
+
 static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f,
 			   const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const decode_ctx *c)
 {
@@ -412,7 +488,7 @@ static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_f
 		char *p;
 
 		if (!bd->len)
-			return 0;
+			return decode_digest(base, s, f, msg, c);
 		if (bd->len > MAX_BLOB_BYTES)
 			return too_big(c, s, f, bd->len, MAX_BLOB_BYTES);
 		if ((rc = check_count(base, s, f, bd->len, c)))
@@ -501,7 +577,8 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 	const ddirr_ddi_desc *d;
 	const ProtobufCFieldDescriptor *pf;
 	const ProtobufCMessage *args;
-	decode_ctx c = {a, where, pb->seq, (uint32_t)pb->phase};
+	digest_list digests = {NULL, 0, 0};
+	decode_ctx c = {a, where, pb->seq, (uint32_t)pb->phase, &digests};
 	char *frame;
 	int rc = 0;
 
@@ -532,5 +609,7 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 	if (args && (rc = decode_struct(frame, d->frame, args, &c)))
 		return rc;
 	ev->frame = frame;
+	ev->digests = digests.items;
+	ev->n_digests = digests.n;
 	return 0;
 }

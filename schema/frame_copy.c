@@ -345,3 +345,60 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 		return ddirr_error_set(DDIRR_ECORRUPT, "flat frame: %zu bytes cannot hold a %s", len, s->name);
 	return rebuild_struct(&r, s, buf);
 }
+
+/* ------------------------------------------------------------------ */
+/* Visiting private data                                               */
+
+typedef struct visitor {
+	uint32_t phase;
+	ddirr_frame_opaque_fn fn;
+	void *ctx;
+} visitor;
+
+static void visit_struct(const visitor *v, const ddirr_struct_desc *s, char *base)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		char *p;
+		uint64_t n, stride, k;
+
+		if (!ddirr_desc_field_in_phase(f, v->phase) || !ddirr_desc_field_present(s, f, base))
+			continue;
+		switch (f->kind) {
+		case DDIRR_FK_STRUCT:
+			visit_struct(v, f->sub, base + f->offset);
+			break;
+		case DDIRR_FK_REF:
+			if ((p = (char *)load_ptr(base + f->offset)))
+				visit_struct(v, f->sub, p);
+			break;
+		case DDIRR_FK_ARRAY:
+			p = (char *)load_ptr(base + f->offset);
+			n = ddirr_desc_array_count(f, base);
+			stride = ddirr_desc_array_stride(f, base);
+			if (!p || f->raw_elements || !f->sub || stride < f->sub->size)
+				break;
+			for (k = 0; k < n; k++)
+				visit_struct(v, f->sub, p + k * stride);
+			break;
+		case DDIRR_FK_BYTES:
+			p = (char *)load_ptr(base + f->offset);
+			n = ddirr_desc_read(base + f->count_offset, f->count_size);
+			if (p && n && f->cls == DDIRR_CLASS_OPAQUE)
+				v->fn(base + f->offset, p, n, v->ctx);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void ddirr_frame_visit_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase, ddirr_frame_opaque_fn fn,
+			      void *ctx)
+{
+	visitor v = {phase, fn, ctx};
+
+	visit_struct(&v, s, frame);
+}

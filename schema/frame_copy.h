@@ -45,4 +45,12 @@ size_t ddirr_frame_copy(void *dst, const ddirr_struct_desc *s, const void *frame
  * is not such a copy) with a message naming the field. */
 int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint32_t phase);
 
+/* Calls fn for every BYTES field of class opaque (private driver data) that
+ * the frame holds for `phase` with a non-NULL pointer: slot is the address
+ * of the pointer member, bytes and n what it points to. fn may set the
+ * member to NULL. */
+typedef void (*ddirr_frame_opaque_fn)(void *slot, const void *bytes, uint64_t n, void *ctx);
+void ddirr_frame_visit_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase, ddirr_frame_opaque_fn fn,
+			      void *ctx);
+
 #endif

@@ -84,6 +84,10 @@ static void emit_message(FILE *out, const ddirr_struct_desc *s)
 			exit(1);
 		}
 		field_comment(out, s, f);
+		/* Private data kept as a digest only (privacy tier "hashed"). */
+		if (f->kind == DDIRR_FK_BYTES && f->cls == DDIRR_CLASS_OPAQUE)
+			fprintf(out, "  bytes %s_sha256 = %u; // SHA-256 standing for %s when its bytes are not kept\n",
+				f->name, f->number + DDIRR_DIGEST_FIELD_OFFSET, f->name);
 	}
 	fprintf(out, "}\n\n");
 }

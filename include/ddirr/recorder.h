@@ -43,7 +43,7 @@ enum ddirr_recorder_mode {
 /* What private driver data (fields of class opaque) the trace keeps. */
 enum ddirr_recorder_privacy {
 	DDIRR_PRIVACY_METADATA = 0, /* sizes only, no bytes (default) */
-	DDIRR_PRIVACY_HASHED = 1,   /* reserved: not implemented yet, refused by open */
+	DDIRR_PRIVACY_HASHED = 1,   /* a SHA-256 instead of the bytes (docs/schema.md, "Private data") */
 	DDIRR_PRIVACY_FULL = 2      /* the bytes */
 };
 

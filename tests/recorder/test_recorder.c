@@ -18,6 +18,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <nettle/sha2.h>
+
+#include "ddirr/dump.h"
 #include "ddirr/error.h"
 #include "ddirr/recorder.h"
 #include "ddirr/trace.h"
@@ -407,6 +410,88 @@ static void recorder__failure_status_triggers_a_flight_dump(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Privacy tiers                                                       */
+
+/* Records one CreateContext with 100 bytes of private data under `privacy`
+ * and returns its entry as read back, dumped as text into dump. */
+static void private_data_under(int privacy, const char *name, uint8_t priv[100], char *dump, size_t dump_size)
+{
+	DXGKARG_CREATECONTEXT cc = {.PrivateDriverDataSize = 100, .pPrivateDriverData = priv};
+	ddirr_frame_CreateContext f = {(HANDLE)0x77, &cc, 0};
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	const ddirr_frame_CreateContext *b;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	FILE *mem;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		priv[i] = (uint8_t)(i * 13 + 5);
+	o.output = trace_path(name);
+	o.privacy = privacy;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	fixture_host_call(DDIRR_DDI_CreateContext, &f);
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	assert_int_equal(ddirr_trace_next(t, &ev), 1);
+	assert_int_equal(ev->phase, DDIRR_PHASE_ENTRY);
+	b = ev->frame;
+	assert_int_equal(b->pCreateContext->PrivateDriverDataSize, 100);
+	if (privacy == DDIRR_PRIVACY_FULL) {
+		assert_memory_equal(b->pCreateContext->pPrivateDriverData, priv, 100);
+	} else {
+		assert_null(b->pCreateContext->pPrivateDriverData);
+		assert_int_equal(ev->n_digests, privacy == DDIRR_PRIVACY_HASHED ? 1 : 0);
+	}
+	if (ev->n_digests) {
+		struct sha256_ctx ctx;
+		uint8_t want[32];
+
+		sha256_init(&ctx);
+		sha256_update(&ctx, 100, priv);
+		sha256_digest(&ctx, sizeof(want), want);
+		assert_ptr_equal(ev->digests[0].slot, &b->pCreateContext->pPrivateDriverData);
+		assert_memory_equal(ev->digests[0].sha256, want, sizeof(want));
+	}
+	mem = fmemopen(dump, dump_size, "w");
+	assert_int_equal(ddirr_dump_event(mem, ev, 0), 0);
+	fclose(mem);
+	ddirr_trace_free(t);
+}
+
+static void recorder__hashed_tier_keeps_a_digest_instead_of_private_data(void **state)
+{
+	uint8_t priv[100];
+	char dump[4096];
+
+	(void)state;
+	private_data_under(DDIRR_PRIVACY_HASHED, "hashed", priv, dump, sizeof(dump));
+	assert_non_null(strstr(dump, "pPrivateDriverData=<100 bytes sha256:"));
+}
+
+static void recorder__metadata_tier_keeps_only_the_size_of_private_data(void **state)
+{
+	uint8_t priv[100];
+	char dump[4096];
+
+	(void)state;
+	private_data_under(DDIRR_PRIVACY_METADATA, "metadata", priv, dump, sizeof(dump));
+	assert_null(strstr(dump, "sha256"));
+}
+
+static void recorder__full_tier_keeps_private_data(void **state)
+{
+	uint8_t priv[100];
+	char dump[4096];
+
+	(void)state;
+	private_data_under(DDIRR_PRIVACY_FULL, "full", priv, dump, sizeof(dump));
+}
+
+/* ------------------------------------------------------------------ */
 /* Large records                                                       */
 
 static void check_big_map(size_t buffer, int mode, const char *name)
@@ -704,7 +789,7 @@ static void recorder__environment_sets_every_option(void **state)
 	setenv("DDIRR_BUFFER_SIZE", "8M", 1);
 	setenv("DDIRR_FLIGHT_SIZE", "32MiB", 1);
 	setenv("DDIRR_FLUSH_MS", "250", 1);
-	setenv("DDIRR_PRIVACY", "full", 1);
+	setenv("DDIRR_PRIVACY", "hashed", 1);
 	setenv("DDIRR_LTTNG", "off", 1);
 	setenv("DDIRR_FLIGHT_TRIGGER", "signal,failure", 1);
 	setenv("DDIRR_CRASH_HANDLERS", "0", 1);
@@ -716,7 +801,7 @@ static void recorder__environment_sets_every_option(void **state)
 	assert_int_equal(o.buffer_bytes, 8u << 20);
 	assert_int_equal(o.flight_bytes, 32u << 20);
 	assert_int_equal(o.flush_interval_ms, 250);
-	assert_int_equal(o.privacy, DDIRR_PRIVACY_FULL);
+	assert_int_equal(o.privacy, DDIRR_PRIVACY_HASHED);
 	assert_int_equal(o.lttng, 0);
 	assert_int_equal(o.flight_triggers, DDIRR_TRIGGER_SIGNAL | DDIRR_TRIGGER_FAILURE);
 	assert_int_equal(o.crash_handlers, 0);
@@ -732,7 +817,7 @@ static void recorder__bad_environment_value_is_named_in_one_line(void **state)
 	static const char *const bad[][2] = {
 		{"DDIRR_MODE", "fast"},        {"DDIRR_BUFFER_SIZE", "12Q"}, {"DDIRR_BUFFER_SIZE", "1K"},
 		{"DDIRR_FLUSH_MS", "0"},       {"DDIRR_FLUSH_MS", "ten"},    {"DDIRR_PRIVACY", "all"},
-		{"DDIRR_PRIVACY", "hashed"},   {"DDIRR_LTTNG", "maybe"},     {"DDIRR_FLIGHT_TRIGGER", "crash"},
+		{"DDIRR_PRIVACY", "sha1"},     {"DDIRR_LTTNG", "maybe"},     {"DDIRR_FLIGHT_TRIGGER", "crash"},
 		{"DDIRR_OUTPUT", "t-%q.ddirr"}, {"DDIRR_ENABLE", "2"},       {"DDIRR_FLIGHT_SIZE", "-1"},
 	};
 	size_t i;
@@ -807,6 +892,9 @@ int main(void)
 		cmocka_unit_test(recorder__8_threads_flight_mode_counts_every_eviction),
 		cmocka_unit_test(recorder__flight_mode_keeps_exactly_the_newest_records_that_fit),
 		cmocka_unit_test(recorder__failure_status_triggers_a_flight_dump),
+		cmocka_unit_test(recorder__hashed_tier_keeps_a_digest_instead_of_private_data),
+		cmocka_unit_test(recorder__metadata_tier_keeps_only_the_size_of_private_data),
+		cmocka_unit_test(recorder__full_tier_keeps_private_data),
 		cmocka_unit_test(recorder__map_of_65536_pages_round_trips),
 		cmocka_unit_test(recorder__record_larger_than_the_ring_is_kept_in_block_mode),
 		cmocka_unit_test(recorder__record_larger_than_the_ring_is_counted_in_drop_mode),

@@ -60,8 +60,15 @@ static void check_message(const ddirr_struct_desc *s, const ProtobufCMessageDesc
 	for (i = 0; i < md->n_fields; i++) {
 		int found = 0;
 
-		for (j = 0; j < s->n_fields; j++)
-			found |= s->fields[j].number == md->fields[i].id;
+		for (j = 0; j < s->n_fields; j++) {
+			const ddirr_field_desc *f = &s->fields[j];
+
+			found |= f->number == md->fields[i].id;
+			/* the digest that may stand for private data (privacy tier hashed) */
+			found |= f->kind == DDIRR_FK_BYTES && f->cls == DDIRR_CLASS_OPAQUE &&
+				 f->number + DDIRR_DIGEST_FIELD_OFFSET == md->fields[i].id &&
+				 md->fields[i].type == PROTOBUF_C_TYPE_BYTES;
+		}
 		if (!found)
 			fail_msg("%s.%s (%u) is on the wire but not described", md->name, md->fields[i].name,
 				 md->fields[i].id);

@@ -253,6 +253,57 @@ static void codec__absurd_counts_are_refused_before_allocation(void **state)
 	ddirr_arena_release(&s);
 }
 
+/* Private data kept as a digest only: the bytes stay out, the size stays
+ * in, and the digest comes back bound to the same field. */
+static void codec__digest_stands_for_private_data_not_kept(void **state)
+{
+	DXGKARG_CREATECONTEXT cc = {.PrivateDriverDataSize = 100, .pPrivateDriverData = NULL};
+	ddirr_frame_CreateContext frame = {.hDevice = (HANDLE)0x77, .pCreateContext = &cc};
+	ddirr_opaque_digest dg = {&cc.pPrivateDriverData, {0}};
+	ddirr_event ev = {.seq = 5, .ddi = DDIRR_DDI_CreateContext, .phase = DDIRR_PHASE_ENTRY, .frame = &frame,
+			  .digests = &dg, .n_digests = 1};
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	const ddirr_frame_CreateContext *back;
+	ddirr_event out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dg.sha256); i++)
+		dg.sha256[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(round_trip(&ev, &out, &a), 0);
+	back = out.frame;
+	assert_int_equal(back->pCreateContext->PrivateDriverDataSize, 100);
+	assert_null(back->pCreateContext->pPrivateDriverData);
+	assert_int_equal(out.n_digests, 1);
+	assert_ptr_equal(out.digests[0].slot, &back->pCreateContext->pPrivateDriverData);
+	assert_memory_equal(out.digests[0].sha256, dg.sha256, sizeof(dg.sha256));
+	ddirr_arena_release(&a);
+}
+
+/* Hostile input: a digest of the wrong length, or of data of size 0. */
+static void codec__bad_digest_is_corrupt(void **state)
+{
+	DXGKARG_CREATECONTEXT cc = {.PrivateDriverDataSize = 100};
+	ddirr_frame_CreateContext frame = {.hDevice = (HANDLE)0x77, .pCreateContext = &cc};
+	ddirr_opaque_digest dg = {&cc.pPrivateDriverData, {1}};
+	ddirr_event ev = {.seq = 6, .ddi = DDIRR_DDI_CreateContext, .phase = DDIRR_PHASE_ENTRY, .frame = &frame,
+			  .digests = &dg, .n_digests = 1};
+	ddirr_arena a = DDIRR_ARENA_INIT, s = DDIRR_ARENA_INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	ddirr_event out;
+
+	(void)state;
+	assert_int_equal(ddirr_event_to_pb(&pb, &ev, &s), 0);
+	pb.createcontext->pcreatecontext->pprivatedriverdata_sha256.len = 31;
+	assert_int_equal(ddirr_event_from_pb(&out, &pb, &a, "d.ddirr"), DDIRR_ECORRUPT);
+	assert_non_null(strstr(ddirr_error_last(), "pPrivateDriverData"));
+	pb.createcontext->pcreatecontext->pprivatedriverdata_sha256.len = 32;
+	pb.createcontext->pcreatecontext->privatedriverdatasize = 0;
+	assert_int_equal(ddirr_event_from_pb(&out, &pb, &a, "d.ddirr"), DDIRR_ECORRUPT);
+	ddirr_arena_release(&a);
+	ddirr_arena_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +317,8 @@ int main(void)
 		cmocka_unit_test(codec__array_length_disagreeing_with_count_is_corrupt),
 		cmocka_unit_test(codec__args_of_another_ddi_are_corrupt),
 		cmocka_unit_test(codec__absurd_counts_are_refused_before_allocation),
+		cmocka_unit_test(codec__digest_stands_for_private_data_not_kept),
+		cmocka_unit_test(codec__bad_digest_is_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
