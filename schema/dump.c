@@ -239,6 +239,12 @@ static void put_field(const dumper *d, const ddirr_field_desc *f, const char *ba
 		ptr = *(const char *const *)src;
 		if (!ptr && put_digest(d, src, ddirr_desc_read(base + f->count_offset, f->count_size)))
 			break;
+		if (!ptr && ddirr_desc_read(base + f->count_offset, f->count_size)) {
+			/* kept as its size only (privacy tier metadata) */
+			fprintf(d->out, json(d) ? "{\"size\":%" PRIu64 "}" : "<%" PRIu64 " bytes, not recorded>",
+				ddirr_desc_read(base + f->count_offset, f->count_size));
+			break;
+		}
 		put_bytes(d, (const uint8_t *)ptr, ptr ? ddirr_desc_read(base + f->count_offset, f->count_size) : 0);
 		break;
 	case DDIRR_FK_INLINE:
