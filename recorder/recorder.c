@@ -426,12 +426,18 @@ int ddirr_recorder_close(ddirr_recorder *r)
 		ddirr_trace_writer_free(r->writer);
 	}
 	ddirr_platform_remove_signals();
-	for (t = atomic_load(&g_rec.rings); t; t = next) {
+	/* A thread may still be between finding its ring and seeing that
+	   recording is off: rings are retired, not freed, and only the next
+	   close frees them, when no call of this generation can be running. */
+	ddirr_platform_lock();
+	for (t = g_rec.retired; t; t = next) {
 		next = t->next;
 		ddirr_platform_free(t);
 	}
+	g_rec.retired = atomic_load(&g_rec.rings);
 	atomic_store(&g_rec.rings, NULL);
 	atomic_fetch_add(&g_rec.generation, 1);
+	ddirr_platform_unlock();
 	g_rec.rec = NULL;
 	free_recorder(r);
 	return rc;

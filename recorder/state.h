@@ -80,6 +80,7 @@ typedef struct ddirr_global {
 	_Atomic uint64_t seq;            /* last seq handed out */
 	_Atomic uint64_t generation;     /* bumped by every open: stale thread state re-registers */
 	_Atomic(ddirr_thread_ring *) rings; /* registry, newest first */
+	ddirr_thread_ring *retired;         /* the previous recorder's rings (see close) */
 	_Atomic uint32_t threads;
 	_Atomic uint64_t dump_req; /* flight dumps asked for: API, SIGUSR2, failure */
 	ddirr_recorder *rec;

@@ -77,6 +77,11 @@ static ddirr_thread_ring *register_thread(void)
 	t = (ddirr_thread_ring *)mem;
 	ddirr_ring_init(&t->ring, mem + ((sizeof(*t) + 63) & ~(size_t)63), size);
 	ddirr_platform_lock();
+	if (gen != atomic_load(&g_rec.generation)) { /* closed meanwhile */
+		ddirr_platform_unlock();
+		ddirr_platform_free(mem);
+		return NULL;
+	}
 	t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
 	t->next = atomic_load(&g_rec.rings);
 	atomic_store_explicit(&g_rec.rings, t, memory_order_release);
