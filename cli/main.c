@@ -23,10 +23,18 @@ static const char usage[] =
 	"                                      prints whole arrays in text\n"
 	"  check TRACE [--json]                apply the trace to the aperture model and\n"
 	"                                      report every broken invariant\n"
+	"  replay TRACE --target model|driver:PATH [--against model|driver:PATH]\n"
+	"         [--no-shadow] [--keep-going] [--strict] [--json] [--junit FILE]\n"
+	"                                      reissue the trace to the model or a driver\n"
+	"                                      build and compare every call; --against\n"
+	"                                      replays to two targets in lockstep\n"
 	"\n"
-	"exit codes: 0 ok; 1 the trace was read but is damaged or incomplete, or\n"
-	"            (check) it breaks an invariant;\n"
-	"            2 usage error or unreadable input\n";
+	"exit codes: 0 ok (replay: pass, or truncated without --strict);\n"
+	"            1 the trace was read but is damaged or incomplete, or\n"
+	"            (check) it breaks an invariant, or (replay) a divergence or\n"
+	"            violation;\n"
+	"            2 usage error or unreadable input;\n"
+	"            125 (replay) cannot test: the driver will not load\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -63,5 +71,7 @@ int main(int argc, char **argv)
 		return cmd_dump(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	return cli_usage_error("unknown command '%s'", argv[1]);
 }

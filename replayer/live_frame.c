@@ -1,0 +1,126 @@
+/* The writable frame a callee receives: a deep copy of the recorded entry
+ * (its inputs), plus zeroed room for every output buffer the recorded exit
+ * shows (an array dxgkrnl allocates and the driver fills, such as the
+ * segment descriptors of QUERYSEGMENT4). The copy's memory comes from the
+ * target's arena and lives until its next call. */
+#include <string.h>
+
+#include "frame_copy.h"
+#include "replay_internal.h"
+
+void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t phase)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(ddi);
+	size_t size;
+	void *buf;
+
+	if (!d || !frame)
+		return NULL;
+	size = ddirr_frame_copy_size(d->frame, frame, phase, 0);
+	if (!(buf = ddirr_arena_alloc(a, size)))
+		return NULL;
+	ddirr_frame_copy(buf, d->frame, frame, phase, 0);
+	if (ddirr_frame_rebuild(buf, size, d->frame, phase))
+		return NULL; /* cannot happen: we just wrote it */
+	return buf;
+}
+
+static void *get_ptr(const void *base, uint32_t off)
+{
+	void *p;
+
+	memcpy(&p, (const char *)base + off, sizeof(p));
+	return p;
+}
+
+static void set_ptr(void *base, uint32_t off, void *p)
+{
+	memcpy((char *)base + off, &p, sizeof(p));
+}
+
+static uint64_t count_of(const ddirr_field_desc *f, const void *live, const void *rec)
+{
+	uint64_t n = ddirr_desc_read((const char *)live + f->count_offset, f->count_size);
+
+	return n ? n : ddirr_desc_read((const char *)rec + f->count_offset, f->count_size);
+}
+
+/* Adds the output buffers of struct s: live is the callee's, rec the
+ * recorded exit's. Returns 0 or -1 when out of memory. */
+static int add_outputs(ddirr_arena *a, const ddirr_struct_desc *s, char *live, const char *rec)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		const char *rp;
+		char *lp;
+		uint64_t n, stride, rstride, j;
+
+		if (!(f->dir & DDIRR_DIR_OUT) || !ddirr_desc_field_present(s, f, rec))
+			continue;
+		if (f->kind == DDIRR_FK_STRUCT) {
+			if (add_outputs(a, f->sub, live + f->offset, rec + f->offset))
+				return -1;
+			continue;
+		}
+		if (f->kind != DDIRR_FK_REF && f->kind != DDIRR_FK_REF_SCALAR && f->kind != DDIRR_FK_ARRAY &&
+		    f->kind != DDIRR_FK_BYTES)
+			continue;
+		if (!(rp = get_ptr(rec, f->offset)))
+			continue;
+		lp = get_ptr(live, f->offset);
+		switch (f->kind) {
+		case DDIRR_FK_REF:
+			if (!lp) {
+				n = f->count_size ? count_of(f, live, rec) : 0;
+				if (!(lp = ddirr_arena_alloc(a, n > f->sub->size ? n : f->sub->size)))
+					return -1;
+				set_ptr(live, f->offset, lp);
+			}
+			if (add_outputs(a, f->sub, lp, rp))
+				return -1;
+			break;
+		case DDIRR_FK_REF_SCALAR:
+			if (!lp && !(lp = ddirr_arena_alloc(a, f->elem_size)))
+				return -1;
+			set_ptr(live, f->offset, lp);
+			break;
+		case DDIRR_FK_BYTES:
+			if (!lp && (n = count_of(f, live, rec))) {
+				if (!(lp = ddirr_arena_alloc(a, n)))
+					return -1;
+				set_ptr(live, f->offset, lp);
+			}
+			break;
+		default: /* ARRAY */
+			n = f->repeat_size ? ddirr_desc_array_count(f, live) : count_of(f, live, rec);
+			stride = ddirr_desc_array_stride(f, live);
+			rstride = ddirr_desc_array_stride(f, rec);
+			if (!stride)
+				stride = rstride;
+			if (!n || !stride)
+				break;
+			if (!lp) {
+				if (!(lp = ddirr_arena_alloc(a, n * (f->sub && stride < f->sub->size ? f->sub->size : stride))))
+					return -1;
+				set_ptr(live, f->offset, lp);
+			}
+			if (f->sub && !f->raw_elements && stride >= f->sub->size && rstride >= f->sub->size)
+				for (j = 0; j < n && j < ddirr_desc_array_count(f, rec); j++)
+					if (add_outputs(a, f->sub, lp + j * stride, rp + j * rstride))
+						return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit)
+{
+	void *live = live_frame_copy(a, ddi, entry, DDIRR_PHASE_ENTRY);
+
+	if (live && exit && add_outputs(a, ddirr_desc_ddi(ddi)->frame, live, exit))
+		return NULL;
+	return live;
+}

@@ -1,0 +1,121 @@
+/* Probe checks (include/ddirr/probe.h): after a mapping call, ask the
+ * driver what its own tables translate to, and compare with what they must
+ * hold. A driver can return success and still program a wrong page; only
+ * this sees it.
+ *   MapCpuHostAperture / UnmapCpuHostAperture: every slot the call named,
+ *     against the shadow model's aperture (ddirr_model_aperture_lookup);
+ *   BuildPagingBuffer UpdatePageTable, leaf level: every VA whose PTE the
+ *     call wrote valid, against that PTE (which the shadow model has checked
+ *     against the allocation's residency). */
+#include <stdio.h>
+
+#include "ddirr/probe.h"
+#include "replay_internal.h"
+
+static void probe_divergence(replay *r, target *t, const ddirr_event *e, const char *field, const char *expected,
+			     const char *actual)
+{
+	char msg[400];
+	div_info d = {.kind = DDIRR_DIV_PROBE, .cls = DDIRR_CLASS_SEGMENT_PAGE, .seq = e->seq, .ddi = e->ddi,
+		      .field = field, .expected = expected, .actual = actual, .message = msg};
+
+	snprintf(msg, sizeof(msg), "after seq %llu %s the driver's probe says %s is %s; it must be %s",
+		 (unsigned long long)e->seq, ddirr_ddi_name(e->ddi), field, actual, expected);
+	replay_diverge(r, t, &d);
+}
+
+static void check_slots(replay *r, target *t, ddirr_probe_aperture_slot_fn probe, const ddirr_event *e,
+			uint64_t adapter, UINT segment, const UINT32 *slots, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; slots && i < n; i++) {
+		uint64_t want = 0, alloc = 0;
+		UINT64 got = 0;
+		int mapped = ddirr_model_aperture_lookup(t->model, segment, slots[i], &want, &alloc);
+		NTSTATUS st = probe((HANDLE)(uintptr_t)adapter, segment, slots[i], &got);
+		char field[96], exp[64], act[64];
+
+		if (mapped ? (st == STATUS_SUCCESS && got == want) : st == DDIRR_PROBE_NOT_FOUND)
+			continue;
+		snprintf(field, sizeof(field), "aperture segment %u slot %u", segment, slots[i]);
+		if (mapped)
+			snprintf(exp, sizeof(exp), "segment page %llu", (unsigned long long)want);
+		else
+			snprintf(exp, sizeof(exp), "unmapped");
+		if (st == STATUS_SUCCESS)
+			snprintf(act, sizeof(act), "segment page %llu", (unsigned long long)got);
+		else
+			snprintf(act, sizeof(act), "status 0x%08x", (unsigned)st);
+		probe_divergence(r, t, e, field, exp, act);
+		if (replay_should_stop(r))
+			return;
+	}
+}
+
+static void check_ptes(replay *r, target *t, ddirr_probe_gpu_va_fn probe, const ddirr_event *e, uint64_t adapter,
+		       const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE *u)
+{
+	UINT i;
+
+	if (u->PageTableLevel != 0 || !u->FirstPteVirtualAddress || !u->pPageTableEntries)
+		return;
+	for (i = 0; i < u->NumPageTableEntries; i++) {
+		const DXGK_PTE *p = &u->pPageTableEntries[u->Flags.Repeat ? 0 : i];
+		D3DGPU_VIRTUAL_ADDRESS va = u->FirstPteVirtualAddress + (D3DGPU_VIRTUAL_ADDRESS)i * 4096;
+		UINT seg = 0;
+		UINT64 page = 0;
+		NTSTATUS st;
+		char field[96], exp[64], act[64];
+
+		if (!p->Valid)
+			continue;
+		st = probe((HANDLE)(uintptr_t)adapter, u->hProcess, va, &seg, &page);
+		if (st == STATUS_SUCCESS && seg == p->Segment && page == p->PageAddress)
+			continue;
+		snprintf(field, sizeof(field), "GPU VA 0x%llx", (unsigned long long)va);
+		snprintf(exp, sizeof(exp), "segment %u page 0x%llx", (unsigned)p->Segment, (unsigned long long)p->PageAddress);
+		if (st == STATUS_SUCCESS)
+			snprintf(act, sizeof(act), "segment %u page 0x%llx", seg, (unsigned long long)page);
+		else
+			snprintf(act, sizeof(act), "status 0x%08x", (unsigned)st);
+		probe_divergence(r, t, e, field, exp, act);
+		if (replay_should_stop(r))
+			return;
+	}
+}
+
+void probe_check(replay *r, target *t, void *probe_aperture, void *probe_va, const ddirr_event *e, const void *live,
+		 uint64_t adapter)
+{
+	ddirr_probe_aperture_slot_fn pa = (ddirr_probe_aperture_slot_fn)probe_aperture;
+	ddirr_probe_gpu_va_fn pv = (ddirr_probe_gpu_va_fn)probe_va;
+
+	switch (e->ddi) {
+	case DDIRR_DDI_MapCpuHostAperture: {
+		const ddirr_frame_MapCpuHostAperture *f = live;
+
+		if (pa && f->pArgs)
+			check_slots(r, t, pa, e, adapter, f->pArgs->SegmentId, f->pArgs->pCpuHostAperturePages,
+				    f->pArgs->NumberOfPages);
+		break;
+	}
+	case DDIRR_DDI_UnmapCpuHostAperture: {
+		const ddirr_frame_UnmapCpuHostAperture *f = live;
+
+		if (pa && f->pArgs)
+			check_slots(r, t, pa, e, adapter, f->pArgs->SegmentId, f->pArgs->pCpuHostAperturePages,
+				    f->pArgs->NumberOfPages);
+		break;
+	}
+	case DDIRR_DDI_BuildPagingBuffer: {
+		const ddirr_frame_BuildPagingBuffer *f = live;
+
+		if (pv && f->pBuildPagingBuffer && f->pBuildPagingBuffer->Operation == DXGK_OPERATION_UPDATE_PAGE_TABLE)
+			check_ptes(r, t, pv, e, adapter, &f->pBuildPagingBuffer->UpdatePageTable);
+		break;
+	}
+	default:
+		break;
+	}
+}

@@ -1,0 +1,318 @@
+/* Records -> whole calls, in seq order.
+ *
+ * A trace holds each call as an entry and an exit record, with the
+ * callbacks a DDI made in between (their parent_seq names it). Threads
+ * interleave, and the recorder drains its per-thread rings in turn, so file
+ * order is not seq order. This stage gathers each DDI with its callbacks
+ * into a call_group and hands the groups out by increasing seq: a group
+ * leaves once it is complete and every smaller seq has been accounted for.
+ * It holds at most `lookahead` records while waiting for a missing seq;
+ * past that, or at the end of the file, the first missing or incomplete
+ * call is where the trace stops (truncated, or a gap). The replay is thus a
+ * linearization of the capture by entry order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddirr/error.h"
+#include "frame_copy.h"
+#include "replay_internal.h"
+
+struct reorder {
+	ddirr_trace *t;
+	size_t lookahead;
+	size_t held;          /* records held in groups not yet handed out */
+	uint64_t next;        /* the next seq to hand out */
+	uint64_t records;
+	rhash by_seq;         /* DDI seq -> group index + 1 (0 = handed out) */
+	rhash cb_seqs;        /* callback seq -> 1 while its group waits */
+	call_group **groups;  /* every group ever made; reused through `spare` */
+	size_t n_groups;
+	size_t *spare;
+	size_t n_spare;
+	long current;         /* the group handed out last, recycled by the next call */
+	int eof;
+	char stop[400];
+};
+
+int reorder_new(reorder **out, ddirr_trace *t, size_t lookahead)
+{
+	reorder *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
+	r->t = t;
+	r->lookahead = lookahead ? lookahead : (size_t)1 << 20;
+	r->next = 1;
+	r->current = -1;
+	*out = r;
+	return 0;
+}
+
+void reorder_free(reorder *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n_groups; i++) {
+		free(r->groups[i]->buf);
+		free(r->groups[i]->recs);
+		free(r->groups[i]->cbs);
+		free(r->groups[i]);
+	}
+	free(r->groups);
+	free(r->spare);
+	rhash_free(&r->by_seq);
+	rhash_free(&r->cb_seqs);
+	free(r);
+}
+
+const char *reorder_stop_reason(const reorder *r)
+{
+	return r->stop;
+}
+
+uint64_t reorder_records(const reorder *r)
+{
+	return r->records;
+}
+
+static long group_new(reorder *r)
+{
+	call_group *g;
+
+	if (r->n_spare) {
+		long i = (long)r->spare[--r->n_spare];
+
+		g = r->groups[i];
+		g->n_cbs = g->len = g->n_recs = g->pending = 0;
+		return i;
+	}
+	if ((r->n_groups & (r->n_groups - 1)) == 0) { /* a power of two, or 0: grow */
+		size_t cap = r->n_groups ? r->n_groups * 2 : 8;
+		call_group **ng = realloc(r->groups, cap * sizeof(*ng));
+		size_t *ns = realloc(r->spare, cap * sizeof(*ns));
+
+		if (ng)
+			r->groups = ng;
+		if (ns)
+			r->spare = ns;
+		if (!ng || !ns)
+			return -1;
+	}
+	if (!(g = calloc(1, sizeof(*g))))
+		return -1;
+	r->groups[r->n_groups] = g;
+	return (long)r->n_groups++;
+}
+
+/* Keeps a flat copy of ev's frame in g. */
+static int keep(call_group *g, const ddirr_event *ev, long cb)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
+	size_t need = ev->frame && d ? ddirr_frame_copy_size(d->frame, ev->frame, ev->phase, 0) : 0;
+	size_t off = (g->len + 7) & ~(size_t)7;
+
+	if (g->n_recs == g->cap_recs) {
+		size_t cap = g->cap_recs ? g->cap_recs * 2 : 4;
+		struct group_rec *n = realloc(g->recs, cap * sizeof(*n));
+
+		if (!n)
+			return DDIRR_ENOMEM;
+		g->recs = n;
+		g->cap_recs = cap;
+	}
+	if (off + need > g->cap) {
+		size_t cap = g->cap ? g->cap : 1024;
+		char *n;
+
+		while (cap < off + need)
+			cap *= 2;
+		if (!(n = realloc(g->buf, cap)))
+			return DDIRR_ENOMEM;
+		g->buf = n;
+		g->cap = cap;
+	}
+	if (need)
+		ddirr_frame_copy(g->buf + off, d->frame, ev->frame, ev->phase, 0);
+	g->recs[g->n_recs++] = (struct group_rec){off, need, cb, ev->phase};
+	g->len = off + need;
+	return 0;
+}
+
+static call_rec *rec_of(call_group *g, long cb)
+{
+	return cb < 0 ? &g->call : &g->cbs[cb];
+}
+
+/* Turns the kept copies into frames: the group is complete and stops
+ * growing, so pointers into its buffer stay valid. */
+static int rebuild(call_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_recs; i++) {
+		struct group_rec *k = &g->recs[i];
+		call_rec *c = rec_of(g, k->cb);
+		ddirr_event *ev = k->phase == DDIRR_PHASE_ENTRY ? &c->entry : &c->exit;
+		const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
+
+		ev->frame = NULL;
+		if (!k->len)
+			continue;
+		if (ddirr_frame_rebuild(g->buf + k->off, k->len, d->frame, k->phase))
+			return DDIRR_ECORRUPT;
+		ev->frame = g->buf + k->off;
+	}
+	return 0;
+}
+
+static call_group *group_at(reorder *r, uint64_t seq)
+{
+	uint64_t v;
+
+	return rhash_get(&r->by_seq, seq, &v) && v ? r->groups[v - 1] : NULL;
+}
+
+/* Files one record; returns 0, or a negative error. A record that fits no
+ * call (a callback whose DDI is unknown or gone, a duplicate) is dropped
+ * and noted in the stop reason only if it matters later. */
+static int file_record(reorder *r, const ddirr_event *ev)
+{
+	int is_cb = ddirr_ddi_kind(ev->ddi) == DDIRR_KIND_CB || ev->parent_seq != 0;
+	uint64_t owner = is_cb ? ev->parent_seq : ev->seq;
+	call_group *g = group_at(r, owner);
+	long cb = -1;
+
+	if (ev->seq < r->next || !ddirr_desc_ddi(ev->ddi))
+		return 0; /* already handed out, or a call this build cannot replay */
+	if (!is_cb && ev->phase == DDIRR_PHASE_ENTRY) {
+		long i;
+
+		if (g)
+			return 0; /* duplicate entry */
+		if ((i = group_new(r)) < 0 || rhash_put(&r->by_seq, ev->seq, (uint64_t)i + 1))
+			return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
+		g = r->groups[i];
+		g->call.entry = *ev;
+		memset(&g->call.exit, 0, sizeof(g->call.exit));
+		g->pending = 1;
+	} else if (!g) {
+		return 0; /* an exit or callback of a call whose entry was lost */
+	} else if (is_cb) {
+		for (cb = (long)g->n_cbs - 1; cb >= 0 && g->cbs[cb].entry.seq != ev->seq; cb--)
+			;
+		if (ev->phase == DDIRR_PHASE_ENTRY) {
+			if (cb >= 0)
+				return 0;
+			if (g->n_cbs == g->cap_cbs) {
+				size_t cap = g->cap_cbs ? g->cap_cbs * 2 : 4;
+				call_rec *n = realloc(g->cbs, cap * sizeof(*n));
+
+				if (!n)
+					return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
+				g->cbs = n;
+				g->cap_cbs = cap;
+			}
+			cb = (long)g->n_cbs++;
+			memset(&g->cbs[cb], 0, sizeof(g->cbs[cb]));
+			g->cbs[cb].entry = *ev;
+			g->pending++;
+			if (rhash_put(&r->cb_seqs, ev->seq, 1))
+				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
+		} else {
+			if (cb < 0 || g->cbs[cb].exit.phase)
+				return 0;
+			g->cbs[cb].exit = *ev;
+			g->pending--;
+		}
+	} else {
+		if (g->call.exit.phase)
+			return 0;
+		g->call.exit = *ev;
+		g->pending--;
+	}
+	r->held++;
+	if (keep(g, ev, cb))
+		return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory for seq %llu", (unsigned long long)ev->seq);
+	return 0;
+}
+
+/* Moves `next` past callback seqs whose groups are accounted for. */
+static void skip_callbacks(reorder *r)
+{
+	uint64_t v;
+
+	while (rhash_get(&r->cb_seqs, r->next, &v) && v) {
+		rhash_put(&r->cb_seqs, r->next, 0); /* cannot grow: the key exists */
+		r->next++;
+	}
+}
+
+static void note_stop(reorder *r, const char *what)
+{
+	const ddirr_trace_verdict *v = ddirr_trace_get_verdict(r->t);
+
+	if (r->stop[0])
+		return;
+	snprintf(r->stop, sizeof(r->stop), "%s at seq %llu%s%s", what, (unsigned long long)r->next,
+		 v && v->summary && v->summary[0] ? "; reader: " : "", v && v->summary ? v->summary : "");
+}
+
+int reorder_next(reorder *r, const call_group **out)
+{
+	*out = NULL;
+	if (r->current >= 0) {
+		r->spare[r->n_spare++] = (size_t)r->current;
+		r->current = -1;
+	}
+	for (;;) {
+		call_group *g;
+		const ddirr_event *ev;
+		int rc;
+
+		skip_callbacks(r);
+		g = group_at(r, r->next);
+		if (g && g->pending == 0) {
+			uint64_t v;
+
+			rhash_get(&r->by_seq, r->next, &v);
+			rhash_put(&r->by_seq, r->next, 0);
+			r->current = (long)v - 1;
+			r->held -= g->n_recs;
+			r->next++;
+			if (rebuild(g))
+				return ddirr_error_set(DDIRR_ECORRUPT, "replay: seq %llu: a record does not copy back",
+						       (unsigned long long)g->call.entry.seq);
+			*out = g;
+			return 1;
+		}
+		if (r->eof || r->stop[0]) {
+			if (!r->stop[0] && (g || r->held))
+				note_stop(r, g ? "the call never returned" : "records missing");
+			if (!r->stop[0]) {
+				const ddirr_trace_verdict *v = ddirr_trace_get_verdict(r->t);
+
+				if (v && v->kind != DDIRR_VERDICT_COMPLETE)
+					snprintf(r->stop, sizeof(r->stop), "%s", v->summary ? v->summary : "incomplete");
+			}
+			return 0;
+		}
+		if (r->held > r->lookahead) {
+			note_stop(r, g ? "the call is not complete within the lookahead" : "records missing");
+			continue;
+		}
+		rc = ddirr_trace_next(r->t, &ev);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			r->eof = 1;
+			continue;
+		}
+		r->records++;
+		if ((rc = file_record(r, ev)))
+			return rc;
+	}
+}
