@@ -165,6 +165,7 @@ void aperture_map_entry(ddirr_model *m, const DXGKARG_MAPCPUHOSTAPERTURE *a)
 		for (j = 0; i < dup_checks && j < i && !reported_dup; j++) {
 			if (a->pCpuHostAperturePages[j] == slot || a->pMemorySegmentPages[j] == page) {
 				o.earlier_seq = 0;
+				o.earlier_ddi = 0;
 				model_report(m, DDIRR_INV_APERTURE_DUPLICATE_IN_CALL, &o,
 					     "entries %llu and %llu name the same %s %llu", (unsigned long long)j,
 					     (unsigned long long)i, a->pCpuHostAperturePages[j] == slot ? "slot" : "page",

@@ -465,7 +465,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 			    end / 16 <= pages_4k && pages_4k % 16 == 0)
 				model_report(m, DDIRR_INV_PAGE_UNIT_MIXUP, &o,
 					     "OffsetInPages %llu + SizeInPages %llu run past the allocation's %llu 4 KB "
-					     "pages but fit in 64 KB pages: a 64 KB count passed as 4 KB pages",
+					     "pages, by up to 16 times: a 4 KB page count multiplied again as if it counted 64 KB pages",
 					     (unsigned long long)a->OffsetInPages, (unsigned long long)a->SizeInPages,
 					     (unsigned long long)pages_4k);
 			else if (end > pages_4k)

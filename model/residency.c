@@ -86,6 +86,11 @@ static void gart_entry(ddirr_model *m, uint32_t segment, uint64_t first, uint64_
 
 	if (!m->n_segments)
 		return;
+	if (s && !(s->flags & 0x1)) {
+		model_report(m, DDIRR_INV_GART_OUT_OF_RANGE, &o,
+			     "segment %u is not an aperture segment; Map/UnmapApertureSegment program only those", segment);
+		return;
+	}
 	if (!s || first > s->size / 4096 || n > s->size / 4096 - first) {
 		model_report(m, DDIRR_INV_GART_OUT_OF_RANGE, &o,
 			     "aperture-segment pages %llu..%llu run past segment %u",

@@ -487,7 +487,7 @@ static void model__context_map_count_16_times_too_large_is_a_unit_mixup(void **s
 	context_allocation(c, &made);
 	seq = map_context(c, 0, 256, FREE_VA);
 	v = calls_expect_one(c, DDIRR_INV_PAGE_UNIT_MIXUP,
-			     "OffsetInPages 0 + SizeInPages 256 run past the allocation's 16 4 KB pages but fit");
+			     "OffsetInPages 0 + SizeInPages 256 run past the allocation's 16 4 KB pages, by up to 16 times");
 	assert_call(v, seq, MAP_CONTEXT, 0, 0);
 	assert_int_equal(v->handle, 0x900);
 	assert_int_equal(v->handle_ns, DDIRR_NS_CONTEXT_ALLOCATION_DXGK);
