@@ -286,8 +286,9 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 		MEDIAN_OF(m, o->rounds, s[order[i]][r].caller);
 		printf("caller_ns.%s=%.1f\n", variant_name[order[i]], m);
 	}
+	/* the ratios' spread over rounds: MEDIAN_OF leaves tmp sorted */
 	MEDIAN_OF(m, o->rounds, s[V_DDIRR][r].caller / s[V_LTTNG][r].caller);
-	printf("caller_ratio=%.3f\n", m);
+	printf("caller_ratio=%.3f caller_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	/* Wall time of the caller's loop: shows stalls (a full ring or a full
 	 * LTTng buffer makes the caller wait, which costs little CPU). */
 	for (int i = 0; i < NV; i++) {
@@ -301,7 +302,7 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 		printf("total_gross_ns.%s=%.1f\n", variant_name[order[i]], m);
 	}
 	MEDIAN_OF(m, o->rounds, NET(V_DDIRR, r) / NET(V_LTTNG, r));
-	printf("total_ratio=%.3f\n", m);
+	printf("total_ratio=%.3f total_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	MEDIAN_OF(m, o->rounds, GROSS(V_DDIRR, r) / GROSS(V_LTTNG, r));
 	printf("total_gross_ratio=%.3f\n", m);
 	/* the LTTng daemons' share of LTTng's total, and the drain's of ddirr's */
@@ -352,7 +353,8 @@ static int bench_disabled(struct ctx *c, const struct opts *o)
 	printf("calls_per_round=%zu rounds=%zu\n", o->calls, o->rounds);
 	printf("disabled_ns.direct=%.2f\n", bench_median(d, o->rounds));
 	printf("disabled_ns.wrapper_off=%.2f\n", bench_median(w, o->rounds));
-	printf("disabled_ns.difference=%.2f\n", bench_median(diff, o->rounds));
+	printf("disabled_ns.difference=%.2f", bench_median(diff, o->rounds));
+	printf(" disabled_ns.difference_range=%.2f-%.2f\n", diff[0], diff[o->rounds - 1]); /* sorted by the median */
 	rv = c->failures ? 1 : 0;
 out:
 	free(d);

@@ -101,9 +101,9 @@ payload() {
 	db=$(awk -v b="$ddirr_bytes" -v n="$n_ddirr" 'BEGIN { printf "%.1f", b / n }')
 	sr=$(ratio "$db" "$lb")
 	rows_caller="$rows_caller
-| $name ($call_bytes B of args, bursts of $(value burst "$res")) | $(value caller_ns.direct "$res") | $(value caller_ns.lttng "$res") | $(value caller_ns.ddirr "$res") | **$cr** | ≤ 0.5 | $(verdict "$cr" 0.5) | $(value caller_wall_ns.lttng "$res") / $(value caller_wall_ns.ddirr "$res") |"
+| $name ($call_bytes B of args, bursts of $(value burst "$res")) | $(value caller_ns.direct "$res") | $(value caller_ns.lttng "$res") | $(value caller_ns.ddirr "$res") | **$cr** ($(value caller_ratio_range "$res")) | ≤ 0.5 | $(verdict "$cr" 0.5) | $(value caller_wall_ns.lttng "$res") / $(value caller_wall_ns.ddirr "$res") |"
 	rows_total="$rows_total
-| $name | $(value total_ns.lttng "$res") ($(value lttng_daemons_ns "$res") in daemons) | $(value total_ns.ddirr "$res") | **$tr_** | ≤ 3 | $(verdict "$tr_" 3) | $(value total_gross_ratio "$res") | $(value idle_pct.process "$res") % / $(value idle_pct.daemons "$res") % | $(value daemons_cpu_ms.clock "$res") / $(value daemons_cpu_ms.proc_stat "$res") |"
+| $name | $(value total_ns.lttng "$res") ($(value lttng_daemons_ns "$res") in daemons) | $(value total_ns.ddirr "$res") | **$tr_** ($(value total_ratio_range "$res")) | ≤ 3 | $(verdict "$tr_" 3) | $(value total_gross_ratio "$res") | $(value idle_pct.process "$res") % / $(value idle_pct.daemons "$res") % | $(value daemons_cpu_ms.clock "$res") / $(value daemons_cpu_ms.proc_stat "$res") |"
 	rows_size="$rows_size
 | $name | $n_lttng | $ctf_bytes | $lb | $n_ddirr | $ddirr_bytes | $db | **$sr** | ≤ 0.25 | $(verdict "$sr" 0.25) |"
 }
@@ -126,12 +126,12 @@ dd=$(value disabled_ns.difference "$dres")
 	echo
 	echo "### Caller-thread CPU per call (ns, CLOCK_THREAD_CPUTIME_ID)"
 	echo
-	echo "| payload | direct call | LTTng tracepoint + call | ddirr wrapper | ddirr / LTTng | target | | caller wall ns LTTng / ddirr |"
+	echo "| payload | direct call | LTTng tracepoint + call | ddirr wrapper | ddirr / LTTng (range over rounds) | target | | caller wall ns LTTng / ddirr |"
 	echo "|---|---|---|---|---|---|---|---|$rows_caller"
 	echo
 	echo "### Total CPU per call (ns): the process + the LTTng daemons (sessiond, consumerd), idle CPU taken off"
 	echo
-	echo "| payload | LTTng (app + daemons) | ddirr (caller + drain) | ddirr / LTTng | target | | ratio without taking idle off | idle CPU: process / daemons | daemons' CPU ms over the run: clock / proc stat |"
+	echo "| payload | LTTng (app + daemons) | ddirr (caller + drain) | ddirr / LTTng (range over rounds) | target | | ratio without taking idle off | idle CPU: process / daemons | daemons' CPU ms over the run: clock / proc stat |"
 	echo "|---|---|---|---|---|---|---|---|---|$rows_total"
 	echo
 	echo "### Trace bytes per call"
@@ -141,8 +141,8 @@ dd=$(value disabled_ns.difference "$dres")
 	echo
 	echo "### Recorder disabled (ns per call, thread CPU)"
 	echo
-	echo "| direct call | wrapper, recording off | difference | target | |"
+	echo "| direct call | wrapper, recording off | difference (range over rounds) | target | |"
 	echo "|---|---|---|---|---|"
-	echo "| $(value disabled_ns.direct "$dres") | $(value disabled_ns.wrapper_off "$dres") | **$dd** | ≤ 2 | $(verdict "$dd" 2) |"
+	echo "| $(value disabled_ns.direct "$dres") | $(value disabled_ns.wrapper_off "$dres") | **$dd** ($(value disabled_ns.difference_range "$dres")) | ≤ 2 | $(verdict "$dd" 2) |"
 } >"$report"
 cat "$report"
