@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   libzstd-dev zstd
-  liblttng-ust-dev lttng-tools babeltrace2
+  liblttng-ust-dev lttng-tools babeltrace2 procps util-linux
   libcmocka-dev nettle-dev"
 missing=""
 for p in $PACKAGES; do
