@@ -7,7 +7,7 @@
 #include "ddirr/model.h"
 #include "ddirr/wddm.h"
 #include "desc.h"
-#include "hashmap.h"
+#include "u64map.h"
 
 /* The call that did something, for "since seq N (DDI)" in reports. */
 typedef struct origin {

@@ -18,7 +18,7 @@ typedef struct hist_obj {
 } hist_obj;
 
 struct history {
-	rhash index; /* ns << 58 ^ handle -> objs index + 1 */
+	u64map index; /* ns << 58 ^ handle -> objs index + 1 */
 	hist_obj *objs;
 	size_t n, cap;
 };
@@ -33,7 +33,7 @@ void history_free(history *h)
 {
 	if (!h)
 		return;
-	rhash_free(&h->index);
+	u64map_free(&h->index);
 	free(h->objs);
 	free(h);
 }
@@ -47,7 +47,7 @@ static hist_obj *find(history *h, int ns, uint64_t rec, int make)
 {
 	uint64_t i;
 
-	if (rhash_get(&h->index, key_of(ns, rec), &i))
+	if (u64map_get(&h->index, key_of(ns, rec), &i))
 		return &h->objs[i - 1];
 	if (!make)
 		return NULL;
@@ -60,7 +60,7 @@ static hist_obj *find(history *h, int ns, uint64_t rec, int make)
 		h->objs = n;
 		h->cap = cap;
 	}
-	if (rhash_put(&h->index, key_of(ns, rec), h->n + 1))
+	if (u64map_put(&h->index, key_of(ns, rec), h->n + 1))
 		return NULL;
 	memset(&h->objs[h->n], 0, sizeof(h->objs[h->n]));
 	return &h->objs[h->n++];

@@ -25,6 +25,21 @@ void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t 
 	return buf;
 }
 
+void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const char *flat, size_t len)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
+	void *buf;
+
+	if (!flat || !d)
+		return live_frame_copy(a, ev->ddi, ev->frame, ev->phase);
+	if (!(buf = ddirr_arena_alloc(a, len)))
+		return NULL;
+	memcpy(buf, flat, len);
+	if (ddirr_frame_rebuild(buf, len, d->frame, ev->phase))
+		return NULL; /* cannot happen: the reorder rebuilt the same bytes */
+	return buf;
+}
+
 static void *get_ptr(const void *base, uint32_t off)
 {
 	void *p;

@@ -18,8 +18,8 @@ void remap_fini(remap *m)
 	int ns;
 
 	for (ns = 0; ns < DDIRR_NS_MAX_PLUS_ONE; ns++) {
-		rhash_free(&m->fwd[ns]);
-		rhash_free(&m->rev[ns]);
+		u64map_free(&m->fwd[ns]);
+		u64map_free(&m->rev[ns]);
 	}
 	free(m->va);
 	memset(m, 0, sizeof(*m));
@@ -46,7 +46,7 @@ int remap_handle(const remap *m, int ns, uint64_t rec, uint64_t *live)
 		*live = rec; /* NULL is NULL everywhere; raw handles are kept as they are */
 		return 1;
 	}
-	return rhash_get(&m->fwd[ns], rec, live);
+	return u64map_get(&m->fwd[ns], rec, live);
 }
 
 int remap_handle_back(const remap *m, int ns, uint64_t live, uint64_t *rec)
@@ -55,14 +55,14 @@ int remap_handle_back(const remap *m, int ns, uint64_t live, uint64_t *rec)
 		*rec = live;
 		return 1;
 	}
-	return rhash_get(&m->rev[ns], live, rec);
+	return u64map_get(&m->rev[ns], live, rec);
 }
 
 int remap_set_handle(remap *m, int ns, uint64_t rec, uint64_t live)
 {
 	if (rec == 0 || ns == DDIRR_NS_NONE)
 		return 0;
-	if (rhash_put(&m->fwd[ns], rec, live) || rhash_put(&m->rev[ns], live, rec))
+	if (u64map_put(&m->fwd[ns], rec, live) || u64map_put(&m->rev[ns], live, rec))
 		return DDIRR_ENOMEM;
 	return 0;
 }

@@ -24,8 +24,8 @@ struct reorder {
 	size_t held;          /* records held in groups not yet handed out */
 	uint64_t next;        /* the next seq to hand out */
 	uint64_t records;
-	rhash by_seq;         /* DDI seq -> group index + 1 (0 = handed out) */
-	rhash cb_seqs;        /* callback seq -> 1 while its group waits */
+	u64map by_seq;        /* DDI seq -> group index + 1, while the group is held */
+	u64map cb_seqs;       /* callback seq -> 1, while its group is held */
 	call_group **groups;  /* every group ever made; reused through `spare` */
 	size_t n_groups;
 	size_t *spare;
@@ -58,14 +58,15 @@ void reorder_free(reorder *r)
 		return;
 	for (i = 0; i < r->n_groups; i++) {
 		free(r->groups[i]->buf);
+		free(r->groups[i]->flat);
 		free(r->groups[i]->recs);
 		free(r->groups[i]->cbs);
 		free(r->groups[i]);
 	}
 	free(r->groups);
 	free(r->spare);
-	rhash_free(&r->by_seq);
-	rhash_free(&r->cb_seqs);
+	u64map_free(&r->by_seq);
+	u64map_free(&r->cb_seqs);
 	free(r);
 }
 
@@ -153,18 +154,36 @@ static int rebuild(call_group *g)
 {
 	size_t i;
 
+	/* Keep the offset form too: targets clone records from it. */
+	if (g->len > g->flat_cap) {
+		char *n = realloc(g->flat, g->len);
+
+		if (!n)
+			return DDIRR_ENOMEM;
+		g->flat = n;
+		g->flat_cap = g->len;
+	}
+	if (g->len)
+		memcpy(g->flat, g->buf, g->len);
 	for (i = 0; i < g->n_recs; i++) {
 		struct group_rec *k = &g->recs[i];
 		call_rec *c = rec_of(g, k->cb);
 		ddirr_event *ev = k->phase == DDIRR_PHASE_ENTRY ? &c->entry : &c->exit;
 		const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
 
+		const char **flat = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_flat : &c->exit_flat;
+		size_t *flat_len = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_flat_len : &c->exit_flat_len;
+
 		ev->frame = NULL;
+		*flat = NULL;
+		*flat_len = 0;
 		if (!k->len)
 			continue;
 		if (ddirr_frame_rebuild(g->buf + k->off, k->len, d->frame, k->phase))
 			return DDIRR_ECORRUPT;
 		ev->frame = g->buf + k->off;
+		*flat = g->flat + k->off;
+		*flat_len = k->len;
 	}
 	return 0;
 }
@@ -173,7 +192,7 @@ static call_group *group_at(reorder *r, uint64_t seq)
 {
 	uint64_t v;
 
-	return rhash_get(&r->by_seq, seq, &v) && v ? r->groups[v - 1] : NULL;
+	return u64map_get(&r->by_seq, seq, &v) && v ? r->groups[v - 1] : NULL;
 }
 
 /* Files one record; returns 0, or a negative error. A record that fits no
@@ -193,11 +212,11 @@ static int file_record(reorder *r, const ddirr_event *ev)
 
 		if (g)
 			return 0; /* duplicate entry */
-		if ((i = group_new(r)) < 0 || rhash_put(&r->by_seq, ev->seq, (uint64_t)i + 1))
+		if ((i = group_new(r)) < 0 || u64map_put(&r->by_seq, ev->seq, (uint64_t)i + 1))
 			return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
 		g = r->groups[i];
+		memset(&g->call, 0, sizeof(g->call));
 		g->call.entry = *ev;
-		memset(&g->call.exit, 0, sizeof(g->call.exit));
 		g->pending = 1;
 	} else if (!g) {
 		return 0; /* an exit or callback of a call whose entry was lost */
@@ -220,7 +239,7 @@ static int file_record(reorder *r, const ddirr_event *ev)
 			memset(&g->cbs[cb], 0, sizeof(g->cbs[cb]));
 			g->cbs[cb].entry = *ev;
 			g->pending++;
-			if (rhash_put(&r->cb_seqs, ev->seq, 1))
+			if (u64map_put(&r->cb_seqs, ev->seq, 1))
 				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
 		} else {
 			if (cb < 0 || g->cbs[cb].exit.phase)
@@ -245,8 +264,8 @@ static void skip_callbacks(reorder *r)
 {
 	uint64_t v;
 
-	while (rhash_get(&r->cb_seqs, r->next, &v) && v) {
-		rhash_put(&r->cb_seqs, r->next, 0); /* cannot grow: the key exists */
+	while (u64map_get(&r->cb_seqs, r->next, &v) && v) {
+		u64map_del(&r->cb_seqs, r->next); /* handed out: memory follows the held records */
 		r->next++;
 	}
 }
@@ -278,8 +297,8 @@ int reorder_next(reorder *r, const call_group **out)
 		if (g && g->pending == 0) {
 			uint64_t v;
 
-			rhash_get(&r->by_seq, r->next, &v);
-			rhash_put(&r->by_seq, r->next, 0);
+			u64map_get(&r->by_seq, r->next, &v);
+			u64map_del(&r->by_seq, r->next);
 			r->current = (long)v - 1;
 			r->held -= g->n_recs;
 			r->next++;

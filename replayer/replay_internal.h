@@ -20,21 +20,17 @@
 #include "ddirr/replay.h"
 #include "ddirr/trace.h"
 #include "desc.h"
+#include "u64map.h"
 
-/* ---- hash.c: open addressing, linear probing; key 0 is allowed. */
-typedef struct rhash {
-	uint64_t *keys, *vals;
-	uint8_t *used;
-	size_t cap, n; /* cap: 0 or a power of two */
-} rhash;
-
-int rhash_get(const rhash *h, uint64_t key, uint64_t *val);
-int rhash_put(rhash *h, uint64_t key, uint64_t val); /* 0 or DDIRR_ENOMEM */
-void rhash_free(rhash *h);
 
 /* ---- reorder.c */
 typedef struct call_rec {
 	ddirr_event entry, exit; /* frames point into the group's buffer; exit.frame NULL if missing */
+	/* The same records as flat copies (schema/frame_copy.h), still in offset
+	   form: a target clones one with a memcpy and a rebuild, instead of
+	   walking the frame twice more to measure and copy it. NULL if none. */
+	const char *entry_flat, *exit_flat;
+	size_t entry_flat_len, exit_flat_len;
 } call_rec;
 
 typedef struct call_group {
@@ -46,6 +42,8 @@ typedef struct call_group {
 	   group is complete; offsets until then. */
 	char *buf;
 	size_t len, cap;
+	char *flat;         /* buf as it was before the rebuild */
+	size_t flat_cap;
 	struct group_rec { size_t off, len; long cb; uint32_t phase; } *recs; /* cb -1: the DDI */
 	size_t n_recs, cap_recs;
 } call_group;
@@ -67,7 +65,7 @@ typedef struct va_map_range {
 } va_map_range;
 
 typedef struct remap {
-	rhash fwd[DDIRR_NS_MAX_PLUS_ONE], rev[DDIRR_NS_MAX_PLUS_ONE];
+	u64map fwd[DDIRR_NS_MAX_PLUS_ONE], rev[DDIRR_NS_MAX_PLUS_ONE];
 	va_map_range *va; /* sorted by rec, not overlapping */
 	size_t n_va, cap_va;
 } remap;
@@ -180,6 +178,8 @@ int compare_lockstep(replay *r, target *a, target *b, const ddirr_event *rec_exi
  * the entry's inputs, plus (when exit is given) zeroed room for every
  * output buffer the recorded exit has. */
 void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t phase);
+/* The same, from the record's flat copy when the reorder kept one. */
+void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const char *flat, size_t len);
 void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit);
 
 /* ---- targets */

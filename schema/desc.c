@@ -133,7 +133,7 @@ static int guard_holds(const ddirr_field_desc *f, const void *base)
 	}
 }
 
-int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base)
+int ddirr_desc_field_present_slow(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base)
 {
 	size_t i;
 

@@ -176,8 +176,17 @@ uint64_t ddirr_desc_read(const void *p, uint32_t size);
 /* Writes the low `size` bytes of v at p. */
 void ddirr_desc_write(void *p, uint32_t size, uint64_t v);
 
-/* True when field f of the struct at base is present: its guard holds. */
-int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base);
+/* True when field f of the struct at base is present: its guard holds.
+ * Most fields have no guard and no size condition; they are answered inline
+ * because every walker asks for every field. */
+int ddirr_desc_field_present_slow(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base);
+
+static inline int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base)
+{
+	if (f->guard_op == DDIRR_GUARD_NONE && !(f->kind == DDIRR_FK_REF && f->count_size))
+		return 1;
+	return ddirr_desc_field_present_slow(s, f, base);
+}
 
 /* ARRAY field f of the struct at base: how many elements it holds (its
  * count, or 1 when its Repeat flag is set) and how far apart they are. */

@@ -1,7 +1,8 @@
-/* u64 -> u64 hash map with open addressing, for handle tables and slot
- * tables. Memory is counted into *bytes so the model can report its size. */
-#ifndef DDIRR_MODEL_HASHMAP_H
-#define DDIRR_MODEL_HASHMAP_H
+/* u64 -> u64 hash map with open addressing, shared by the model (handle and
+ * slot tables) and the replayer (remap tables, reorder index). Keys may be 0.
+ * Memory is counted into *bytes (may be NULL) so the model can report its size. */
+#ifndef DDIRR_U64MAP_H
+#define DDIRR_U64MAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-/* Open-addressing hash map (see hashmap.h). */
-#include "hashmap.h"
+/* Open-addressing hash map (see u64map.h). */
+#include "u64map.h"
 
 #include <stdlib.h>
 
