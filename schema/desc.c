@@ -135,17 +135,28 @@ static int guard_holds(const ddirr_field_desc *f, const void *base)
 
 int ddirr_desc_field_present_slow(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base)
 {
+	uint64_t sel;
 	size_t i;
 
 	if (f->guard_op != DDIRR_GUARD_OTHERWISE)
 		return guard_holds(f, base);
 	/* The fallback of a union: none of the alternatives over the same
-	 * member, chosen by the same selector, holds. */
+	 * member, chosen by the same selector, holds. The selector is read
+	 * once; BuildPagingBuffer's fallback has seventeen alternatives. */
+	sel = ddirr_desc_read((const char *)base + f->guard_offset, f->guard_size);
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *g = &s->fields[i];
+		int holds;
 
-		if (g != f && g->offset == f->offset && g->guard_op != DDIRR_GUARD_OTHERWISE &&
-		    g->guard_op != DDIRR_GUARD_NONE && g->guard_offset == f->guard_offset && guard_holds(g, base))
+		if (g->offset != f->offset || g->guard_offset != f->guard_offset)
+			continue;
+		switch (g->guard_op) {
+		case DDIRR_GUARD_EQ: holds = sel == g->guard_value; break;
+		case DDIRR_GUARD_BITS: holds = (sel & g->guard_value) != 0; break;
+		case DDIRR_GUARD_NOBITS: holds = (sel & g->guard_value) == 0; break;
+		default: holds = 0; break;
+		}
+		if (holds && ref_fits(g, base))
 			return 0;
 	}
 	return 1;
