@@ -81,6 +81,9 @@ int cmd_check(int argc, char **argv)
 	}
 	mo.on_violation = print_violation;
 	mo.ctx = &c;
+	/* A flight-mode trace holds the last records only: objects made before
+	   its first record are not unknown, just older than the trace. */
+	mo.partial = !strcmp(ddirr_trace_get_info(t)->settings.mode, "flight");
 	if (ddirr_model_new(&m, &mo)) {
 		cli_print_error();
 		ddirr_trace_free(t);

@@ -205,8 +205,9 @@ void *model_find(ddirr_model *m, int ns, uint64_t handle, const char *what)
 			return NULL;
 		}
 	}
-	model_report(m, DDIRR_INV_UNKNOWN_HANDLE, &o, "%s 0x%llx [%s] was never created", what,
-		     (unsigned long long)handle, ddirr_ns_name(ns));
+	if (!m->opts.partial)
+		model_report(m, DDIRR_INV_UNKNOWN_HANDLE, &o, "%s 0x%llx [%s] was never created", what,
+			     (unsigned long long)handle, ddirr_ns_name(ns));
 	return NULL;
 }
 

@@ -86,6 +86,9 @@ typedef struct ddirr_model_options {
 	unsigned chaos;              /* enum ddirr_chaos flags */
 	size_t tombstones;           /* destroyed handles remembered per namespace for
 	                                USE_AFTER_DESTROY; 0 = 4096 */
+	int partial;                 /* the trace starts mid-stream (a flight-mode dump):
+	                                handles created before it are not reported as
+	                                UNKNOWN_HANDLE; use-after-destroy and mix-ups still are */
 } ddirr_model_options;
 
 #define DDIRR_MODEL_OPTIONS_INIT {.version = DDIRR_MODEL_OPTIONS_VERSION}

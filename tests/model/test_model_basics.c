@@ -107,6 +107,30 @@ static void model__failed_map_changes_nothing_but_is_reported(void **state)
 	calls_fini(&c);
 }
 
+static void model__partial_trace_adopts_handles_created_before_it(void **state)
+{
+	ddirr_model_options o = DDIRR_MODEL_OPTIONS_INIT;
+	calls c;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	calls_adapter(&c);
+	calls_destroy_allocation(&c, 0x77); /* made before the trace began */
+	calls_expect(&c, DDIRR_INV_UNKNOWN_HANDLE, "allocation 0x77");
+	calls_fini(&c);
+
+	o.partial = 1;
+	calls_init_with(&c, &o);
+	calls_adapter(&c);
+	calls_destroy_allocation(&c, 0x77);
+	calls_expect_none(&c);
+	calls_create_allocation(&c, 0x78, 65536, 65536, 1);
+	calls_destroy_allocation(&c, 0x78);
+	calls_destroy_allocation(&c, 0x78); /* still caught */
+	calls_expect(&c, DDIRR_INV_USE_AFTER_DESTROY, "allocation 0x78");
+	calls_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +139,7 @@ int main(void)
 		cmocka_unit_test(model__map_after_unmap_of_the_same_slot_is_valid),
 		cmocka_unit_test(model__eviction_with_slots_mapped_is_stale),
 		cmocka_unit_test(model__failed_map_changes_nothing_but_is_reported),
+		cmocka_unit_test(model__partial_trace_adopts_handles_created_before_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

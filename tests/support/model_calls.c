@@ -20,19 +20,26 @@ static void collect(void *ctx, const ddirr_violation *v)
 	c->n_seen++;
 }
 
-void calls_init(calls *c, unsigned chaos, uint64_t seed)
+void calls_init_with(calls *c, const ddirr_model_options *opts)
 {
-	ddirr_model_options o = DDIRR_MODEL_OPTIONS_INIT;
+	ddirr_model_options o = *opts;
 
 	memset(c, 0, sizeof(*c));
 	o.on_violation = collect;
 	o.ctx = c;
-	o.chaos = chaos;
-	o.seed = seed;
 	assert_int_equal(ddirr_model_new(&c->m, &o), 0);
 	c->thread = 1;
 	c->adapter = 0xA000;
 	c->dxgk_adapter = 0xD000;
+}
+
+void calls_init(calls *c, unsigned chaos, uint64_t seed)
+{
+	ddirr_model_options o = DDIRR_MODEL_OPTIONS_INIT;
+
+	o.chaos = chaos;
+	o.seed = seed;
+	calls_init_with(c, &o);
 }
 
 void calls_fini(calls *c)

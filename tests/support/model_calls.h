@@ -25,6 +25,8 @@ typedef struct calls {
 
 /* A model whose violations land in c->seen. chaos and seed go to the model. */
 void calls_init(calls *c, unsigned chaos, uint64_t seed);
+/* The same with any model options (their violation callback is replaced). */
+void calls_init_with(calls *c, const ddirr_model_options *opts);
 void calls_fini(calls *c);
 /* Forgets the violations seen so far. */
 void calls_clear(calls *c);
