@@ -1,7 +1,9 @@
 /* Flat deep copies of call frames (see frame_copy.h).
  *
  * One walker serves both measuring and copying, so the size the hot path
- * reserves is, by construction, the size the copy writes. */
+ * reserves is, by construction, the size the copy writes. A bounded copy
+ * copies while the blocks fit in its room and only measures from the first
+ * block that does not, so the hot path walks once when the record fits. */
 #include "frame_copy.h"
 
 #include <string.h>
@@ -41,6 +43,7 @@ static void alias_add(alias_table *t, uint32_t member, size_t block)
 typedef struct walker {
 	char *out; /* NULL while measuring */
 	size_t used;
+	size_t cap; /* bytes at out; past them the walker only measures */
 	uint32_t phase;
 	unsigned flags;
 } walker;
@@ -56,9 +59,58 @@ static size_t reserve(walker *w, size_t n)
 	size_t off = align8(w->used);
 
 	w->used = off + n;
+	if (w->out && (n > w->cap || off > w->cap - align8(n)))
+		w->out = NULL; /* does not fit: measure the rest */
 	if (w->out)
 		memset(w->out + off, 0, align8(n));
 	return off;
+}
+
+/* Reserves a block of n bytes the caller overwrites whole (only the
+ * alignment padding after it is zeroed): zeroing first would double the
+ * stores of a large array. */
+static size_t reserve_raw(walker *w, size_t n)
+{
+	size_t off = align8(w->used);
+
+	w->used = off + n;
+	if (w->out && (n > w->cap || off > w->cap - align8(n)))
+		w->out = NULL;
+	if (w->out && align8(n) > n)
+		memset(w->out + off + n, 0, align8(n) - n);
+	return off;
+}
+
+/* Copies a scalar of the usual sizes without a call to memcpy. */
+static void copy_small(char *dst, const char *src, uint32_t size)
+{
+	switch (size) {
+	case 1: memcpy(dst, src, 1); return;
+	case 2: memcpy(dst, src, 2); return;
+	case 4: memcpy(dst, src, 4); return;
+	case 8: memcpy(dst, src, 8); return;
+	default: memcpy(dst, src, size); return;
+	}
+}
+
+/* ddirr_desc_array_count and _stride, answered here for the usual array
+ * (no Repeat flag, no stride field) without a call into desc.c. */
+static uint64_t array_count(const ddirr_field_desc *f, const char *base)
+{
+	if (f->repeat_size)
+		return ddirr_desc_array_count(f, base);
+	switch (f->count_size) {
+	case 4: { uint32_t v; memcpy(&v, base + f->count_offset, 4); return v; }
+	case 8: { uint64_t v; memcpy(&v, base + f->count_offset, 8); return v; }
+	default: return ddirr_desc_read(base + f->count_offset, f->count_size);
+	}
+}
+
+static uint64_t array_stride(const ddirr_field_desc *f, const char *base)
+{
+	if (f->stride_size)
+		return ddirr_desc_array_stride(f, base);
+	return f->sub ? f->sub->size : f->elem_size;
 }
 
 static void store_offset(walker *w, size_t slot, size_t off)
@@ -112,23 +164,35 @@ static void copy_array(walker *w, const ddirr_field_desc *f, const char *src_bas
 		       alias_table *aliases)
 {
 	const char *arr = load_ptr(src_base + f->offset);
-	uint64_t n = ddirr_desc_array_count(f, src_base);
-	uint64_t stride = ddirr_desc_array_stride(f, src_base);
-	size_t block = alias_find(aliases, f->offset);
-	uint64_t i;
-	int fresh = !block;
+	uint64_t n, stride, i;
+	size_t block;
+	int fresh;
 
-	if (!arr || !n)
+	if (!arr || !(n = array_count(f, src_base)))
 		return;
+	stride = array_stride(f, src_base);
+	block = alias_find(aliases, f->offset);
+	fresh = !block;
+	if (f->raw_elements || !f->sub || stride < f->sub->size) {
+		/* Copied as bytes: only the room past the n strides (a last
+		   element wider than the stride) needs zeroing. */
+		if (fresh) {
+			uint64_t room = array_room(f, n, stride);
+
+			block = reserve_raw(w, room);
+			alias_add(aliases, f->offset, block);
+			store_offset(w, dst_base + f->offset, block);
+			if (w->out && room > n * stride)
+				memset(w->out + block + n * stride, 0, room - n * stride);
+		}
+		if (w->out && (fresh || f->raw_elements))
+			memcpy(w->out + block, arr, n * stride);
+		return;
+	}
 	if (fresh) {
 		block = reserve(w, array_room(f, n, stride));
 		alias_add(aliases, f->offset, block);
 		store_offset(w, dst_base + f->offset, block);
-	}
-	if (f->raw_elements || !f->sub || stride < f->sub->size) {
-		if (w->out && (fresh || f->raw_elements))
-			memcpy(w->out + block, arr, n * stride);
-		return;
 	}
 	for (i = 0; i < n; i++)
 		copy_struct(w, f->sub, arr + i * stride, block + i * stride);
@@ -146,7 +210,7 @@ static void copy_field(walker *w, const ddirr_field_desc *f, const char *src_bas
 	case DDIRR_FK_SCALAR:
 	case DDIRR_FK_INLINE:
 		if (w->out)
-			memcpy(w->out + dst_base + f->offset, src, f->size);
+			copy_small(w->out + dst_base + f->offset, src, f->size);
 		return;
 	case DDIRR_FK_STRUCT:
 		copy_struct(w, f->sub, src, dst_base + f->offset);
@@ -161,7 +225,7 @@ static void copy_field(walker *w, const ddirr_field_desc *f, const char *src_bas
 	case DDIRR_FK_REF_SCALAR:
 		if (!(p = load_ptr(src)))
 			return;
-		block = reserve(w, f->elem_size);
+		block = reserve_raw(w, f->elem_size);
 		store_offset(w, dst_base + f->offset, block);
 		if (w->out)
 			memcpy(w->out + block, p, f->elem_size);
@@ -174,7 +238,7 @@ static void copy_field(walker *w, const ddirr_field_desc *f, const char *src_bas
 		n = ddirr_desc_read(src_base + f->count_offset, f->count_size);
 		if (!p || !n || ((w->flags & DDIRR_FRAME_COPY_NO_OPAQUE) && f->cls == DDIRR_CLASS_OPAQUE))
 			return;
-		block = reserve(w, n);
+		block = reserve_raw(w, n);
 		store_offset(w, dst_base + f->offset, block);
 		if (w->out)
 			memcpy(w->out + block, p, n);
@@ -202,9 +266,10 @@ static void copy_field(walker *w, const ddirr_field_desc *f, const char *src_bas
 
 static void copy_struct(walker *w, const ddirr_struct_desc *s, const char *src, size_t dst)
 {
-	alias_table aliases = {{0}, {0}, 0};
+	alias_table aliases; /* only [0, n) is ever read */
 	size_t i;
 
+	aliases.n = 0;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 
@@ -213,9 +278,10 @@ static void copy_struct(walker *w, const ddirr_struct_desc *s, const char *src, 
 	}
 }
 
-static size_t walk(char *out, const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags)
+static size_t walk(char *out, size_t cap, const ddirr_struct_desc *s, const void *frame, uint32_t phase,
+		   unsigned flags)
 {
-	walker w = {out, 0, phase, flags};
+	walker w = {out, 0, cap, phase, flags};
 	size_t top = reserve(&w, s->size);
 
 	copy_struct(&w, s, frame, top);
@@ -224,12 +290,18 @@ static size_t walk(char *out, const ddirr_struct_desc *s, const void *frame, uin
 
 size_t ddirr_frame_copy_size(const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags)
 {
-	return walk(NULL, s, frame, phase, flags);
+	return walk(NULL, 0, s, frame, phase, flags);
 }
 
 size_t ddirr_frame_copy(void *dst, const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags)
 {
-	return walk(dst, s, frame, phase, flags);
+	return walk(dst, SIZE_MAX, s, frame, phase, flags);
+}
+
+size_t ddirr_frame_copy_bounded(void *dst, size_t cap, const ddirr_struct_desc *s, const void *frame, uint32_t phase,
+				unsigned flags)
+{
+	return walk(dst, cap, s, frame, phase, flags);
 }
 
 /* ------------------------------------------------------------------ */

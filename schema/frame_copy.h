@@ -38,6 +38,14 @@ size_t ddirr_frame_copy_size(const ddirr_struct_desc *s, const void *frame, uint
  * memory must not change in between). Returns that size. */
 size_t ddirr_frame_copy(void *dst, const ddirr_struct_desc *s, const void *frame, uint32_t phase, unsigned flags);
 
+/* Copies the frame into dst (8-byte aligned, cap bytes) when the copy fits
+ * there, in one walk, and returns the size the copy takes either way. A
+ * size above cap means dst holds no usable copy (only its first cap bytes
+ * were written): copy again with ddirr_frame_copy() into room of that
+ * size. */
+size_t ddirr_frame_copy_bounded(void *dst, size_t cap, const ddirr_struct_desc *s, const void *frame, uint32_t phase,
+				unsigned flags);
+
 /* Turns the flat copy in buf (len bytes, 8-byte aligned, as written by
  * ddirr_frame_copy for `phase`) back into a frame in place: every stored
  * offset becomes a pointer into buf. Every offset and every block's extent

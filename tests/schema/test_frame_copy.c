@@ -23,6 +23,26 @@ static void *aligned_buffer(size_t size)
 	return p;
 }
 
+/* The bounded copy writes every byte the plain copy writes, the same
+ * bytes, when it has exactly that room; with 8 bytes less it reports the
+ * same size and writes nothing past its room. */
+static void check_bounded(const ddirr_ddi_desc *d, const void *frame, uint32_t phase, const char *copy, size_t size)
+{
+	char *b = aligned_buffer(size);
+	size_t i;
+
+	memset(b, 0xA5, size);
+	assert_int_equal(ddirr_frame_copy_bounded(b, size, d->frame, frame, phase, 0), size);
+	if (memcmp(b, copy, size))
+		fail_msg("%s phase %u: the bounded copy differs from the copy", d->name, phase);
+	memset(b, 0xA5, size);
+	assert_int_equal(ddirr_frame_copy_bounded(b, size - 8, d->frame, frame, phase, 0), size);
+	for (i = size - 8; i < size; i++)
+		if ((unsigned char)b[i] != 0xA5)
+			fail_msg("%s phase %u: the bounded copy wrote byte %zu past its room", d->name, phase, i);
+	free(b);
+}
+
 /* Copies, moves the bytes elsewhere (so nothing may point into the first
  * buffer), rebuilds and compares. */
 static void check_ddi(uint32_t id, const fill_opts *o)
@@ -39,7 +59,9 @@ static void check_ddi(uint32_t id, const fill_opts *o)
 
 		assert_int_equal(size % 8, 0);
 		assert_true(size >= d->frame->size);
+		memset(first, 0, size);
 		assert_int_equal(ddirr_frame_copy(first, d->frame, frame, phase, 0), size);
+		check_bounded(d, frame, phase, first, size);
 		memcpy(second, first, size);
 		memset(first, 0xA5, size);
 		if (ddirr_frame_rebuild(second, size, d->frame, phase))
