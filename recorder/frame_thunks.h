@@ -15,7 +15,9 @@
  * Bodies may use ddirr_kind_<Name> (DDIRR_KIND_DDI or _CB) and
  * ddirr_call_<Name>(fn, &fr), which calls a function of the call's type
  * with the frame's members; both come with this header, as do the tables
- * ddirr_param_off_<Name>[] and ddirr_param_size_<Name>[]. The functions are static and may go unused. Both macros are
+ * ddirr_param_off_<Name>[] and ddirr_param_size_<Name>[]; including the
+ * header without DDIRR_THUNK_NAME defined gives these helpers alone. The
+ * functions are static and may go unused. Both macros are
  * undefined at the end, so the header can be included again.
  *
  * Parameters are named by position (p1, p2, ...): an X-macro gives the
@@ -125,6 +127,9 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 
 #endif /* DDIRR_FRAME_THUNKS_ONCE */
 
+/* Included without DDIRR_THUNK_NAME: the helpers above only. */
+#ifdef DDIRR_THUNK_NAME
+
 #define DDIRR_DDI(id, name, kind, ret, table) \
 	__attribute__((unused)) static DDIRR_THUNK_TYPE_##ret DDIRR_THUNK_NAME(name)(
 #define DDIRR_ARG0(fn, num, type, name, dir, spec) type p##num
@@ -174,3 +179,4 @@ __attribute__((unused)) static const struct ddirr_thunk_entry {
 #undef DDIRR_THUNK_NAME
 #undef DDIRR_THUNK_BODY
 #undef DDIRR_THUNK_TABLE
+#endif /* DDIRR_THUNK_NAME */

@@ -52,6 +52,14 @@ void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size);
  * the consumer until ddirr_ring_publish(). */
 void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n);
 
+/* Producer: for an entry whose size is not known yet. Returns where at
+ * least `want` bytes (a multiple of 8) can be written without padding, and
+ * sets *room to every contiguous byte free there (a multiple of 8, at most
+ * size / 2); NULL when fewer than `want` are free before the end of the
+ * buffer (then use ddirr_ring_reserve() with the size). Nothing is visible
+ * to the consumer until ddirr_ring_publish() of the bytes used. */
+void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64_t *room);
+
 /* Producer: makes the entry reserved last (n bytes) visible. */
 void ddirr_ring_publish(ddirr_ring *r, uint64_t n);
 

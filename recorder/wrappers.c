@@ -5,14 +5,17 @@
  * argument the shim must replace. A wrapper
  *   1. builds the call's frame (ddirr_frame_<Name>) on its stack from its
  *      parameters;
- *   2. when recording is off (one relaxed atomic load), or when the call
- *      comes from the recorder itself (a thread-local guard), forwards it;
- *   3. otherwise records the entry, forwards the call, stores the return
+ *   2. when recording is off (one relaxed atomic load), tail-calls the
+ *      real function: a load, a branch and a jump;
+ *   3. otherwise hands the frame to the call's out-of-line recording path,
+ *      which forwards calls that come from the recorder itself (a
+ *      thread-local guard) and otherwise records the entry, forwards the call, stores the return
  *      value in the frame, records the exit, and returns exactly what the
  *      callee returned.
  *
- * Recording a record (record()): one size walk and one copy of the frame
- * (schema/frame_copy.c) into the thread's SPSC ring, a global seq from one
+ * Recording a record (record()): one walk that copies the frame
+ * (schema/frame_copy.c) into the free room of the thread's SPSC ring (a
+ * size walk first only when it does not fit there), a global seq from one
  * atomic fetch-add, a monotonic timestamp. No lock, no system call, no
  * allocation once the thread's ring exists. Portable C11 plus platform.h. */
 #include <stdatomic.h>
@@ -131,13 +134,27 @@ static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 	return p;
 }
 
+static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent,
+			uint64_t time_ns, uint32_t thread)
+{
+	h->size = (uint32_t)n;
+	h->kind = DDIRR_RING_RECORD;
+	h->ddi = ddi;
+	h->phase = phase;
+	h->seq = seq;
+	h->parent_seq = parent;
+	h->time_ns = time_ns;
+	h->thread = thread;
+	h->reserved = 0;
+}
+
 /* Records one entry or exit. Counted as issued whatever happens next. */
 static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, const void *frame)
 {
 	const ddirr_ddi_desc *d = ddirr_desc_ddi(ddi);
 	ddirr_thread_ring *t = thread_ring();
 	unsigned flags = g_rec.copy_flags;
-	uint64_t flat, n;
+	uint64_t flat, n, room, now;
 	ddirr_ring_hdr *h;
 	char *heap = NULL;
 
@@ -152,8 +169,23 @@ static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, 
 	}
 	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	flat = ddirr_frame_copy_size(d->frame, frame, phase, flags);
-	n = sizeof(*h) + flat;
+	now = ddirr_platform_now_ns();
+	/* The usual case, one walk: copy straight into the ring's contiguous
+	   free room and publish what the copy took. */
+	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((d->frame->size + 7) & ~(size_t)7), &room);
+	if (h) {
+		flat = ddirr_frame_copy_bounded(h + 1, room - sizeof(*h), d->frame, frame, phase, flags);
+		n = sizeof(*h) + flat;
+		if (n <= room) {
+			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
+			ddirr_ring_publish(&t->ring, n);
+			goto out;
+		}
+	} else {
+		flat = ddirr_frame_copy_size(d->frame, frame, phase, flags);
+		n = sizeof(*h) + flat;
+	}
+	/* It did not fit: the walk measured it; reserve that, then copy. */
 	if (n > t->ring.size / 2) {
 		/* Too large for the ring. Block mode stays lossless through a
 		   heap copy the drain frees; the other modes never stall. */
@@ -171,15 +203,7 @@ static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, 
 		count_drop(t, DROP_RING_FULL);
 		goto out;
 	}
-	h->size = (uint32_t)n;
-	h->kind = DDIRR_RING_RECORD;
-	h->ddi = ddi;
-	h->phase = phase;
-	h->seq = seq;
-	h->parent_seq = parent;
-	h->time_ns = ddirr_platform_now_ns();
-	h->thread = t->thread;
-	h->reserved = 0;
+	fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
 	ddirr_frame_copy(h + 1, d->frame, frame, phase, flags);
 	if (heap) {
 		ddirr_ring_hdr *ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap));
@@ -208,12 +232,6 @@ typedef struct call_ctx {
 	uint64_t parent;
 	uint32_t thread;
 } call_ctx;
-
-/* Recording is on and this is not the recorder calling itself. */
-static inline int active(void)
-{
-	return atomic_load_explicit(&g_rec.enabled, memory_order_relaxed) && !tls.guard;
-}
 
 static uint64_t first_param(const void *frame)
 {
@@ -266,26 +284,63 @@ static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, cons
 /* ------------------------------------------------------------------ */
 /* The generated wrappers                                              */
 
-/* 1. The wrappers, from frame_thunks.h: each fills `fr` from its
- *    parameters, then runs this body. */
 #define call_real(name, fr) ddirr_call_##name(g_rec.real[DDIRR_DDI_##name], fr)
+
+/* 1. The recording path of each call, out of line: it takes the frame by
+ *    value, so the wrapper never takes its frame's address on its fast
+ *    path and the compiler keeps the parameters in their registers. */
+#include "frame_thunks.h" /* the helpers: ddirr_call_<Name>, ddirr_kind_<Name> */
+#define DDIRR_DDI(id, name, kind, ret, table)                                          \
+	static __attribute__((noinline)) DDIRR_THUNK_TYPE_##ret record_##name(ddirr_frame_##name fr) \
+	{                                                                              \
+		call_ctx cx;                                                           \
+                                                                                       \
+		if (tls.guard) { /* the recorder's own call: forward it */            \
+			if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                 \
+				ddirr_recorder_prepare_start(&fr);                     \
+			call_real(name, &fr);                                          \
+			DDIRR_THUNK_RETURN_##ret;                                            \
+		}                                                                      \
+		enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr);                  \
+		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                         \
+			ddirr_recorder_prepare_start(&fr);                             \
+		call_real(name, &fr);                                                  \
+		leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, DDIRR_RET_##ret, &fr); \
+		DDIRR_THUNK_RETURN_##ret;                                                    \
+	}
+#define DDIRR_ARG0(fn, num, type, name, dir, spec)
+#define DDIRR_ARG(fn, num, type, name, dir, spec)
+#define DDIRR_END(name, ret)
+#include "ddirr/ddi.def"
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+
+/* How the body hands over to the recording path, by return kind (the body
+ * receives the kind as the token DDIRR_RET_<ret>). */
+#define RECORD_DDIRR_RET_NTSTATUS(name) return record_##name(fr)
+#define RECORD_DDIRR_RET_SIZE_T(name) return record_##name(fr)
+#define RECORD_DDIRR_RET_GPUVA(name) return record_##name(fr)
+#define RECORD_DDIRR_RET_VOID(name) \
+	record_##name(fr);          \
+	return
+#define RECORD(name, ret_kind) RECORD_##ret_kind(name)
+
+/* 2. The wrappers, from frame_thunks.h: each fills `fr` from its
+ *    parameters, then runs this body. With recording off that is a load,
+ *    a branch and a tail call of the real function; StartDevice alone also
+ *    replaces its interface. */
 #define DDIRR_THUNK_NAME(name) wrap_##name
 #define DDIRR_THUNK_TABLE wrap_table
-#define DDIRR_THUNK_BODY(name, ret_kind, RETURN)                                                                \
-	call_ctx cx;                                                                                 \
-                                                                                                     \
-	if (!active()) {                                                                             \
-		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                                       \
-			ddirr_recorder_prepare_start(&fr);                                           \
-		call_real(name, &fr);                                                                    \
-		RETURN;                                                            \
-	}                                                                                            \
-	enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr);                                       \
-	if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                                               \
-		ddirr_recorder_prepare_start(&fr);                                                   \
-	call_real(name, &fr);                                                                            \
-	leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, ret_kind, &fr);                      \
-	RETURN;
+#define DDIRR_THUNK_BODY(name, ret_kind, RETURN)                                  \
+	if (__builtin_expect(!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed), 1)) { \
+		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                    \
+			ddirr_recorder_prepare_start(&fr);                        \
+		call_real(name, &fr);                                             \
+		RETURN;                                                           \
+	}                                                                         \
+	RECORD(name, ret_kind);
 #include "frame_thunks.h"
 
 void ddirr_wrappers_install(void *table, size_t size, int kind)
