@@ -109,12 +109,29 @@ static long group_new(reorder *r)
 	return (long)r->n_groups++;
 }
 
-/* Keeps a flat copy of ev's frame in g. */
+/* Makes g's buffer hold at least `need` bytes. */
+static int group_reserve(call_group *g, size_t need)
+{
+	size_t cap = g->cap ? g->cap : 1024;
+	char *n;
+
+	if (need <= g->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (!(n = realloc(g->buf, cap)))
+		return DDIRR_ENOMEM;
+	g->buf = n;
+	g->cap = cap;
+	return 0;
+}
+
+/* Keeps a flat copy of ev's frame in g: one walk into the buffer's free
+ * room, and a second only when the copy did not fit there. */
 static int keep(call_group *g, const ddirr_event *ev, long cb)
 {
 	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
-	size_t need = ev->frame && d ? ddirr_frame_copy_size(d->frame, ev->frame, ev->phase, 0) : 0;
-	size_t off = (g->len + 7) & ~(size_t)7;
+	size_t off = (g->len + 7) & ~(size_t)7, need = 0;
 
 	if (g->n_recs == g->cap_recs) {
 		size_t cap = g->cap_recs ? g->cap_recs * 2 : 4;
@@ -125,19 +142,16 @@ static int keep(call_group *g, const ddirr_event *ev, long cb)
 		g->recs = n;
 		g->cap_recs = cap;
 	}
-	if (off + need > g->cap) {
-		size_t cap = g->cap ? g->cap : 1024;
-		char *n;
-
-		while (cap < off + need)
-			cap *= 2;
-		if (!(n = realloc(g->buf, cap)))
+	if (ev->frame && d) {
+		if (group_reserve(g, off + 512))
 			return DDIRR_ENOMEM;
-		g->buf = n;
-		g->cap = cap;
+		need = ddirr_frame_copy_bounded(g->buf + off, g->cap - off, d->frame, ev->frame, ev->phase, 0);
+		if (need > g->cap - off) {
+			if (group_reserve(g, off + need))
+				return DDIRR_ENOMEM;
+			ddirr_frame_copy(g->buf + off, d->frame, ev->frame, ev->phase, 0);
+		}
 	}
-	if (need)
-		ddirr_frame_copy(g->buf + off, d->frame, ev->frame, ev->phase, 0);
 	g->recs[g->n_recs++] = (struct group_rec){off, need, cb, ev->phase};
 	g->len = off + need;
 	return 0;
