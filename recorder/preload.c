@@ -20,16 +20,15 @@
  * dlopen are exported (version script and -fvisibility=hidden). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <elf.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ddirr/error.h"
+#include "bind_import.h"
 #include "ddirr/recorder.h"
 #include "platform.h"
 
@@ -138,89 +137,6 @@ DDIRR_EXPORT NTSTATUS DxgkInitialize(PDRIVER_OBJECT DriverObject, PUNICODE_STRIN
 	return next(DriverObject, RegistryPath, DriverInitializationData);
 }
 
-/* ------------------------------------------------------------------ */
-/* GOT redirection of DxgkInitialize in a newly loaded object.         */
-
-#if defined(__x86_64__)
-#define RELOC_JUMP_SLOT R_X86_64_JUMP_SLOT
-#define RELOC_GLOB_DAT R_X86_64_GLOB_DAT
-#elif defined(__aarch64__)
-#define RELOC_JUMP_SLOT R_AARCH64_JUMP_SLOT
-#define RELOC_GLOB_DAT R_AARCH64_GLOB_DAT
-#endif
-
-#if defined(RELOC_JUMP_SLOT) && __ELF_NATIVE_CLASS == 64
-
-/* The dynamic section's addresses: absolute once glibc has relocated them,
- * relative to the load base otherwise. */
-static uintptr_t dyn_ptr(const struct link_map *lm, ElfW(Addr) p)
-{
-	return p < lm->l_addr ? lm->l_addr + p : p;
-}
-
-static void patch_slot(uintptr_t slot)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	uintptr_t start = slot & ~((uintptr_t)page - 1);
-	initialize_fn fn = DxgkInitialize;
-
-	/* Full RELRO maps the GOT read-only after relocation. */
-	if (mprotect((void *)start, (size_t)page, PROT_READ | PROT_WRITE))
-		return;
-	memcpy((void *)slot, &fn, sizeof(fn));
-}
-
-static void redirect_relocs(const struct link_map *lm, const ElfW(Rela) *rel, size_t bytes, const ElfW(Sym) *symtab,
-			    const char *strtab)
-{
-	size_t i;
-
-	for (i = 0; i < bytes / sizeof(*rel); i++) {
-		unsigned type = ELF64_R_TYPE(rel[i].r_info);
-		const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(rel[i].r_info)];
-
-		if ((type == RELOC_JUMP_SLOT || type == RELOC_GLOB_DAT) && ELF64_R_SYM(rel[i].r_info) &&
-		    !strcmp(strtab + sym->st_name, "DxgkInitialize"))
-			patch_slot(lm->l_addr + rel[i].r_offset);
-	}
-}
-
-static void redirect_initialize(void *handle)
-{
-	struct link_map *lm = NULL;
-	const ElfW(Dyn) *d;
-	const ElfW(Sym) *symtab = NULL;
-	const char *strtab = NULL;
-	const ElfW(Rela) *jmprel = NULL, *rela = NULL;
-	size_t jmprel_size = 0, rela_size = 0;
-
-	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) || !lm || !lm->l_ld)
-		return;
-	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
-		switch (d->d_tag) {
-		case DT_SYMTAB: symtab = (const ElfW(Sym) *)dyn_ptr(lm, d->d_un.d_ptr); break;
-		case DT_STRTAB: strtab = (const char *)dyn_ptr(lm, d->d_un.d_ptr); break;
-		case DT_JMPREL: jmprel = (const ElfW(Rela) *)dyn_ptr(lm, d->d_un.d_ptr); break;
-		case DT_PLTRELSZ: jmprel_size = d->d_un.d_val; break;
-		case DT_RELA: rela = (const ElfW(Rela) *)dyn_ptr(lm, d->d_un.d_ptr); break;
-		case DT_RELASZ: rela_size = d->d_un.d_val; break;
-		default: break;
-		}
-	}
-	if (!symtab || !strtab)
-		return;
-	if (jmprel)
-		redirect_relocs(lm, jmprel, jmprel_size, symtab, strtab);
-	if (rela)
-		redirect_relocs(lm, rela, rela_size, symtab, strtab);
-}
-#else
-static void redirect_initialize(void *handle)
-{
-	(void)handle; /* other ABIs: only the preload order applies */
-}
-#endif
-
 DDIRR_EXPORT void *dlopen(const char *file, int mode)
 {
 	static dlopen_fn real;
@@ -232,6 +148,6 @@ DDIRR_EXPORT void *dlopen(const char *file, int mode)
 		return NULL;
 	h = real(file, mode);
 	if (h && file)
-		redirect_initialize(h);
+		ddirr_bind_import(h, "DxgkInitialize", (void (*)(void))DxgkInitialize);
 	return h;
 }
