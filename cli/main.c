@@ -28,6 +28,9 @@ static const char usage[] =
 	"                                      reissue the trace to the model or a driver\n"
 	"                                      build and compare every call; --against\n"
 	"                                      replays to two targets in lockstep\n"
+	"  capture --driver PATH --scenario NAME [--seed N] [--chaos FLAGS] -o TRACE\n"
+	"                                      play dxgkrnl against a driver build through\n"
+	"                                      a scenario (--list) and record the trace\n"
 	"\n"
 	"exit codes: 0 ok (replay: pass, or truncated without --strict);\n"
 	"            1 the trace was read but is damaged or incomplete, or\n"
@@ -73,5 +76,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capture"))
+		return cmd_capture(argc - 1, argv + 1);
 	return cli_usage_error("unknown command '%s'", argv[1]);
 }
