@@ -15,6 +15,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 
 /* Prints "ddirr: <message>" on stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

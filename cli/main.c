@@ -31,13 +31,26 @@ static const char usage[] =
 	"  capture --driver PATH --scenario NAME [--seed N] [--chaos FLAGS] -o TRACE\n"
 	"                                      play dxgkrnl against a driver build through\n"
 	"                                      a scenario (--list) and record the trace\n"
+	"  bisect --trace TRACE BUILD... | DIR [--strict] [--timeout S]\n"
+	"                                      the first driver build (oldest first, or a\n"
+	"                                      folder in version order) whose verdict\n"
+	"                                      differs from the first build's\n"
+	"  corpus DIR --driver D... [-j N] [--shard K/N] [--junit FILE] [--manifest M]\n"
+	"         [--no-manifest] [--update-manifest] [--strict] [--timeout S]\n"
+	"                                      every trace of DIR against every target (a\n"
+	"                                      .so, a folder of them, or model), checked\n"
+	"                                      against DIR/manifest.tsv\n"
 	"\n"
 	"exit codes: 0 ok (replay: pass, or truncated without --strict);\n"
 	"            1 the trace was read but is damaged or incomplete, or\n"
 	"            (check) it breaks an invariant, or (replay) a divergence or\n"
 	"            violation;\n"
 	"            2 usage error or unreadable input;\n"
-	"            125 (replay) cannot test: the driver will not load\n";
+	"            125 (replay) cannot test: the driver will not load\n"
+	"capture: 0 clean, 1 the driver broke an invariant, failed a call or its\n"
+	"         probe disagreed with the model, 2 no trace; bisect: 0 found,\n"
+	"         1 no build differs, 2 error, 125 cannot tell; corpus: 0 every\n"
+	"         verdict as expected, 1 not, 2 error\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -78,5 +91,9 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "capture"))
 		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bisect"))
+		return cmd_bisect(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "corpus"))
+		return cmd_corpus(argc - 1, argv + 1);
 	return cli_usage_error("unknown command '%s'", argv[1]);
 }

@@ -8,14 +8,8 @@ set -u
 ddirr=$1
 drivers=$2
 work=$3
-rm -rf "$work"
-mkdir -p "$work"
-fails=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
+. "$(dirname "$0")/../support/checks.sh"
+fresh_dir "$work"
 
 # The records of a trace, one JSON line each, without their timestamps.
 records() {
@@ -69,5 +63,4 @@ grep -q "PAGE_UNIT_MIXUP" "$work/bug12.out" || fail "1.2: $(cat "$work/bug12.out
 [ $? -eq 2 ] || fail "an unknown chaos flag should exit 2"
 "$ddirr" capture --list | grep -q "^eviction-storm " || fail "--list"
 
-[ $fails -eq 0 ] && echo "capture: every check passed"
-[ $fails -eq 0 ]
+finish capture
