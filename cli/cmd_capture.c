@@ -2,7 +2,8 @@
  * VidMm would, and record the trace (include/ddirr/capture.h).
  * Exit codes: 0 the trace is written and the host saw nothing wrong;
  * 1 the trace is written, but the driver broke an invariant, its probe
- * disagreed with the model, or it failed a call; 2 usage error, or no trace
+ * disagreed with the model, it failed a call, or the scenario could not
+ * run to its end; 2 usage error, or no trace
  * (the driver will not load, the file cannot be written). */
 #include <errno.h>
 #include <inttypes.h>
@@ -82,5 +83,5 @@ int cmd_capture(int argc, char **argv)
 	       r.probe_mismatches);
 	if (r.first_finding[0])
 		printf("  first: %s\n", r.first_finding);
-	return r.violations || r.probe_mismatches || r.failed_calls ? EXIT_DAMAGED : EXIT_OK;
+	return r.violations || r.probe_mismatches || r.failed_calls || r.incomplete ? EXIT_DAMAGED : EXIT_OK;
 }

@@ -92,8 +92,10 @@ int ddirr_capture_run(ddirr_capture_result *out, const ddirr_capture_options *op
 	}
 	snprintf(out->driver_version, sizeof(out->driver_version), "%s", h->port.version);
 	out->has_probe = h->port.probe_aperture || h->port.probe_va;
-	if (sc->run(h))
+	if (sc->run(h)) {
+		out->incomplete = 1;
 		host_finding(h, "the scenario stopped early: the driver failed during adapter bring-up");
+	}
 out:
 	host_current = NULL;
 	if (recorder) {

@@ -51,6 +51,7 @@ typedef struct ddirr_capture_result {
 	uint64_t violations;       /* invariants the host's model saw broken */
 	uint64_t probe_mismatches; /* probe answers that differ from the model */
 	int has_probe;             /* the driver exports at least one probe function */
+	int incomplete;            /* the scenario stopped early: the driver failed its bring-up */
 	char first_finding[512];   /* the first violation or mismatch, or "" */
 } ddirr_capture_result;
 

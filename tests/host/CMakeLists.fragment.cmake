@@ -5,3 +5,5 @@
 add_test(NAME capture_scenarios_seeds_and_findings
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/host/test_capture.sh $<TARGET_FILE:ddirr> ${SAMPLEKMD_DIR}
           ${CMAKE_CURRENT_BINARY_DIR}/capture)
+set_tests_properties(capture_scenarios_seeds_and_findings PROPERTIES
+  ENVIRONMENT "FIXTURE_DRIVER=$<TARGET_FILE:ddirr_fixture_driver>")

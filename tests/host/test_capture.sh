@@ -54,6 +54,15 @@ grep -q "probe: after seq .* UnmapCpuHostAperture.* it must be unmapped" "$work/
 [ $? -eq 1 ] || fail "1.2: capture should exit 1"
 grep -q "PAGE_UNIT_MIXUP" "$work/bug12.out" || fail "1.2: $(cat "$work/bug12.out")"
 
+# A driver that cannot even be brought up: the trace holds what happened,
+# and the capture says it stopped early.
+if [ -n "${FIXTURE_DRIVER:-}" ]; then
+	"$ddirr" capture --driver "$FIXTURE_DRIVER" --scenario boot -o "$work/fixture.ddirr" >"$work/fixture.out" 2>&1
+	[ $? -eq 1 ] || fail "a driver failing bring-up should exit 1"
+	grep -q "stopped early" "$work/fixture.out" || fail "fixture: $(cat "$work/fixture.out")"
+	"$ddirr" info "$work/fixture.ddirr" | grep -q "verdict *complete" || fail "fixture: the trace is not complete"
+fi
+
 # Usage errors.
 "$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario nope -o "$work/x.ddirr" 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown scenario should exit 2"
