@@ -69,39 +69,6 @@ static const size_t table_offset[DDIRR_DDI_MAX_PLUS_ONE] = {
 #undef DDIRR_END
 };
 
-/* Calls fn, a function of DDI id's type, with the frame's parameters, and
- * stores its result in the frame. */
-#define TABLE_TYPE_DDI DRIVER_INITIALIZATION_DATA
-#define TABLE_TYPE_CB DXGKRNL_INTERFACE
-#define STORE_NTSTATUS fr->ReturnValue =
-#define STORE_SIZE_T fr->ReturnValue =
-#define STORE_GPUVA fr->ReturnValue =
-#define STORE_VOID
-static void call_with_frame(uint32_t id, any_fn fn, void *frame)
-{
-	switch (id) {
-#define DDIRR_DDI(id, name, kind, ret, table)                                                   \
-	case id: {                                                                              \
-		ddirr_frame_##name *fr = frame;                                                 \
-		__typeof__(((TABLE_TYPE_##kind *)0)->table) f;                                  \
-		memcpy(&f, &fn, sizeof(f));                                                     \
-		STORE_##ret f(
-#define DDIRR_ARG0(fn, num, type, name, dir, spec) fr->name
-#define DDIRR_ARG(fn, num, type, name, dir, spec) , fr->name
-#define DDIRR_END(name, ret) \
-	);                   \
-	break;               \
-	}
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
-	default:
-		break;
-	}
-}
-
 /* The callbacks: one function per call with the call's own signature (the
  * driver calls them through DXGKRNL_INTERFACE), whose parameters land in a
  * frame at the offsets the description gives. A function with fewer than
@@ -109,57 +76,23 @@ static void call_with_frame(uint32_t id, any_fn fn, void *frame)
  * are never copied (the description says how many parameters there are). */
 static void answer_callback(uint32_t id, void *frame);
 
-__attribute__((unused)) static const uint64_t p2, p3, p4, p5;
+#define DDIRR_THUNK_NAME(name) cb_##name
+#define DDIRR_THUNK_BODY(name, ret_kind, RETURN) \
+	answer_callback(DDIRR_DDI_##name, &fr);  \
+	RETURN;
+#define DDIRR_THUNK_TABLE callback_thunks
+#include "frame_thunks.h"
 
-static void fill_params(uint32_t id, void *frame, const void *const *params)
+/* The callbacks by id, for the interface handed to StartDevice. */
+static any_fn callback_fn[DDIRR_DDI_MAX_PLUS_ONE];
+
+static void init_callback_fns(void)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
-	size_t i, n = d->frame->n_fields - (d->ret_kind != DDIRR_RET_VOID);
+	size_t i;
 
-	for (i = 0; i < n && i < 5; i++)
-		memcpy((char *)frame + d->frame->fields[i].offset, params[i], d->frame->fields[i].size);
+	for (i = 0; i < sizeof(callback_thunks) / sizeof(callback_thunks[0]); i++)
+		callback_fn[callback_thunks[i].id] = callback_thunks[i].fn;
 }
-
-#define RET_TYPE_NTSTATUS NTSTATUS
-#define RET_TYPE_SIZE_T SIZE_T
-#define RET_TYPE_GPUVA D3DGPU_VIRTUAL_ADDRESS
-#define RET_TYPE_VOID void
-#define RETURN_NTSTATUS return fr.ReturnValue
-#define RETURN_SIZE_T return fr.ReturnValue
-#define RETURN_GPUVA return fr.ReturnValue
-#define RETURN_VOID return
-#define DDIRR_DDI(id, name, kind, ret, table) \
-	__attribute__((unused)) static RET_TYPE_##ret cb_##name(
-#define DDIRR_ARG0(fn, num, type, name, dir, spec) type p##num
-#define DDIRR_ARG(fn, num, type, name, dir, spec) , type p##num
-#define DDIRR_END(name, ret)                                                  \
-	)                                                                     \
-	{                                                                     \
-		ddirr_frame_##name fr;                                        \
-		const void *const params[5] = {&p1, &p2, &p3, &p4, &p5};      \
-                                                                              \
-		memset(&fr, 0, sizeof(fr));                                   \
-		fill_params(DDIRR_DDI_##name, &fr, params);                   \
-		answer_callback(DDIRR_DDI_##name, &fr);                       \
-		RETURN_##ret;                                                 \
-	}
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
-
-static const any_fn callback_fn[DDIRR_DDI_MAX_PLUS_ONE] = {
-#define DDIRR_DDI(id, name, kind, ret, table) [id] = (any_fn)cb_##name,
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
-};
 
 /* ---- answering callbacks */
 
@@ -219,9 +152,17 @@ static void answer_callback(uint32_t id, void *frame)
 {
 	target *t = current;
 	driver *drv = t ? t->impl : NULL;
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
 	const call_rec *rec;
 	char msg[400];
 
+	/* The thunk filled the parameters; the result starts at 0, as a refused
+	   or unrecorded callback returns. */
+	if (d && d->ret_kind != DDIRR_RET_VOID) {
+		const ddirr_field_desc *ret = &d->frame->fields[d->frame->n_fields - 1];
+
+		memset((char *)frame + ret->offset, 0, ret->size);
+	}
 	if (!drv || !drv->group) {
 		if (drv || t)
 			refuse(id, frame);
@@ -268,6 +209,7 @@ static void host_inputs(driver *drv, uint32_t ddi, void *live)
 		f->DxgkInterface->Size = sizeof(DXGKRNL_INTERFACE);
 		if (!f->DxgkInterface->Version)
 			f->DxgkInterface->Version = DXGKDDI_INTERFACE_VERSION;
+		init_callback_fns();
 		for (i = 1; i < DDIRR_DDI_MAX_PLUS_ONE; i++)
 			if (ddirr_ddi_kind((uint32_t)i) == DDIRR_KIND_CB)
 				memcpy((char *)f->DxgkInterface + table_offset[i], &callback_fn[i], sizeof(any_fn));
@@ -333,7 +275,7 @@ static int driver_call(target *t, replay *r, const call_group *g, void **live_ex
 	drv->group = g;
 	drv->next_cb = 0;
 	current = t;
-	call_with_frame(e->ddi, fn, live);
+	ddirr_call_by_id(e->ddi, fn, live);
 	current = NULL;
 	for (i = drv->next_cb; i < g->n_cbs; i++) {
 		char msg[300];

@@ -1,7 +1,9 @@
 /* Generates, from include/ddirr/ddi.def, one function per call with the
  * call's exact signature, whose body starts with the call's frame
  * (`ddirr_frame_<Name> fr`) filled from its parameters. The recorder's
- * wrappers are such functions; so are the test fixtures' driver and host.
+ * wrappers are such functions; so are the replayer's callbacks, the capture
+ * host's and the test fixtures' driver and host. It lives in schema/ because
+ * recorder/ and replayer/ both use it and never include each other.
  *
  * Before including, define:
  *   DDIRR_THUNK_NAME(name)        the function's name for call `name`
