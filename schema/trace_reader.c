@@ -398,6 +398,9 @@ int ddirr_trace_open(ddirr_trace **out, const char *path)
 		goto fail;
 	}
 	t->ev_arena.limit = DDIRR_TRACE_MAX_DECODED;
+	/* No chunk yet: a chunk-info frame before any data frame has no entry
+	   in the (still unallocated) chunk list to update. */
+	t->pending.slot = SIZE_MAX;
 	t->dirty = 1;
 	if ((rc = read_header(t)))
 		goto fail;
