@@ -6,7 +6,8 @@ PACKAGES="build-essential cmake pkg-config
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   libzstd-dev zstd
   liblttng-ust-dev lttng-tools babeltrace2 procps util-linux
-  libcmocka-dev nettle-dev"
+  libcmocka-dev nettle-dev
+  clang libclang-rt-14-dev"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,186 @@
+/* Writes the crafted part of the fuzz corpora from golden traces:
+ *
+ *   make_seeds OUTDIR TRACE...
+ *
+ * For each trace, into OUTDIR/<target>/: small traces made of its first
+ * records (clean, and left as a crash leaves them), cut in the middle of a
+ * chunk, and serialized EventBatch messages of a few records. Small seeds
+ * let the fuzzer mutate what matters: the 24 KiB schema every header embeds
+ * is dropped from the small traces (the reader does not need it).
+ * Run by hand when the format changes; the output is committed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ddirr.pb-c.h"
+#include "ddirr/error.h"
+#include "ddirr/trace.h"
+#include "event_codec.h"
+#include "trace_format.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "make_seeds: %s: %s\n", what, ddirr_error_last());
+	exit(1);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long len = 0;
+
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		die(path);
+	buf = malloc((size_t)len + 1);
+	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
+		die(path);
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+static void spit(const char *path, const void *a, size_t na, const void *b, size_t nb)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(a, 1, na, f) != na || (nb && fwrite(b, 1, nb, f) != nb) || fclose(f))
+		die(path);
+}
+
+/* Rewrites the trace at path without the schema in its header, keeping
+ * only its first `keep` bytes after the header (all when keep is 0). */
+static void strip_schema(const char *path, size_t keep)
+{
+	size_t n, plen;
+	uint8_t *buf = slurp(path, &n), head[16];
+	uint32_t size = ddirr_le32_get(buf + 4);
+	Ddirr__TraceHeader *h = ddirr__trace_header__unpack(NULL, size - 8, buf + 16);
+	uint8_t *packed;
+	size_t rest = n - (8 + size);
+	ProtobufCBinaryData schema;
+
+	if (!h)
+		die("header");
+	schema = h->schema;
+	h->schema.len = 0;
+	h->schema.data = NULL;
+	plen = ddirr__trace_header__get_packed_size(h);
+	packed = malloc(plen + sizeof(head));
+	memcpy(head, buf, 16);
+	ddirr_le32_put(head + 4, (uint32_t)(plen + 8));
+	memcpy(packed, head, 16);
+	ddirr__trace_header__pack(h, packed + 16);
+	if (keep && keep < rest)
+		rest = keep;
+	spit(path, packed, plen + 16, buf + 8 + size, rest);
+	h->schema = schema;
+	ddirr__trace_header__free_unpacked(h, NULL);
+	free(packed);
+	free(buf);
+}
+
+/* Writes the first `records` records of src to path, `per_chunk` records a
+ * chunk; closed cleanly or, when crash is set, left as a crash leaves it. */
+static void small_trace(const char *src, const char *path, int records, uint32_t per_chunk, int crash)
+{
+	ddirr_trace *t = NULL;
+	ddirr_trace_writer *w = NULL;
+	ddirr_trace_writer_options o = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	const ddirr_event *ev;
+	int i;
+
+	o.chunk_records = per_chunk;
+	if (ddirr_trace_open(&t, src))
+		die(src);
+	if (ddirr_trace_writer_open(&w, path, ddirr_trace_get_info(t), &o))
+		die(path);
+	for (i = 0; i < records && ddirr_trace_next(t, &ev) == 1; i++)
+		if (ddirr_trace_writer_append(w, ev))
+			die(path);
+	if (crash)
+		ddirr_trace_writer_flush(w);
+	else if (ddirr_trace_writer_close(w))
+		die(path);
+	ddirr_trace_writer_free(w);
+	ddirr_trace_free(t);
+}
+
+/* One small trace seed: OUTDIR/TARGET/BASE-KIND.ddirr, without schema. */
+static void seed(const char *outdir, const char *target, const char *base, const char *kind, const char *src,
+		 int records, uint32_t per_chunk, int crash, size_t keep)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s/%s-%s.ddirr", outdir, target, base, kind);
+	small_trace(src, path, records, per_chunk, crash);
+	strip_schema(path, keep);
+}
+
+/* Writes `batches` EventBatch messages of `per` records each from src. */
+static void batches(const char *src, const char *dir, const char *base, int batches, int per)
+{
+	ddirr_trace *t = NULL;
+	const ddirr_event *ev;
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	char path[4096];
+	int i, j;
+
+	if (ddirr_trace_open(&t, src))
+		die(src);
+	for (i = 0; i < batches; i++) {
+		Ddirr__Event pbs[16], *ptrs[16];
+		Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
+		uint8_t *buf;
+		size_t len;
+
+		ddirr_arena_reset(&a);
+		for (j = 0; j < per && ddirr_trace_next(t, &ev) == 1; j++) {
+			ddirr__event__init(&pbs[j]);
+			if (ddirr_event_to_pb(&pbs[j], ev, &a))
+				die(src);
+			ptrs[j] = &pbs[j];
+		}
+		if (j == 0)
+			break;
+		b.n_events = (size_t)j;
+		b.events = ptrs;
+		len = ddirr__event_batch__get_packed_size(&b);
+		buf = malloc(len);
+		ddirr__event_batch__pack(&b, buf);
+		snprintf(path, sizeof(path), "%s/%s-batch%d.pb", dir, base, i);
+		spit(path, buf, len, NULL, 0);
+		free(buf);
+	}
+	ddirr_arena_release(&a);
+	ddirr_trace_free(t);
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096], base[256];
+	int i;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: make_seeds OUTDIR TRACE...\n");
+		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		const char *slash = strrchr(argv[i], '/'), *name = slash ? slash + 1 : argv[i];
+		size_t len = strcspn(name, ".");
+
+		snprintf(base, sizeof(base), "%.*s", (int)len, name);
+		/* The reader and info/dump: a few records over several chunks,
+		   closed, crashed, and cut in the middle of a chunk. Replay: enough
+		   calls for the model to hold some state. */
+		seed(argv[1], "trace_reader", base, "small", argv[i], 24, 6, 0, 0);
+		seed(argv[1], "trace_reader", base, "crashed", argv[i], 24, 6, 1, 0);
+		seed(argv[1], "trace_reader", base, "cut", argv[i], 24, 6, 1, 300);
+		seed(argv[1], "info_dump", base, "small", argv[i], 12, 4, 0, 0);
+		seed(argv[1], "replay_model", base, "prefix", argv[i], 160, 40, 0, 0);
+		snprintf(path, sizeof(path), "%s/event_decode", argv[1]);
+		batches(argv[i], path, base, 6, 4);
+	}
+	return 0;
+}
