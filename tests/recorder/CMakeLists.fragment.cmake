@@ -23,16 +23,36 @@ add_test(NAME recorder_preload_traces_every_call
           $<TARGET_FILE:fixture_host> $<TARGET_FILE:ddirr_fixture_driver> $<TARGET_FILE:ddirr>
           ${CMAKE_CURRENT_BINARY_DIR}/recorder_preload)
 
-# The recorder API tests: this program is the host, the fixture driver is
-# loaded with dlopen. The ASan run uses fewer calls per thread (the normal
-# run does 8 x 100,000).
-ddirr_unit_test(test_recorder recorder/test_recorder.c)
-target_sources(test_recorder PRIVATE recorder/fixture_host.c)
-set_target_properties(test_recorder PROPERTIES ENABLE_EXPORTS ON)
-target_include_directories(test_recorder PRIVATE recorder ${PROJECT_SOURCE_DIR}/recorder)
-target_link_libraries(test_recorder PRIVATE ddirr_recorder ${CMAKE_DL_LIBS})
-target_compile_definitions(test_recorder PRIVATE FIXTURE_DRIVER_PATH="$<TARGET_FILE:ddirr_fixture_driver>")
-add_dependencies(test_recorder ddirr_fixture_driver)
+# recorder_host_test(NAME SOURCE): a CMocka test that is the host, with the
+# recorder linked in and the fixture driver loaded with dlopen.
+function(recorder_host_test name source)
+  ddirr_unit_test(${name} ${source})
+  target_sources(${name} PRIVATE recorder/fixture_host.c)
+  set_target_properties(${name} PROPERTIES ENABLE_EXPORTS ON)
+  target_include_directories(${name} PRIVATE recorder ${PROJECT_SOURCE_DIR}/recorder)
+  target_link_libraries(${name} PRIVATE ddirr_recorder ${CMAKE_DL_LIBS})
+  target_compile_definitions(${name} PRIVATE FIXTURE_DRIVER_PATH="$<TARGET_FILE:ddirr_fixture_driver>")
+  add_dependencies(${name} ddirr_fixture_driver)
+endfunction()
+
+# The recorder API tests. The ASan run uses fewer calls per thread (the
+# normal run does 8 x 100,000).
+recorder_host_test(test_recorder recorder/test_recorder.c)
+# Write faults (ENOSPC, EIO) are injected under the trace writer.
+target_link_options(test_recorder PRIVATE -Wl,--wrap=write)
 if(DDIRR_SANITIZE)
   set_property(TEST test_recorder APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_CALLS=5000")
+endif()
+
+# SIGKILL at 200 random instants of a capture (tests/stress/kill-1000.sh
+# runs 1000): every trace readable, a prefix of what was issued.
+recorder_host_test(test_kill recorder/test_kill.c)
+
+# Stress: 8 threads x 1M calls in block mode, alone in its process so that
+# its peak RSS is its own (tests/stress/stress-8x1M.sh runs all three modes).
+# The normal build only: ASan's shadow memory would be what is measured.
+if(NOT DDIRR_SANITIZE)
+  add_test(NAME recorder_stress_8x1M_block COMMAND test_recorder)
+  set_tests_properties(recorder_stress_8x1M_block PROPERTIES ENVIRONMENT
+    "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR};DDIRR_TEST_CALLS=1000000;DDIRR_TEST_RSS=1;DDIRR_TEST_FILTER=*8_threads_block*")
 endif()

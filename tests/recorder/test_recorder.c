@@ -3,6 +3,7 @@
  * dlopen and registers through DxgkInitialize, and traces are read back
  * with ddirr_trace_*. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -221,6 +222,27 @@ static void *work(void *p)
 	return NULL;
 }
 
+/* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"). */
+static uint64_t status_kib(const char *field)
+{
+	char line[256];
+	unsigned long long kib = 0;
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kib = strtoull(line + n + 1, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
+/* Memory the recorder may take beyond its rings and flight memory: the
+ * drain thread's batch, the writer's chunk and zstd context, thread stacks
+ * touched, the trailer index (docs/reliability.md, "Stress"). */
+enum { RECORDER_OVERHEAD_KIB = 8 * 1024 };
+
 /* Runs 8 threads of `calls` DestroyContext calls each in `mode`, then reads
  * the trace back: no call appears twice, no entry seq twice, and every
  * record issued is either in the trace or counted as dropped. */
@@ -231,6 +253,7 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	uint64_t calls = test_calls(), total = THREADS * calls, entries = 0, exits = 0, records = 0;
 	worker w[THREADS];
 	unsigned char *seen_seq = calloc(total + 1, 1), *seen_call = calloc(total + 1, 1);
+	uint64_t rss_before, hwm, budget;
 	ddirr_recorder_stats st;
 	const ddirr_trace_verdict *v;
 	const ddirr_event *ev;
@@ -243,6 +266,7 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	o.buffer_bytes = buffer;
 	o.flight_bytes = flight;
 	o.lttng = 1;
+	rss_before = status_kib("VmRSS");
 	r = open_recorder(&o);
 	fixture_host_driver_set(NULL, NULL, 1);
 	for (i = 0; i < THREADS; i++) {
@@ -257,6 +281,18 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	ddirr_recorder_get_stats(r, &st);
 	assert_int_equal(st.issued, 2 * total);
 	assert_int_equal(ddirr_recorder_close(r), 0);
+	/* Only a run of this test alone (DDIRR_TEST_RSS) has a peak of its own. */
+	hwm = status_kib("VmHWM");
+	budget = (THREADS * buffer + (mode == DDIRR_RECORDER_FLIGHT ? flight : 0)) / 1024 + RECORDER_OVERHEAD_KIB;
+	print_message("%s: %llu calls, %llu records issued, %llu dropped, %llu in flight memory; RSS %llu KiB "
+		      "before, peak %llu KiB (+%lld KiB; budget +%llu KiB)\n",
+		      name, (unsigned long long)total, (unsigned long long)st.issued, (unsigned long long)st.dropped,
+		      (unsigned long long)st.pending,
+		      (unsigned long long)rss_before, (unsigned long long)hwm, (long long)(hwm - rss_before),
+		      (unsigned long long)budget);
+	if (getenv("DDIRR_TEST_RSS") && hwm > rss_before + budget)
+		fail_msg("%s: peak RSS grew by %llu KiB, more than %llu KiB", name,
+			 (unsigned long long)(hwm - rss_before), (unsigned long long)budget);
 
 	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
 	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
@@ -641,8 +677,7 @@ static void fill_a_small_file(void *arg)
 	uint64_t rng = 99;
 	int i, j;
 
-	(void)arg;
-	o.output = trace_path("fsize");
+	o.output = trace_path(arg);
 	o.lttng = 0;
 	r = open_recorder(&o);
 	fixture_host_driver_set(NULL, NULL, 1);
@@ -667,31 +702,87 @@ static void fill_a_small_file(void *arg)
 	assert_true(ddirr_recorder_close(r) < 0);
 }
 
+/* The trace a write failure stopped: stderr said why in two lines, and
+ * every chunk written before the failure reads back, each whole. */
+static void check_stopped_trace(const char *name, const char *err, const char *cause)
+{
+	ddirr_trace *t = NULL;
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	size_t i;
+	int n = 0;
+
+	assert_non_null(strstr(err, "ddirr: recording stopped, the driver keeps running:"));
+	assert_non_null(strstr(err, "ddirr: the trace could not be finished"));
+	if (!strstr(err, cause))
+		fail_msg("stderr does not name \"%s\": %s", cause, err);
+	count_lines_of(err, 2);
+	assert_int_equal(ddirr_trace_open(&t, trace_path(name)), 0);
+	while (ddirr_trace_next(t, &ev) == 1)
+		n++;
+	assert_true(n > 0);
+	assert_int_equal(n % 2, 0); /* one sync per call: whole calls */
+	v = ddirr_trace_get_verdict(t);
+	assert_true(v->truncated);
+	assert_int_equal(v->n_gaps, 0);
+	for (i = 0; i < v->n_problems; i++)
+		assert_int_equal(v->problems[i].code, DDIRR_ETRUNC);
+	ddirr_trace_free(t);
+}
+
 static void recorder__write_failure_keeps_forwarding_and_says_why(void **state)
 {
 	struct rlimit old, small = {256 * 1024, 0};
-	ddirr_trace *t = NULL;
-	const ddirr_event *ev;
 	const char *err;
-	int n = 0;
 
 	(void)state;
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	small.rlim_max = old.rlim_max;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	err = capture_stderr(fill_a_small_file, NULL);
+	err = capture_stderr(fill_a_small_file, "fsize");
 	setrlimit(RLIMIT_FSIZE, &old);
-	assert_non_null(strstr(err, "ddirr: recording stopped, the driver keeps running:"));
-	assert_non_null(strstr(err, "ddirr: the trace could not be finished"));
-	count_lines_of(err, 2);
-	/* what was written before the failure stays readable */
-	assert_int_equal(ddirr_trace_open(&t, trace_path("fsize")), 0);
-	while (ddirr_trace_next(t, &ev) == 1)
-		n++;
-	assert_true(n > 0);
-	assert_true(ddirr_trace_get_verdict(t)->truncated);
-	ddirr_trace_free(t);
+	check_stopped_trace("fsize", err, strerror(EFBIG));
+}
+
+/* Write faults injected under the trace writer (-Wl,--wrap=write): once
+ * armed, the write to a file (not stdin/out/err) after `fault_after` more
+ * fails with fault_errno, and so does every later one, as on a full disk. */
+static int fault_errno, fault_after = -1;
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (fd > 2 && fault_after >= 0 && fault_after-- == 0) {
+		fault_after = 0;
+		errno = fault_errno;
+		return -1;
+	}
+	return __real_write(fd, buf, n);
+}
+
+static void capture_under_fault(int e, int after, const char *name)
+{
+	const char *err;
+
+	fault_errno = e;
+	fault_after = after;
+	err = capture_stderr(fill_a_small_file, (void *)name);
+	fault_after = -1;
+	check_stopped_trace(name, err, strerror(e));
+}
+
+static void recorder__enospc_mid_capture_keeps_forwarding_and_names_it(void **state)
+{
+	(void)state;
+	capture_under_fault(ENOSPC, 4, "enospc");
+}
+
+static void recorder__eio_mid_capture_keeps_forwarding_and_names_it(void **state)
+{
+	(void)state;
+	capture_under_fault(EIO, 7, "eio");
 }
 
 static void open_on_dev_full(void *arg)
@@ -930,6 +1021,8 @@ int main(void)
 		cmocka_unit_test(recorder__record_larger_than_the_ring_is_kept_in_block_mode),
 		cmocka_unit_test(recorder__record_larger_than_the_ring_is_counted_in_drop_mode),
 		cmocka_unit_test(recorder__write_failure_keeps_forwarding_and_says_why),
+		cmocka_unit_test(recorder__enospc_mid_capture_keeps_forwarding_and_names_it),
+		cmocka_unit_test(recorder__eio_mid_capture_keeps_forwarding_and_names_it),
 		cmocka_unit_test(recorder__unwritable_output_keeps_forwarding_and_says_why),
 		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
@@ -939,5 +1032,7 @@ int main(void)
 		cmocka_unit_test(recorder__header_names_the_driver_and_the_settings),
 	};
 
+	if (getenv("DDIRR_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("DDIRR_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
