@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "ddirr/ddi.h"
+#include "ddirr/dump.h"
 #include "ddirr/error.h"
 #include "ddirr/model.h"
 #include "ddirr/trace.h"
@@ -42,13 +43,9 @@ static void print_violation(void *vctx, const ddirr_violation *v)
 		printf(",\"va\":\"0x%" PRIx64 "\"", v->va);
 	if (v->size)
 		printf(",\"size\":%" PRIu64, v->size);
-	fputs(",\"message\":\"", stdout);
-	for (const char *p = v->message; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			putchar('\\');
-		putchar(*p);
-	}
-	fputs("\"}\n", stdout);
+	fputs(",\"message\":", stdout);
+	ddirr_dump_json_string(stdout, v->message);
+	fputs("}\n", stdout);
 }
 
 int cmd_check(int argc, char **argv)
@@ -107,11 +104,12 @@ int cmd_check(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (c.json)
-		printf("{\"summary\":{\"trace\":\"%s\",\"records\":%" PRIu64 ",\"violations\":%" PRIu64
-		       ",\"verdict\":\"%s\"}}\n",
-		       path, records, ddirr_model_violations(m), ddirr_trace_verdict_name(v->kind));
-	else
+	if (c.json) {
+		fputs("{\"summary\":{\"trace\":", stdout);
+		ddirr_dump_json_string(stdout, path);
+		printf(",\"records\":%" PRIu64 ",\"violations\":%" PRIu64 ",\"verdict\":\"%s\"}}\n", records,
+		       ddirr_model_violations(m), ddirr_trace_verdict_name(v->kind));
+	} else
 		printf("%s: %" PRIu64 " records, %" PRIu64 " violation%s; trace %s\n", path, records,
 		       ddirr_model_violations(m), ddirr_model_violations(m) == 1 ? "" : "s", v->summary);
 	if (ddirr_model_violations(m) || v->kind != DDIRR_VERDICT_COMPLETE)

@@ -11,22 +11,6 @@
 #include "ddirr/error.h"
 #include "ddirr/trace.h"
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void hex(FILE *out, const uint8_t *p, size_t n)
 {
 	size_t i;
@@ -137,9 +121,9 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 	size_t i;
 
 	printf("{\"trace\":");
-	json_string(stdout, path);
+	ddirr_dump_json_string(stdout, path);
 	printf(",\"verdict\":{\"kind\":\"%s\",\"summary\":", ddirr_trace_verdict_name(v->kind));
-	json_string(stdout, v->summary);
+	ddirr_dump_json_string(stdout, v->summary);
 	printf(",\"last_seq\":%" PRIu64 ",\"missing_records\":%" PRIu64 ",\"dropped_records\":%" PRIu64
 	       ",\"clean_close\":%s,\"problems\":[",
 	       v->last_seq, v->missing_records, v->dropped_records, v->clean_close ? "true" : "false");
@@ -147,36 +131,36 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 		if (i)
 			putchar(',');
 		printf("{\"offset\":%" PRIu64 ",\"message\":", v->problems[i].offset);
-		json_string(stdout, v->problems[i].message);
+		ddirr_dump_json_string(stdout, v->problems[i].message);
 		putchar('}');
 	}
 	printf("]},\"format_version\":%u,\"provenance\":{\"driver_path\":", info->format_version);
-	json_string(stdout, p->driver_path);
+	ddirr_dump_json_string(stdout, p->driver_path);
 	printf(",\"driver_version\":");
-	json_string(stdout, p->driver_version);
+	ddirr_dump_json_string(stdout, p->driver_version);
 	printf(",\"driver_sha256\":\"");
 	hex(stdout, p->driver_sha256, p->driver_sha256_len);
 	printf("\",\"driver_build\":");
-	json_string(stdout, p->driver_build);
+	ddirr_dump_json_string(stdout, p->driver_build);
 	printf(",\"interface_version\":%u,\"host\":", p->interface_version);
-	json_string(stdout, p->host);
+	ddirr_dump_json_string(stdout, p->host);
 	printf(",\"process_name\":");
-	json_string(stdout, p->process_name);
+	ddirr_dump_json_string(stdout, p->process_name);
 	printf(",\"pid\":%u,\"recorder_version\":", p->pid);
-	json_string(stdout, p->recorder_version);
+	ddirr_dump_json_string(stdout, p->recorder_version);
 	printf(",\"start_unix_ns\":%" PRIu64 ",\"os\":", p->start_unix_ns);
-	json_string(stdout, p->os);
+	ddirr_dump_json_string(stdout, p->os);
 	printf("},\"settings\":{\"mode\":");
-	json_string(stdout, s->mode);
+	ddirr_dump_json_string(stdout, s->mode);
 	printf(",\"buffer_bytes\":%" PRIu64 ",\"flush_interval_ms\":%u,\"privacy\":", s->buffer_bytes,
 	       s->flush_interval_ms);
-	json_string(stdout, s->privacy);
+	ddirr_dump_json_string(stdout, s->privacy);
 	printf(",\"lttng\":%s,\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->lttng ? "true" : "false", s->chaos_seed);
-	json_string(stdout, s->chaos_flags);
+	ddirr_dump_json_string(stdout, s->chaos_flags);
 	printf(",\"scenario\":");
-	json_string(stdout, s->scenario);
+	ddirr_dump_json_string(stdout, s->scenario);
 	printf(",\"command_line\":");
-	json_string(stdout, s->command_line);
+	ddirr_dump_json_string(stdout, s->command_line);
 	printf("},\"sizes\":{\"file\":%" PRIu64 ",\"header\":%" PRIu64 ",\"compressed\":%" PRIu64
 	       ",\"uncompressed\":%" PRIu64 ",\"bytes_per_record_compressed\":%.3f"
 	       ",\"bytes_per_record_uncompressed\":%.3f},",
@@ -190,7 +174,7 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 
 		printf("%s{\"ddi\":", i ? "," : "");
 		if (name)
-			json_string(stdout, name);
+			ddirr_dump_json_string(stdout, name);
 		else
 			printf("%u", st->ddi_counts[i].ddi);
 		printf(",\"entries\":%" PRIu64 ",\"exits\":%" PRIu64 "}", st->ddi_counts[i].entries,
@@ -199,7 +183,7 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 	printf("],\"drops\":[");
 	for (i = 0; i < st->n_drops; i++) {
 		printf("%s{\"cause\":", i ? "," : "");
-		json_string(stdout, st->drops[i].cause);
+		ddirr_dump_json_string(stdout, st->drops[i].cause);
 		printf(",\"records\":%" PRIu64 "}", st->drops[i].records);
 	}
 	printf("],\"chunks\":[");

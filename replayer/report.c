@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ddirr/dump.h"
 #include "ddirr/error.h"
 #include "replay_internal.h"
 
@@ -98,27 +99,11 @@ int ddirr_replay_write_text(FILE *f, const ddirr_replay_result *r)
 	return ferror(f) ? ddirr_error_set(DDIRR_EIO, "cannot write the report") : 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* ,"name":"value" */
 static void json_field(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, ",\"%s\":", name);
-	json_str(f, value);
+	ddirr_dump_json_string(f, value);
 }
 
 int ddirr_replay_write_json(FILE *f, const ddirr_replay_result *r)
@@ -128,7 +113,7 @@ int ddirr_replay_write_json(FILE *f, const ddirr_replay_result *r)
 
 	headline(line, sizeof(line), r);
 	fputs("{\"verdict\":", f);
-	json_str(f, ddirr_replay_verdict_name(r->verdict));
+	ddirr_dump_json_string(f, ddirr_replay_verdict_name(r->verdict));
 	json_field(f, "summary", line);
 	json_field(f, "reason", r->reason);
 	json_field(f, "trace", r->trace);
@@ -143,10 +128,10 @@ int ddirr_replay_write_json(FILE *f, const ddirr_replay_result *r)
 		const ddirr_replay_divergence *d = &r->divergences[i];
 
 		fprintf(f, "%s{\"kind\":", i ? "," : "");
-		json_str(f, ddirr_divergence_kind_name(d->kind));
+		ddirr_dump_json_string(f, ddirr_divergence_kind_name(d->kind));
 		fprintf(f, ",\"seq\":%llu,\"parent_seq\":%llu,\"ddi\":", (unsigned long long)d->seq,
 			(unsigned long long)d->parent_seq);
-		json_str(f, ddirr_ddi_name(d->ddi) ? ddirr_ddi_name(d->ddi) : "?");
+		ddirr_dump_json_string(f, ddirr_ddi_name(d->ddi) ? ddirr_ddi_name(d->ddi) : "?");
 		json_field(f, "target", d->target);
 		json_field(f, "field", d->field);
 		json_field(f, "class", d->cls ? ddirr_class_name(d->cls) : "");

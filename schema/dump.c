@@ -36,6 +36,22 @@ const char *ddirr_status_name(uint32_t status)
 	}
 }
 
+void ddirr_dump_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
 static const char *enum_name(const ddirr_decoder *dec, uint64_t v)
 {
 	size_t i;

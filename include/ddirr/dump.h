@@ -21,6 +21,10 @@ enum ddirr_dump_flags {
  * DDIRR_EIO when out cannot be written. */
 int ddirr_dump_event(FILE *out, const ddirr_event *ev, unsigned flags);
 
+/* Writes s to out as a JSON string literal, quotes included: '"' and '\\'
+ * escaped, control characters as \u00XX. NULL is written as "". */
+void ddirr_dump_json_string(FILE *out, const char *s);
+
 /* Returns the symbolic name of an NTSTATUS ddirr knows ("STATUS_SUCCESS"),
  * or NULL. */
 const char *ddirr_status_name(uint32_t status);
