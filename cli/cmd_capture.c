@@ -37,8 +37,12 @@ int cmd_capture(int argc, char **argv)
 
 		if (!strcmp(a, "--list"))
 			return list_scenarios();
+		if (!strcmp(a, "--lttng")) {
+			o.lttng = 1;
+			continue;
+		}
 		if (!strcmp(a, "--driver") || !strcmp(a, "--scenario") || !strcmp(a, "--seed") ||
-		    !strcmp(a, "--chaos") || !strcmp(a, "-o") || !strcmp(a, "--output")) {
+		    !strcmp(a, "--chaos") || !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--scale")) {
 			const char *v;
 
 			if (i + 1 >= argc)
@@ -55,6 +59,16 @@ int cmd_capture(int argc, char **argv)
 				o.seed = strtoull(v, &end, 0);
 				if (errno || !*v || *end || *v == '-')
 					return cli_usage_error("capture: --seed %s: not a number", v);
+			} else if (!strcmp(a, "--scale")) {
+				char *end;
+				unsigned long n;
+
+				errno = 0;
+				n = strtoul(v, &end, 10);
+				if (errno || !*v || *end || *v == '-' || n < 1 || n > DDIRR_CAPTURE_MAX_SCALE)
+					return cli_usage_error("capture: --scale %s: not a number from 1 to %u", v,
+							       DDIRR_CAPTURE_MAX_SCALE);
+				o.scale = (unsigned)n;
 			} else if (!strcmp(a, "--chaos")) {
 				if (ddirr_chaos_parse(&o.chaos, v))
 					return cli_usage_error("capture: --chaos: %s", ddirr_error_last());

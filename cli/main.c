@@ -28,7 +28,7 @@ static const char usage[] =
 	"                                      reissue the trace to the model or a driver\n"
 	"                                      build and compare every call; --against\n"
 	"                                      replays to two targets in lockstep\n"
-	"  capture --driver PATH --scenario NAME [--seed N] [--chaos FLAGS] -o TRACE\n"
+	"  capture --driver PATH --scenario NAME [--seed N] [--chaos FLAGS] [--scale N] [--lttng] -o TRACE\n"
 	"                                      play dxgkrnl against a driver build through\n"
 	"                                      a scenario (--list) and record the trace\n"
 	"  bisect --trace TRACE BUILD... | DIR [--strict] [--timeout S]\n"

@@ -34,7 +34,7 @@ int ddirr_capture_run(ddirr_capture_result *out, const ddirr_capture_options *op
 	ddirr_recorder_options ro = DDIRR_RECORDER_OPTIONS_INIT;
 	ddirr_model_options mo = DDIRR_MODEL_OPTIONS_INIT;
 	const host_scenario *sc;
-	char chaos[96];
+	char chaos[96], scenario[96];
 	host *h = NULL;
 	uint8_t *fixed;
 	int rc = 0, i;
@@ -42,6 +42,8 @@ int ddirr_capture_run(ddirr_capture_result *out, const ddirr_capture_options *op
 	if (!out || !opts || opts->version != DDIRR_CAPTURE_OPTIONS_VERSION || !opts->driver || !opts->output ||
 	    !opts->scenario)
 		return ddirr_error_set(DDIRR_EINVAL, "capture: driver, scenario and output are required");
+	if (opts->scale > DDIRR_CAPTURE_MAX_SCALE)
+		return ddirr_error_set(DDIRR_EINVAL, "capture: scale %u is above %u", opts->scale, DDIRR_CAPTURE_MAX_SCALE);
 	memset(out, 0, sizeof(*out));
 	if (!(sc = host_scenario_find(opts->scenario)))
 		return ddirr_error_set(DDIRR_EINVAL, "capture: no scenario '%s' (boot, texture-streaming, "
@@ -75,11 +77,16 @@ int ddirr_capture_run(ddirr_capture_result *out, const ddirr_capture_options *op
 	/* The UMD's private data is the scenario's own (no customer secrets),
 	   and the driver needs it on replay to size its allocations. */
 	ro.privacy = DDIRR_PRIVACY_FULL;
-	ro.lttng = 0;
+	ro.lttng = opts->lttng != 0;
 	ro.crash_handlers = 1;
 	ro.chaos_seed = opts->seed;
 	ro.chaos_flags = chaos;
-	ro.scenario = opts->scenario;
+	if (opts->scale > 1) {
+		snprintf(scenario, sizeof(scenario), "%s x%u", opts->scenario, opts->scale);
+		ro.scenario = scenario;
+	} else {
+		ro.scenario = opts->scenario;
+	}
 	ro.command_line = opts->command_line;
 	if ((rc = ddirr_recorder_open(&recorder, &ro)))
 		goto out;

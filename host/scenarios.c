@@ -24,6 +24,12 @@ static void chaos_step(host *h)
 		host_relocate(h, a);
 }
 
+/* n, times the capture's scale: how long a scenario's work loop runs. */
+static int scaled(const host *h, int n)
+{
+	return n * (int)(h->opts->scale ? h->opts->scale : 1);
+}
+
 /* An application: a process, its device and one 3D context. */
 typedef struct app {
 	host_process *p;
@@ -88,7 +94,7 @@ static int boot(host *h)
 static int texture_streaming(host *h)
 {
 	host_alloc *live[STREAM_LIVE];
-	int n_live = 0, n = 24 + (int)host_random(h, 8), i;
+	int n_live = 0, n = scaled(h, 24 + (int)host_random(h, 8)), i;
 	app game;
 
 	if (host_start_adapter(h))
@@ -146,7 +152,7 @@ static int aperture_pressure(host *h)
 		else if (a[n])
 			host_destroy_allocation(h, a[n]);
 	}
-	for (step = 0; step < 160 && n; step++) {
+	for (step = 0; step < scaled(h, 160) && n; step++) {
 		host_alloc *x = a[host_random(h, (uint64_t)n)];
 		uint64_t r = host_random(h, 10);
 
@@ -201,7 +207,7 @@ static int multi_process(host *h)
 			if (apps[i].c && (opened[i] = host_open_allocation(h, apps[i].d, shared)))
 				host_map_va(h, shared, apps[i].p);
 	}
-	for (step = 0; step < 40; step++) {
+	for (step = 0; step < scaled(h, 40); step++) {
 		host_alloc *x = own[host_random(h, MP_PROCESSES)][host_random(h, MP_ALLOCS)];
 
 		if (x && host_random(h, 4) == 0) {
@@ -238,7 +244,7 @@ static int eviction_storm(host *h)
 		for (i = 0; i < STORM_ALLOCS; i++)
 			if ((a[n] = host_create_allocation(h, SAMPLEKMD_ALLOC_BUFFER, 512u << host_random(h, 3))))
 				host_map_va(h, a[n++], job.p);
-		for (step = 0; step < 60 && n; step++) {
+		for (step = 0; step < scaled(h, 60) && n; step++) {
 			host_alloc *x = a[host_random(h, (uint64_t)n)];
 
 			host_commit(h, x);

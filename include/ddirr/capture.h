@@ -39,7 +39,15 @@ typedef struct ddirr_capture_options {
 	/* Findings (invariant violations, probe mismatches) as they happen,
 	   one line each, at most 20; NULL: none printed. */
 	FILE *log;
+	/* The scenario's work loop runs this many times as long (bring-up and
+	   teardown once): traces of any length from the same scenario.
+	   0 = 1; at most DDIRR_CAPTURE_MAX_SCALE. */
+	unsigned scale;
+	/* Also emit the recorder's ddirr:* LTTng-UST tracepoints. */
+	int lttng;
 } ddirr_capture_options;
+
+#define DDIRR_CAPTURE_MAX_SCALE 1000000u
 
 #define DDIRR_CAPTURE_OPTIONS_INIT {.version = DDIRR_CAPTURE_OPTIONS_VERSION}
 

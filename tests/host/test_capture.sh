@@ -63,6 +63,28 @@ if [ -n "${FIXTURE_DRIVER:-}" ]; then
 	"$ddirr" info "$work/fixture.ddirr" | grep -q "verdict *complete" || fail "fixture: the trace is not complete"
 fi
 
+# --scale runs the work loop longer: more records, past the host's 512
+# allocation slots (destroyed ones are reused), still clean and replayable,
+# still reproducible by seed; the header says the scale.
+"$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario texture-streaming --seed 3 --scale 40 \
+	-o "$work/scaled.a.ddirr" >"$work/scaled.out" 2>&1 || fail "--scale 40: capture exited $? ($(tail -n 1 "$work/scaled.out"))"
+grep -q "0 failed; model: 0 violation(s); probe: 0 mismatch(es)" "$work/scaled.out" ||
+	fail "--scale 40: findings against a good driver: $(cat "$work/scaled.out")"
+"$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario texture-streaming --seed 3 --scale 40 \
+	-o "$work/scaled.b.ddirr" >/dev/null 2>&1 || fail "--scale 40: second capture"
+records "$work/scaled.a.ddirr" >"$work/scaled.a.json"
+records "$work/scaled.b.ddirr" >"$work/scaled.b.json"
+cmp -s "$work/scaled.a.json" "$work/scaled.b.json" || fail "--scale 40: seed 3 twice gives two traces"
+n1=$(wc -l <"$work/texture-streaming-none.a.json")
+n40=$(wc -l <"$work/scaled.a.json")
+[ "$n40" -gt $((n1 * 20)) ] || fail "--scale 40: $n40 records, scale 1: $n1"
+[ "$(grep -c '"ddi":"CreateAllocation"' "$work/scaled.a.json")" -gt 1024 ] ||
+	fail "--scale 40 did not create more allocations than the host has slots"
+"$ddirr" info "$work/scaled.a.ddirr" | grep -q "scenario *texture-streaming x40, seed 3" ||
+	fail "--scale 40: header: $("$ddirr" info "$work/scaled.a.ddirr" | grep scenario)"
+"$ddirr" replay "$work/scaled.a.ddirr" --target model >"$work/scaled.replay" 2>&1 ||
+	fail "--scale 40: the replay on the model does not pass: $(tail -n 3 "$work/scaled.replay")"
+
 # Usage errors.
 "$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario nope -o "$work/x.ddirr" 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown scenario should exit 2"
@@ -70,6 +92,11 @@ fi
 [ $? -eq 2 ] || fail "a missing driver should exit 2"
 "$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario boot --chaos wild -o "$work/x.ddirr" 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown chaos flag should exit 2"
+for bad in 0 -1 x 1000001; do
+	"$ddirr" capture --driver "$drivers/samplekmd-1.0.so" --scenario boot --scale "$bad" -o "$work/x.ddirr" 2>"$work/scale.err"
+	[ $? -eq 2 ] || fail "--scale $bad should exit 2"
+	grep -q "capture: --scale $bad: not a number from 1 to 1000000" "$work/scale.err" || fail "--scale $bad: $(cat "$work/scale.err")"
+done
 "$ddirr" capture --list | grep -q "^eviction-storm " || fail "--list"
 
 finish capture
