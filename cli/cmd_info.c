@@ -89,7 +89,13 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 		       *s->chaos_flags ? s->chaos_flags : "none");
 	if (*s->command_line)
 		printf("command        %s\n", s->command_line);
-	printf("adapter caps   %zu bytes\n", info->adapter_caps_len);
+	if (info->adapter_caps_pb) {
+		printf("adapter        ");
+		if (ddirr_dump_adapter_caps(stdout, info->adapter_caps_pb, info->adapter_caps_len, "               ", 0))
+			printf("damaged: %s\n", ddirr_error_last());
+	} else {
+		printf("adapter        not recorded (no QueryAdapterInfo answer about segments or the GPU MMU)\n");
+	}
 	printf("size           %" PRIu64 " bytes: header %" PRIu64 ", %" PRIu64 " chunks (%" PRIu64
 	       " damaged), %" PRIu64 " compressed, %" PRIu64 " uncompressed\n",
 	       st->file_size, st->header_size, st->chunks, st->damaged_chunks, st->compressed_bytes, st->content_bytes);
@@ -161,7 +167,10 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 	ddirr_dump_json_string(stdout, s->scenario);
 	printf(",\"command_line\":");
 	ddirr_dump_json_string(stdout, s->command_line);
-	printf("},\"sizes\":{\"file\":%" PRIu64 ",\"header\":%" PRIu64 ",\"compressed\":%" PRIu64
+	printf("},\"adapter\":");
+	if (ddirr_dump_adapter_caps(stdout, info->adapter_caps_pb, info->adapter_caps_len, NULL, DDIRR_DUMP_JSON))
+		printf("null");
+	printf(",\"sizes\":{\"file\":%" PRIu64 ",\"header\":%" PRIu64 ",\"compressed\":%" PRIu64
 	       ",\"uncompressed\":%" PRIu64 ",\"bytes_per_record_compressed\":%.3f"
 	       ",\"bytes_per_record_uncompressed\":%.3f},",
 	       st->file_size, st->header_size, st->compressed_bytes, st->content_bytes, st->compressed_bytes_per_record,

@@ -149,8 +149,35 @@ static void flight_copy_out(const ddirr_recorder *r, uint64_t at, void *dst, uin
 	memcpy((char *)dst + first, r->flight, n - first);
 }
 
+/* Flight mode: a QueryAdapterInfo record may be evicted before any
+ * trigger, so the writer learns the adapter's caps from a copy of it now
+ * (they reach the file in a CAPS frame; docs/format.md). */
+static void flight_note(ddirr_recorder *r, const ddirr_ring_hdr *h)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(h->ddi);
+	ddirr_event ev;
+	char *rec;
+
+	if (h->ddi != DDIRR_DDI_QueryAdapterInfo || !d || !r->writer || atomic_load(&r->stopped))
+		return;
+	rec = scratch(r, h->size);
+	if (!rec)
+		return;
+	memcpy(rec, h, h->size);
+	if (ddirr_frame_rebuild(rec + sizeof(*h), h->size - sizeof(*h), d->frame, h->phase))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = h->seq;
+	ev.ddi = h->ddi;
+	ev.phase = h->phase;
+	ev.frame = rec + sizeof(*h);
+	if (ddirr_trace_writer_note(r->writer, &ev) == DDIRR_EIO)
+		ddirr_drain_fail(r, ddirr_error_last());
+}
+
 static void flight_put(ddirr_recorder *r, const ddirr_ring_hdr *h)
 {
+	flight_note(r, h);
 	if (h->size > r->flight_size) {
 		drop(r, DROP_TOO_LARGE);
 		return;

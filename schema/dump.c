@@ -328,3 +328,11 @@ int ddirr_dump_event(FILE *out, const ddirr_event *ev, unsigned flags)
 		return ddirr_error_set(DDIRR_EIO, "cannot write the dump");
 	return 0;
 }
+
+void ddirr_dump_struct(FILE *out, const ddirr_struct_desc *s, const void *base, unsigned flags)
+{
+	static const ddirr_event none;
+	dumper d = {out, flags, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, &none};
+
+	put_struct(&d, s, base);
+}

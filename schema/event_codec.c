@@ -613,3 +613,24 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 	ev->n_digests = digests.n;
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* One described struct, outside any event (the adapter caps)          */
+
+int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const void *base, ddirr_arena *a)
+{
+	static const ddirr_event none;
+	encode_ctx c = {a, &none};
+
+	return encode_struct(msg, s, base, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, &c);
+}
+
+int ddirr_struct_from_pb(void *base, const ddirr_struct_desc *s, const ProtobufCMessage *msg, ddirr_arena *a,
+			 const char *where)
+{
+	digest_list digests = {NULL, 0, 0};
+	decode_ctx c = {a, where, 0, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, &digests};
+
+	memset(base, 0, s->size);
+	return decode_struct(base, s, msg, &c);
+}

@@ -21,4 +21,13 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
  * 1234"). Returns 0, DDIRR_ECORRUPT, DDIRR_ELIMIT or DDIRR_ENOMEM. */
 int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a, const char *where);
 
+/* The same for one described struct outside any event (every field, both
+ * phases): encodes the struct at base into msg, which the caller has
+ * initialised with the struct's message descriptor, or decodes msg into the
+ * struct at base (zeroed first). Same returns and limits as above. */
+struct ddirr_struct_desc;
+int ddirr_struct_to_pb(ProtobufCMessage *msg, const struct ddirr_struct_desc *s, const void *base, ddirr_arena *a);
+int ddirr_struct_from_pb(void *base, const struct ddirr_struct_desc *s, const ProtobufCMessage *msg, ddirr_arena *a,
+			 const char *where);
+
 #endif

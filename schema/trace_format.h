@@ -6,6 +6,8 @@
  *   [data]    zstd frame (content size, checksum), one serialized EventBatch
  *   [info]    skippable frame, tag "CHNK", ChunkInfo of the data frame above
  *   ...       more data + info pairs
+ *   [caps]    skippable frame, tag "CAPS", AdapterCaps, after a chunk's info
+ *             frame when the adapter's caps changed (rarely more than once)
  *   [trailer] skippable frame, tag "TRLR", TraceTrailer (clean close only)
  *
  * Every integer outside the protobuf messages is little-endian. */
@@ -32,6 +34,7 @@
 #define DDIRR_TAG_HEADER "HEAD"  /* u32 format version, then TraceHeader */
 #define DDIRR_TAG_CHUNK "CHNK"   /* ChunkInfo of the data frame just before */
 #define DDIRR_TAG_TRAILER "TRLR" /* TraceTrailer; the last frame of a clean file */
+#define DDIRR_TAG_CAPS "CAPS"    /* AdapterCaps learned from QueryAdapterInfo records */
 
 /* Reader limits. Every length and count read from a file is checked against
  * these before anything is allocated; the writer never produces more. */
@@ -42,6 +45,7 @@
 #define DDIRR_TRACE_MAX_CHUNK_FRAME (DDIRR_TRACE_MAX_CHUNK_CONTENT + (DDIRR_TRACE_MAX_CHUNK_CONTENT >> 7))
 #define DDIRR_TRACE_MAX_CHUNK_INFO 4096u          /* ChunkInfo payload bytes */
 #define DDIRR_TRACE_MAX_TRAILER (64u << 20)       /* trailer payload bytes */
+#define DDIRR_TRACE_MAX_CAPS (1u << 20)           /* adapter caps payload bytes */
 /* Chunks in an index: 2^19 ChunkInfos of at most ~90 bytes each fit in the
  * trailer limit. (2^19 chunks of 256 KiB hold 128 GiB of records.) */
 #define DDIRR_TRACE_MAX_CHUNKS (1u << 19)

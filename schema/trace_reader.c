@@ -72,6 +72,8 @@ struct ddirr_trace {
 	uint64_t stopped_at;
 
 	ddirr_arena hdr_arena; /* the unpacked header, which info points into */
+	uint8_t *caps;         /* the latest CAPS frame's AdapterCaps, which info points to */
+	size_t caps_cap;
 	ddirr_trace_info info;
 
 	ZSTD_DCtx *dctx;
@@ -422,6 +424,7 @@ void ddirr_trace_free(ddirr_trace *t)
 	free(t->cbuf);
 	free(t->mbuf);
 	ddirr_arena_release(&t->hdr_arena);
+	free(t->caps);
 	ddirr_arena_release(&t->batch_arena);
 	ddirr_arena_release(&t->meta_arena);
 	ddirr_arena_release(&t->trailer_arena);
@@ -718,6 +721,39 @@ static Ddirr__ChunkInfo *load_chunk_info(ddirr_trace *t, uint64_t off, uint32_t 
 
 /* ------------------------------------------------------------------ */
 /* Frames                                                              */
+
+/* A CAPS frame at off (payload of size bytes, tag checked): the adapter
+ * caps the writer had learned by then. The latest one read is what info
+ * returns; a damaged one is a problem and is skipped, and the records
+ * around it are not affected. */
+static int read_caps(ddirr_trace *t, uint64_t off, uint32_t size)
+{
+	size_t got;
+	int why, rc;
+
+	t->pos = off + DDIRR_SKIPPABLE_HEADER_SIZE + size;
+	if (size - DDIRR_TAG_SIZE > DDIRR_TRACE_MAX_CAPS) {
+		problem(t, DDIRR_ELIMIT, off, "adapter caps of %u bytes exceed the limit of %u; skipped", size,
+			DDIRR_TRACE_MAX_CAPS);
+		return 0;
+	}
+	if (ddirr_grow(&t->mbuf, &t->mcap, size))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for %u bytes of adapter caps", t->path, size);
+	if ((rc = read_at(t, t->mbuf, size - DDIRR_TAG_SIZE, off + 12, &got)))
+		return rc;
+	if (!unpack(&ddirr__adapter_caps__descriptor, &t->meta_arena, t->mbuf, got, &why)) {
+		if (why == DDIRR_ENOMEM)
+			return ddirr_error_set(why, "%s: out of memory unpacking the adapter caps", t->path);
+		problem(t, why, off, "adapter caps %s; skipped", unpack_failure(why));
+		return 0;
+	}
+	if (ddirr_grow(&t->caps, &t->caps_cap, got ? got : 1))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the adapter caps", t->path);
+	memcpy(t->caps, t->mbuf, got);
+	t->info.adapter_caps_pb = t->caps;
+	t->info.adapter_caps_len = got;
+	return 0;
+}
 
 /* Finds where reading can go on after damage at byte start: the next
  * ChunkInfo frame that describes the pending data frame, the damaged frame
@@ -1173,6 +1209,8 @@ static int read_frame(ddirr_trace *t)
 		return read_chunk_info(t, off, size);
 	if (!memcmp(h + 8, DDIRR_TAG_TRAILER, DDIRR_TAG_SIZE))
 		return read_trailer(t, off, size);
+	if (!memcmp(h + 8, DDIRR_TAG_CAPS, DDIRR_TAG_SIZE))
+		return read_caps(t, off, size);
 	if (!memcmp(h + 8, DDIRR_TAG_HEADER, DDIRR_TAG_SIZE))
 		problem(t, DDIRR_ECORRUPT, off, "a second header frame; ignored");
 	/* An unknown tag is skipped: docs/format.md promises that much to

@@ -18,6 +18,7 @@
 
 #include <zstd.h>
 
+#include "adapter_caps.h"
 #include "arena.h"
 #include "ddirr.pb-c.h"
 #include "ddirr/error.h"
@@ -65,6 +66,10 @@ struct ddirr_trace_writer {
 	drop_count drops[DDIRR_TRACE_MAX_DROP_CAUSES];
 	size_t n_drops;
 	char *stop_reason;
+
+	ddirr_caps caps;        /* the adapter's caps, from QueryAdapterInfo records */
+	int caps_dirty;         /* changed since the last CAPS frame */
+	ddirr_arena caps_arena; /* their protobuf form */
 };
 
 static char *str_or_empty(const char *s)
@@ -273,6 +278,53 @@ fail:
 }
 
 /* Compresses the pending chunk and writes it with its ChunkInfo. */
+/* Appends a CAPS frame with the adapter caps to w->out at *len. */
+static int put_caps(ddirr_trace_writer *w, size_t *len)
+{
+	Ddirr__AdapterCaps caps = DDIRR__ADAPTER_CAPS__INIT;
+	int rc;
+
+	ddirr_arena_reset(&w->caps_arena);
+	if ((rc = ddirr_caps_to_pb(&caps, &w->caps, &w->caps_arena)))
+		return rc;
+	return put_skippable(w, len, DDIRR_TAG_CAPS, NULL, &caps.base, DDIRR_TRACE_MAX_CAPS);
+}
+
+/* Learns the adapter's caps from ev; they reach the file after the chunk
+ * that is pending now. */
+static int note_caps(ddirr_trace_writer *w, const ddirr_event *ev)
+{
+	int rc = ddirr_caps_note(&w->caps, ev);
+
+	if (rc < 0)
+		return rc;
+	w->caps_dirty |= rc;
+	return 0;
+}
+
+int ddirr_trace_writer_note(ddirr_trace_writer *w, const ddirr_event *ev)
+{
+	int rc;
+
+	if ((rc = usable(w, "note")))
+		return rc;
+	if (!ev)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: note: NULL event", w->path);
+	return note_caps(w, ev);
+}
+
+/* Writes a CAPS frame alone: caps noted with no record pending. */
+static int write_caps(ddirr_trace_writer *w)
+{
+	size_t len = 0;
+	int rc;
+
+	if ((rc = put_caps(w, &len)) || (rc = write_out(w, len)))
+		return rc;
+	w->caps_dirty = 0;
+	return 0;
+}
+
 static int write_chunk(ddirr_trace_writer *w)
 {
 	Ddirr__ChunkInfo *ci = &w->pending;
@@ -280,7 +332,7 @@ static int write_chunk(ddirr_trace_writer *w)
 	int rc;
 
 	if (!w->batch_len)
-		return 0;
+		return w->caps_dirty ? write_caps(w) : 0;
 	/* Make room in the index first: once the chunk is in the file, its
 	   index entry must not fail to exist. */
 	if (w->n_index < DDIRR_TRACE_MAX_CHUNKS && w->n_index == w->index_cap) {
@@ -306,8 +358,13 @@ static int write_chunk(ddirr_trace_writer *w)
 	len = csize;
 	if ((rc = put_skippable(w, &len, DDIRR_TAG_CHUNK, NULL, &ci->base, DDIRR_TRACE_MAX_CHUNK_INFO)))
 		return rc;
+	/* Caps learned from this chunk's records go right after it, in the
+	   same write. */
+	if (w->caps_dirty && (rc = put_caps(w, &len)))
+		return rc;
 	if ((rc = write_out(w, len)))
 		return rc;
+	w->caps_dirty = 0;
 	if (w->n_index < DDIRR_TRACE_MAX_CHUNKS)
 		w->index[w->n_index++] = *ci;
 	w->n_chunks++;
@@ -383,6 +440,8 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 				       w->path, (unsigned long long)ev->seq);
 	w->batch_len += size;
 	account(w, ev);
+	if ((rc = note_caps(w, ev)))
+		return rc;
 	if (w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records)
 		return write_chunk(w);
 	return 0;
@@ -531,6 +590,8 @@ void ddirr_trace_writer_free(ddirr_trace_writer *w)
 	for (i = 0; i < w->n_drops; i++)
 		free(w->drops[i].cause);
 	free(w->stop_reason);
+	ddirr_caps_free(&w->caps);
+	ddirr_arena_release(&w->caps_arena);
 	free(w->index);
 	free(w->out);
 	free(w->batch);

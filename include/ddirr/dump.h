@@ -25,6 +25,14 @@ int ddirr_dump_event(FILE *out, const ddirr_event *ev, unsigned flags);
  * escaped, control characters as \u00XX. NULL is written as "". */
 void ddirr_dump_json_string(FILE *out, const char *s);
 
+/* Writes a trace's adapter caps (ddirr_trace_info.adapter_caps_pb, a
+ * serialized ddirr.AdapterCaps) to out: in text, a summary line, then one
+ * line per segment, the GPU MMU caps and each page-table level, each of
+ * those starting with `indent`; with DDIRR_DUMP_JSON, one JSON object (`null` when pb is NULL).
+ * Returns 0, DDIRR_ECORRUPT when pb does not parse (nothing is written),
+ * DDIRR_ENOMEM or DDIRR_EIO. */
+int ddirr_dump_adapter_caps(FILE *out, const void *pb, size_t len, const char *indent, unsigned flags);
+
 /* Returns the symbolic name of an NTSTATUS ddirr knows ("STATUS_SUCCESS"),
  * or NULL. */
 const char *ddirr_status_name(uint32_t status);

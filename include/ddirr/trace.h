@@ -119,6 +119,16 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
  * chunks written before the failure stay readable. */
 int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev);
 
+/* Shows the writer a record it will not append (a flight-mode recorder's
+ * records that may be evicted before they are written). Append does the
+ * same for every record it takes: QueryAdapterInfo records that describe
+ * the adapter (segments, GPU MMU caps, page-table levels) update the
+ * adapter caps, which the writer puts in a CAPS frame after the next chunk
+ * (docs/format.md), and which a reader hands back as
+ * ddirr_trace_info.adapter_caps_pb once it has read that frame.
+ * Errors: DDIRR_EINVAL, DDIRR_ENOMEM, or the sticky write failure. */
+int ddirr_trace_writer_note(ddirr_trace_writer *w, const ddirr_event *ev);
+
 /* Writes the pending chunk now, if there is one, so that a crash after this
  * call loses nothing appended before it. (The writer uses write(2), so no
  * data waits in a user-space buffer; it does not fsync.)

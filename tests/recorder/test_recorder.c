@@ -406,6 +406,67 @@ static void recorder__flight_mode_keeps_exactly_the_newest_records_that_fit(void
 	ddirr_trace_free(t);
 }
 
+/* Flight mode: the QueryAdapterInfo calls that describe the adapter are
+ * evicted long before the dump, yet the trace still says what the adapter
+ * is (the writer learned it as they passed: a CAPS frame). */
+static void recorder__flight_trace_keeps_the_adapter_caps_of_evicted_records(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	DXGK_SEGMENTDESCRIPTOR4 segs[3];
+	DXGK_QUERYSEGMENTIN4 in = {0};
+	DXGK_QUERYSEGMENTOUT4 out = {.NbSegment = 3, .pSegmentDescriptor = (BYTE *)segs,
+				     .SegmentDescriptorStride = sizeof(segs[0])};
+	DXGKARG_QUERYADAPTERINFO q = {.Type = DXGKQAITYPE_QUERYSEGMENT4, .pInputData = &in, .InputDataSize = sizeof(in),
+				      .pOutputData = &out, .OutputDataSize = sizeof(out)};
+	ddirr_frame_QueryAdapterInfo qf = {(HANDLE)0x1, &q, 0};
+	UINT32 slots[16] = {0};
+	const ddirr_trace_info *info;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *mem;
+	int i, rc, queries = 0;
+
+	(void)state;
+	memset(segs, 0, sizeof(segs));
+	for (i = 0; i < 3; i++)
+		segs[i].Size = (SIZE_T)(i + 1) << 20;
+	o.output = trace_path("flight_caps");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.flight_bytes = 16 * 1024;
+	o.flight_triggers = DDIRR_TRIGGER_API;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	fixture_host_call(DDIRR_DDI_QueryAdapterInfo, &qf);
+	for (i = 0; i < 2000; i++) {
+		DXGKARG_UNMAPCPUHOSTAPERTURE args = {.NumberOfPages = 16, .pCpuHostAperturePages = slots};
+		ddirr_frame_UnmapCpuHostAperture f = {(HANDLE)0x1, &args, 0};
+
+		fixture_host_call(DDIRR_DDI_UnmapCpuHostAperture, &f);
+	}
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_true(ddirr_recorder_flight_dump(r) > 0);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1)
+		queries += ev->ddi == DDIRR_DDI_QueryAdapterInfo;
+	assert_int_equal(rc, 0);
+	assert_int_equal(queries, 0); /* evicted */
+	info = ddirr_trace_get_info(t);
+	assert_non_null(info->adapter_caps_pb);
+	mem = open_memstream(&text, &text_len);
+	assert_non_null(mem);
+	assert_int_equal(ddirr_dump_adapter_caps(mem, info->adapter_caps_pb, info->adapter_caps_len, "", 0), 0);
+	fclose(mem);
+	assert_non_null(strstr(text, "3 segment(s)"));
+	assert_non_null(strstr(text, "segment 3 {Flags=0x0 BaseAddress=0x0 Size=0x300000"));
+	free(text);
+	ddirr_trace_free(t);
+}
+
 /* A DDI that returns a failure status writes flight memory out at once. */
 static void fail_one(uint32_t id, void *frame, void *ctx)
 {
@@ -1013,6 +1074,7 @@ int main(void)
 		cmocka_unit_test(recorder__8_threads_flight_mode_counts_every_eviction),
 		cmocka_unit_test(recorder__flight_mode_keeps_exactly_the_newest_records_that_fit),
 		cmocka_unit_test(recorder__failure_status_triggers_a_flight_dump),
+		cmocka_unit_test(recorder__flight_trace_keeps_the_adapter_caps_of_evicted_records),
 		cmocka_unit_test(recorder__sigusr2_triggers_a_flight_dump),
 		cmocka_unit_test(recorder__hashed_tier_keeps_a_digest_instead_of_private_data),
 		cmocka_unit_test(recorder__metadata_tier_keeps_only_the_size_of_private_data),

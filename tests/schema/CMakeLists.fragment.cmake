@@ -4,3 +4,4 @@
 # which the tests use to check and to craft frames byte by byte.
 ddirr_unit_test(test_trace_writer schema/test_trace_writer.c)
 ddirr_unit_test(test_trace_recovery schema/test_trace_recovery.c)
+ddirr_unit_test(test_adapter_caps schema/test_adapter_caps.c)
