@@ -176,6 +176,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	atomic_flag_clear(&r->drain_lock);
 
 	atomic_store(&g_rec.enabled, 0);
+	/* Once per process, before anything records: the wrappers copy
+	   through the plans from the first record on. */
+	ddirr_frame_plans_build();
 	atomic_store(&g_rec.seq, 0);
 	atomic_store(&g_rec.rings, NULL);
 	atomic_store(&g_rec.threads, 0);

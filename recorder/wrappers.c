@@ -13,10 +13,11 @@
  *      call, stores the return value in the frame, records the exit, and
  *      returns exactly what the callee returned.
  *
- * Recording a record (record()): one walk that copies the frame
- * (schema/frame_copy.c) into the free room of the thread's SPSC ring (a
- * size walk first only when it does not fit there), a global seq from one
- * atomic fetch-add, a monotonic timestamp. No lock, no system call, no
+ * Recording a record (record()): one copy of the frame into the free room
+ * of the thread's SPSC ring, by code generated per call from the
+ * description (schema/frame_copy.c; a size walk first only when it does not
+ * fit there), a global seq from one atomic fetch-add, a monotonic
+ * timestamp. No lock, no system call, no
  * allocation once the thread's ring exists. Portable C11 plus platform.h. */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -148,10 +149,11 @@ static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t ph
 	h->reserved = 0;
 }
 
-/* Records one entry or exit. Counted as issued whatever happens next. */
-static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, const void *frame)
+/* Records one entry or exit of a call whose frame takes frame_size bytes.
+ * Counted as issued whatever happens next. */
+static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, const void *frame,
+		   size_t frame_size)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(ddi);
 	ddirr_thread_ring *t = thread_ring();
 	unsigned flags = g_rec.copy_flags;
 	uint64_t flat, n, room, now;
@@ -170,11 +172,11 @@ static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, 
 	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	now = ddirr_platform_now_ns();
-	/* The usual case, one walk: copy straight into the ring's contiguous
+	/* The usual case, one pass: copy straight into the ring's contiguous
 	   free room and publish what the copy took. */
-	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((d->frame->size + 7) & ~(size_t)7), &room);
+	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
 	if (h) {
-		flat = ddirr_frame_copy_bounded(h + 1, room - sizeof(*h), d->frame, frame, phase, flags);
+		flat = ddirr_frame_copy_call_bounded(h + 1, room - sizeof(*h), ddi, phase, frame, flags);
 		n = sizeof(*h) + flat;
 		if (n <= room) {
 			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
@@ -182,8 +184,7 @@ static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, 
 			goto out;
 		}
 	} else {
-		flat = ddirr_frame_copy_size(d->frame, frame, phase, flags);
-		n = sizeof(*h) + flat;
+		n = ddirr_record_size(ddi, phase, frame, flags);
 	}
 	/* It did not fit: the walk measured it; reserve that, then copy. */
 	if (n > t->ring.size / 2) {
@@ -204,7 +205,7 @@ static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, 
 		goto out;
 	}
 	fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
-	ddirr_frame_copy(h + 1, d->frame, frame, phase, flags);
+	ddirr_frame_copy(h + 1, ddirr_desc_ddi(ddi)->frame, frame, phase, flags);
 	if (heap) {
 		ddirr_ring_hdr *ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap));
 
@@ -242,7 +243,7 @@ static uint64_t first_param(const void *frame)
 	return v;
 }
 
-static void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame)
+static void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame, size_t frame_size)
 {
 	ddirr_thread_ring *t;
 
@@ -253,28 +254,25 @@ static void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame)
 			tls.stack[tls.depth] = cx->seq;
 		tls.depth++;
 	}
-	record(ddi, DDIRR_PHASE_ENTRY, cx->seq, cx->parent, frame);
+	record(ddi, DDIRR_PHASE_ENTRY, cx->seq, cx->parent, frame, frame_size);
 	t = tls.ring;
 	cx->thread = t ? t->thread : 0;
 	if (g_rec.lttng)
 		ddirr_hook_ddi_entry(cx->seq, ddi, cx->thread, cx->parent, first_param(frame));
 }
 
-static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, const void *frame)
+/* ret: the call's ReturnValue as an unsigned number of its size (0 for
+ * VOID). */
+static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, const void *frame, size_t frame_size,
+		  uint64_t ret)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(ddi);
-	const ddirr_field_desc *rf = &d->frame->fields[d->frame->n_fields - 1];
-	uint64_t ret = 0;
 	int64_t status = 0;
 
 	if (kind == DDIRR_KIND_DDI && tls.depth)
 		tls.depth--;
-	record(ddi, DDIRR_PHASE_EXIT, cx->seq, cx->parent, frame);
-	if (ret_kind != DDIRR_RET_VOID) {
-		ret = ddirr_desc_read((const char *)frame + rf->offset, rf->size);
-		if (ret_kind == DDIRR_RET_NTSTATUS)
-			status = (int32_t)(uint32_t)ret;
-	}
+	record(ddi, DDIRR_PHASE_EXIT, cx->seq, cx->parent, frame, frame_size);
+	if (ret_kind == DDIRR_RET_NTSTATUS)
+		status = (int32_t)(uint32_t)ret;
 	if (g_rec.lttng)
 		ddirr_hook_ddi_exit(cx->seq, ddi, cx->thread, status, ret);
 	if (status < 0 && g_rec.mode == DDIRR_RECORDER_FLIGHT && (g_rec.triggers & DDIRR_TRIGGER_FAILURE))
@@ -285,6 +283,12 @@ static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, cons
 /* The generated wrappers                                              */
 
 #define call_real(name, fr) ddirr_call_##name(g_rec.real[DDIRR_DDI_##name], fr)
+
+/* The return value as leave() takes it: an NTSTATUS as its 32 bits. */
+#define RET_VALUE_NTSTATUS(fr) ((uint64_t)(uint32_t)(fr).ReturnValue)
+#define RET_VALUE_SIZE_T(fr) ((uint64_t)(fr).ReturnValue)
+#define RET_VALUE_GPUVA(fr) ((uint64_t)(fr).ReturnValue)
+#define RET_VALUE_VOID(fr) ((uint64_t)0)
 
 /* 1. The recording path of each call, out of line: it takes the frame by
  *    value, so the wrapper never takes its frame's address on its fast
@@ -301,11 +305,12 @@ static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, cons
 			call_real(name, &fr);                                          \
 			DDIRR_THUNK_RETURN_##ret;                                            \
 		}                                                                      \
-		enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr);                  \
+		enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr, sizeof(fr));      \
 		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                         \
 			ddirr_recorder_prepare_start(&fr);                             \
 		call_real(name, &fr);                                                  \
-		leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, DDIRR_RET_##ret, &fr); \
+		leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, DDIRR_RET_##ret, &fr, sizeof(fr), \
+		      RET_VALUE_##ret(fr));                                            \
 		DDIRR_THUNK_RETURN_##ret;                                                    \
 	}
 #define DDIRR_ARG0(fn, num, type, name, dir, spec)

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ddirr/error.h"
+#include "ddirr/event.h"
+#include "desc_macros.h"
 
 /* Several fields may describe one pointer member: a decoded view and a raw
  * view of the same array (DXGK_QUERYSEGMENTOUT4.pSegmentDescriptor). They
@@ -71,13 +73,16 @@ static size_t reserve(walker *w, size_t n)
  * stores of a large array. */
 static size_t reserve_raw(walker *w, size_t n)
 {
+	static const uint64_t zero;
 	size_t off = align8(w->used);
 
 	w->used = off + n;
 	if (w->out && (n > w->cap || off > w->cap - align8(n)))
 		w->out = NULL;
+	/* The padding: zero the block's last word, which the caller then
+	   overwrites up to n. */
 	if (w->out && align8(n) > n)
-		memset(w->out + off + n, 0, align8(n) - n);
+		memcpy(w->out + off + align8(n) - 8, &zero, 8);
 	return off;
 }
 
@@ -302,6 +307,714 @@ size_t ddirr_frame_copy_bounded(void *dst, size_t cap, const ddirr_struct_desc *
 				unsigned flags)
 {
 	return walk(dst, cap, s, frame, phase, flags);
+}
+
+/* ------------------------------------------------------------------ */
+/* Copy plans: the walk above, decided once per (struct, phase)        */
+
+/* The walk asks, for every field of every struct it copies, whether the
+ * field belongs to the phase, whether its guard holds and what kind it is;
+ * on the recorder's hot path those questions cost more than the copy. A
+ * plan answers the ones that do not depend on the frame when it is built:
+ * it keeps only the phase's fields, merges adjacent scalars into one run,
+ * and turns unguarded references and arrays of scalars into ops with the
+ * sub-plan or the element size at hand. Whatever else a struct holds
+ * (guards, structured or strided arrays, bytes, MDLs) stays a FIELD op that
+ * runs the walk's own copy_field, and a struct whose arrays share a block
+ * (aliases) is copied by the walk whole. So the bytes are the walk's by
+ * construction: same blocks, same order, same zeroing. */
+
+/* Compile-time bounds of the plan tables: one plan per described struct
+ * and per frame, per phase; at most one op per field. */
+#define DDIRR_STRUCT(name, ref) +1
+#define DDIRR_F(num, m, dir, spec)
+#define DDIRR_FA(num, path, alias, dir, spec, guard)
+#define DDIRR_FX(num, nm, off, sz, dir, spec)
+#define DDIRR_END_STRUCT(name)
+enum { PLAN_N_STRUCTS = 0
+#include "structs.def"
+};
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#define DDIRR_STRUCT(name, ref)
+#define DDIRR_F(num, m, dir, spec) +1
+#define DDIRR_FA(num, path, alias, dir, spec, guard) +1
+#define DDIRR_FX(num, nm, off, sz, dir, spec) +1
+enum { PLAN_N_STRUCT_FIELDS = 0
+#include "structs.def"
+};
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+#define DDIRR_DDI(id, name, kind, ret, table)
+#define DDIRR_ARG0(fn, num, type, name, dir, spec) +1
+#define DDIRR_ARG(fn, num, type, name, dir, spec) +1
+#define DDIRR_END(name, ret) +1 /* ReturnValue */
+enum { PLAN_N_FRAME_FIELDS = 0
+#include "ddirr/ddi.def"
+};
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+
+enum {
+	PLAN_PHASES = 2, /* DDIRR_PHASE_ENTRY, DDIRR_PHASE_EXIT */
+	PLAN_MAX_PLANS = PLAN_PHASES * (PLAN_N_STRUCTS + DDIRR_DDI_MAX_PLUS_ONE),
+	/* flattened structs repeat their runs in their parents */
+	PLAN_MAX_OPS = 4 * PLAN_PHASES * (PLAN_N_STRUCT_FIELDS + PLAN_N_FRAME_FIELDS),
+	PLAN_MAX_DEPTH = 16
+};
+
+enum plan_op_code {
+	OP_RUN,    /* bytes [off, off + len) copied to the same place */
+	OP_STRUCT, /* embedded struct at off: its plan */
+	OP_REF,    /* pointer at off to one struct: a block of its plan */
+	OP_ARRAY,  /* pointer at off to `count` scalars of len bytes: one block */
+	OP_FIELD   /* anything else: the walk's presence test and copy_field */
+};
+
+typedef struct frame_plan frame_plan;
+
+typedef struct plan_op {
+	uint8_t code;
+	uint8_t count_size; /* OP_ARRAY */
+	uint32_t off, len;
+	uint32_t count_offset;         /* OP_ARRAY */
+	const frame_plan *sub;         /* OP_STRUCT, OP_REF */
+	const ddirr_field_desc *field; /* OP_FIELD */
+} plan_op;
+
+struct frame_plan {
+	const ddirr_struct_desc *s;
+	uint32_t phase;
+	uint32_t first, n_ops; /* in plan_ops */
+	int whole;             /* copied by the walk (copy_struct) */
+};
+
+static frame_plan plans[PLAN_MAX_PLANS];
+static plan_op plan_ops[PLAN_MAX_OPS];
+static size_t n_plans, n_plan_ops;
+static const frame_plan *ddi_plans[DDIRR_DDI_MAX_PLUS_ONE][PLAN_PHASES];
+
+/* Two array fields over one member share a block: only the walk's alias
+ * table handles that. */
+static int has_aliases(const ddirr_struct_desc *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_fields; i++)
+		for (j = i + 1; j < s->n_fields; j++)
+			if (s->fields[i].kind == DDIRR_FK_ARRAY && s->fields[j].kind == DDIRR_FK_ARRAY &&
+			    s->fields[i].offset == s->fields[j].offset)
+				return 1;
+	return 0;
+}
+
+static int is_plain(const ddirr_field_desc *f)
+{
+	return f->guard_op == DDIRR_GUARD_NONE && !(f->kind == DDIRR_FK_REF && f->count_size);
+}
+
+static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, unsigned depth);
+
+static const frame_plan *find_plan(const ddirr_struct_desc *s, uint32_t phase)
+{
+	size_t i;
+
+	for (i = 0; i < n_plans; i++)
+		if (plans[i].s == s && plans[i].phase == phase)
+			return &plans[i];
+	return NULL;
+}
+
+/* The plan of the struct a plain STRUCT or REF field holds (built when
+ * `build`, looked up otherwise); NULL: the walk copies the field. */
+static const frame_plan *sub_plan(const ddirr_field_desc *f, uint32_t phase, unsigned depth, int build)
+{
+	if (!is_plain(f) || (f->kind != DDIRR_FK_STRUCT && f->kind != DDIRR_FK_REF) || !f->sub)
+		return NULL;
+	return build ? build_plan(f->sub, phase, depth + 1) : find_plan(f->sub, phase);
+}
+
+/* A STRUCT field whose plan is runs only is flattened into its parent. */
+static int flattens(const ddirr_field_desc *f, const frame_plan *sub)
+{
+	size_t k;
+
+	if (!sub || sub->whole || f->kind != DDIRR_FK_STRUCT)
+		return 0;
+	for (k = 0; k < sub->n_ops; k++)
+		if (plan_ops[sub->first + k].code != OP_RUN)
+			return 0;
+	return 1;
+}
+
+static void add_op(frame_plan *p, plan_op op)
+{
+	plan_op *last = p->n_ops ? &plan_ops[p->first + p->n_ops - 1] : NULL;
+
+	/* A run that touches or overlaps the previous one extends it. */
+	if (op.code == OP_RUN && last && last->code == OP_RUN && op.off >= last->off &&
+	    op.off <= last->off + last->len) {
+		if (op.off + op.len > last->off + last->len)
+			last->len = op.off + op.len - last->off;
+		return;
+	}
+	plan_ops[p->first + p->n_ops++] = op;
+}
+
+static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, unsigned depth)
+{
+	const frame_plan *found = find_plan(s, phase);
+	frame_plan *p;
+	size_t i, need = 0;
+
+	if (found || depth > PLAN_MAX_DEPTH || n_plans == PLAN_MAX_PLANS)
+		return found;
+	/* Sub-plans first, so that this plan's ops stay contiguous. */
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		const frame_plan *sub;
+
+		if (!ddirr_desc_field_in_phase(f, phase))
+			continue;
+		sub = sub_plan(f, phase, depth, 1);
+		need += flattens(f, sub) ? sub->n_ops : 1;
+	}
+	if (n_plans == PLAN_MAX_PLANS || n_plan_ops + need > PLAN_MAX_OPS)
+		return NULL; /* cannot happen with the bounds above; the walk copies it */
+	p = &plans[n_plans++];
+	p->s = s;
+	p->phase = phase;
+	p->first = (uint32_t)n_plan_ops;
+	p->n_ops = 0;
+	p->whole = has_aliases(s);
+	if (p->whole)
+		return p;
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		const frame_plan *sub = sub_plan(f, phase, depth, 0);
+		plan_op op = {OP_FIELD, 0, f->offset, 0, 0, NULL, f};
+		size_t k;
+
+		if (!ddirr_desc_field_in_phase(f, phase))
+			continue;
+		if (is_plain(f) && (f->kind == DDIRR_FK_SCALAR || f->kind == DDIRR_FK_INLINE)) {
+			op.code = OP_RUN;
+			op.len = f->size;
+		} else if (sub && sub->whole) {
+			/* stays OP_FIELD: the walk copies it */
+		} else if (flattens(f, sub)) {
+			for (k = 0; k < sub->n_ops; k++) {
+				plan_op r = plan_ops[sub->first + k];
+
+				r.off += f->offset;
+				add_op(p, r);
+			}
+			continue;
+		} else if (sub && f->kind == DDIRR_FK_STRUCT) {
+			op.code = OP_STRUCT;
+			op.sub = sub;
+		} else if (sub) {
+			op.code = OP_REF;
+			op.sub = sub;
+		} else if (is_plain(f) && f->kind == DDIRR_FK_ARRAY && !f->sub && !f->raw_elements && !f->repeat_size &&
+			   !f->stride_size && f->elem_size &&
+			   (f->count_size == 4 || f->count_size == 8)) {
+			op.code = OP_ARRAY;
+			op.len = f->elem_size;
+			op.count_offset = f->count_offset;
+			op.count_size = (uint8_t)f->count_size;
+		}
+		add_op(p, op);
+	}
+	n_plan_ops += p->n_ops;
+	return p;
+}
+
+
+/* Zeroes n bytes (a multiple of 8) without a call for the usual small
+ * structs (spelled out: the compiler turns a loop back into a call). */
+static void zero8(char *p, size_t n)
+{
+	static const uint64_t zero;
+
+	switch (n) {
+	case 64: memcpy(p + 56, &zero, 8); /* fall through */
+	case 56: memcpy(p + 48, &zero, 8); /* fall through */
+	case 48: memcpy(p + 40, &zero, 8); /* fall through */
+	case 40: memcpy(p + 32, &zero, 8); /* fall through */
+	case 32: memcpy(p + 24, &zero, 8); /* fall through */
+	case 24: memcpy(p + 16, &zero, 8); /* fall through */
+	case 16: memcpy(p + 8, &zero, 8); /* fall through */
+	case 8: memcpy(p, &zero, 8); /* fall through */
+	case 0: return;
+	default: memset(p, 0, n); return;
+	}
+}
+
+/* Copies a run of bytes; runs of up to 32 bytes (most of them) without a
+ * call, as two overlapping halves. */
+static void copy_run(char *dst, const char *src, uint32_t len)
+{
+	uint64_t a, b, c, d;
+
+	if (len >= 8 && len <= 16) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + len - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + len - 8, &b, 8);
+	} else if (len > 16 && len <= 32) {
+		memcpy(&a, src, 8);
+		memcpy(&b, src + 8, 8);
+		memcpy(&c, src + len - 16, 8);
+		memcpy(&d, src + len - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + 8, &b, 8);
+		memcpy(dst + len - 16, &c, 8);
+		memcpy(dst + len - 8, &d, 8);
+	} else {
+		copy_small(dst, src, len);
+	}
+}
+
+/* reserve() with the small-struct zeroing. */
+static inline __attribute__((always_inline)) size_t plan_reserve(walker *w, size_t n)
+{
+	size_t off = align8(w->used);
+
+	w->used = off + n;
+	if (w->out && (n > w->cap || off > w->cap - align8(n)))
+		w->out = NULL;
+	if (w->out)
+		zero8(w->out + off, align8(n));
+	return off;
+}
+
+/* An OP_FIELD: the walk's own steps, out of line so that the plan's loop
+ * keeps its registers. */
+static __attribute__((noinline)) void run_field(walker *w, const ddirr_struct_desc *s, const ddirr_field_desc *f,
+						const char *src, size_t dst)
+{
+	alias_table none; /* a struct with aliases is copied whole */
+
+	none.n = 0;
+	if (ddirr_desc_field_present(s, f, src))
+		copy_field(w, f, src, dst, &none);
+}
+
+static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst)
+{
+	const plan_op *op = &plan_ops[p->first], *end = op + p->n_ops;
+
+	if (p->whole) {
+		copy_struct(w, p->s, src, dst);
+		return;
+	}
+	for (; op < end; op++) {
+		const char *ptr;
+		size_t block;
+		uint64_t n;
+
+		switch (op->code) {
+		case OP_RUN:
+			if (w->out)
+				copy_run(w->out + dst + op->off, src + op->off, op->len);
+			break;
+		case OP_STRUCT:
+			run_plan(w, op->sub, src + op->off, dst + op->off);
+			break;
+		case OP_REF:
+			if (!(ptr = load_ptr(src + op->off)))
+				break;
+			block = plan_reserve(w, op->sub->s->size);
+			store_offset(w, dst + op->off, block);
+			run_plan(w, op->sub, ptr, block);
+			break;
+		case OP_ARRAY:
+			ptr = load_ptr(src + op->off);
+			if (op->count_size == 4) {
+				uint32_t v;
+
+				memcpy(&v, src + op->count_offset, 4);
+				n = v;
+			} else {
+				memcpy(&n, src + op->count_offset, 8);
+			}
+			if (!ptr || !n)
+				break;
+			block = reserve_raw(w, n * op->len);
+			store_offset(w, dst + op->off, block);
+			if (w->out)
+				memcpy(w->out + block, ptr, n * op->len);
+			break;
+		default:
+			run_field(w, p->s, op->field, src, dst);
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Generated copies: the plans, decided by the compiler                */
+
+/* The common structs hold only unguarded scalars, embedded structs,
+ * references to one struct and arrays of scalars. For those, the one
+ * description (structs.def, ddi.def) expands here into one C function per
+ * (struct, phase) and per (call, phase), whose every offset, size and
+ * phase test is a constant: the copy is straight-line code. A struct that
+ * holds anything else in a phase ("hard": a guard, an aliased or
+ * structured array, bytes, an MDL, a pointer to a scalar) is copied by its
+ * plan, or by the walk when no plan was built. Blocks come in the walk's
+ * order and are zeroed as the walk zeroes them, so the bytes are the
+ * walk's (tests/recorder checks them against it for every call). */
+
+/* Is a field of this spec hard (0 or 1)? */
+#define GEN_HARD_EXACT 0
+#define GEN_HARD_HEX 0
+#define GEN_HARD_SIGNED 0
+#define GEN_HARD_COUNT 0
+#define GEN_HARD_STATUS 0
+#define GEN_HARD_FLAGS(d) 0
+#define GEN_HARD_ENUM(d) 0
+#define GEN_HARD_HANDLE(n) 0
+#define GEN_HARD_GPU_VA 0
+#define GEN_HARD_APERTURE_SLOT 0
+#define GEN_HARD_SEGMENT_PAGE 0
+#define GEN_HARD_VOLATILE 0
+#define GEN_HARD_POINTER 0
+#define GEN_HARD_INLINE 0
+#define GEN_HARD_STRUCT(N) 0
+#define GEN_HARD_REF(N) 0
+#define GEN_HARD_ARRAY(c, esize, k) 0
+#define GEN_HARD_ARRAY_HANDLE(c, n) 0
+#define GEN_HARD_REF_SCALAR_EXACT 1
+#define GEN_HARD_REF_SCALAR_HANDLE(n) 1
+#define GEN_HARD_ARRAY_OF(c, N) 1
+#define GEN_HARD_ARRAY_OF_REPEAT(c, N, flags, mask) 1
+#define GEN_HARD_ARRAY_STRIDED(c, stride, N) 1
+#define GEN_HARD_ARRAY_RAW(c, stride) 1
+#define GEN_HARD_BYTES(c) 1
+#define GEN_HARD_REF_BYTES(c, N) 1
+#define GEN_HARD_MDL(c, first) 1
+/* A field reached through a path (DDIRR_FA) is hard when guarded, and when
+ * it is an array (it may alias another array's member). */
+#define GEN_HARD_G_ALWAYS 0
+#define GEN_HARD_G_WHEN_EQ(sel, v) 1
+#define GEN_HARD_G_WHEN_BITS(sel, m) 1
+#define GEN_HARD_G_WHEN_NOBITS(sel, m) 1
+#define GEN_HARD_G_OTHERWISE(sel) 1
+#define GEN_ALIAS_EXACT 0
+#define GEN_ALIAS_HEX 0
+#define GEN_ALIAS_SIGNED 0
+#define GEN_ALIAS_COUNT 0
+#define GEN_ALIAS_STATUS 0
+#define GEN_ALIAS_FLAGS(d) 0
+#define GEN_ALIAS_ENUM(d) 0
+#define GEN_ALIAS_HANDLE(n) 0
+#define GEN_ALIAS_GPU_VA 0
+#define GEN_ALIAS_APERTURE_SLOT 0
+#define GEN_ALIAS_SEGMENT_PAGE 0
+#define GEN_ALIAS_VOLATILE 0
+#define GEN_ALIAS_POINTER 0
+#define GEN_ALIAS_INLINE 0
+#define GEN_ALIAS_STRUCT(N) 0
+#define GEN_ALIAS_REF(N) 0
+#define GEN_ALIAS_ARRAY(c, esize, k) 1
+#define GEN_ALIAS_ARRAY_HANDLE(c, n) 1
+#define GEN_ALIAS_REF_SCALAR_EXACT 1
+#define GEN_ALIAS_REF_SCALAR_HANDLE(n) 1
+#define GEN_ALIAS_ARRAY_OF(c, N) 1
+#define GEN_ALIAS_ARRAY_OF_REPEAT(c, N, flags, mask) 1
+#define GEN_ALIAS_ARRAY_STRIDED(c, stride, N) 1
+#define GEN_ALIAS_ARRAY_RAW(c, stride) 1
+#define GEN_ALIAS_BYTES(c) 1
+#define GEN_ALIAS_REF_BYTES(c, N) 1
+#define GEN_ALIAS_MDL(c, first) 1
+
+/* The copy of a field of an easy struct: off_ and sz_ are the member's
+ * offset and size, src and dst the struct's. Hard specs never run here. */
+#define GEN_SCALAR \
+	if (w->out)    \
+		memcpy(w->out + dst + off_, src + off_, sz_);
+#define GEN_COPY_EXACT GEN_SCALAR
+#define GEN_COPY_HEX GEN_SCALAR
+#define GEN_COPY_SIGNED GEN_SCALAR
+#define GEN_COPY_COUNT GEN_SCALAR
+#define GEN_COPY_STATUS GEN_SCALAR
+#define GEN_COPY_FLAGS(d) GEN_SCALAR
+#define GEN_COPY_ENUM(d) GEN_SCALAR
+#define GEN_COPY_HANDLE(n) GEN_SCALAR
+#define GEN_COPY_GPU_VA GEN_SCALAR
+#define GEN_COPY_APERTURE_SLOT GEN_SCALAR
+#define GEN_COPY_SEGMENT_PAGE GEN_SCALAR
+#define GEN_COPY_VOLATILE GEN_SCALAR
+#define GEN_COPY_POINTER GEN_SCALAR
+#define GEN_COPY_INLINE GEN_SCALAR
+#define GEN_COPY_STRUCT(N) GEN_FN(N, GEN_PHASE)(w, src + off_, dst + off_);
+#define GEN_COPY_REF(N)                                                  \
+	{                                                                \
+		const char *p_ = load_ptr(src + off_);                   \
+		if (p_) {                                                \
+			size_t b_ = plan_reserve(w, gen_size_##N);       \
+			store_offset(w, dst + off_, b_);                 \
+			GEN_FN(N, GEN_PHASE)(w, p_, b_);                 \
+		}                                                        \
+	}
+#define GEN_COPY_ARRAY_(c, esize)                                                              \
+	gen_scalar_array(w, src, dst, off_, gen_read(src + DDIRR_OFF(DDIRR_T, c), DDIRR_MSIZE(DDIRR_T, c)), esize);
+#define GEN_COPY_ARRAY(c, esize, k) GEN_COPY_ARRAY_(c, esize)
+#define GEN_COPY_ARRAY_HANDLE(c, n) GEN_COPY_ARRAY_(c, sizeof(void *))
+#define GEN_COPY_REF_SCALAR_EXACT
+#define GEN_COPY_REF_SCALAR_HANDLE(n)
+#define GEN_COPY_ARRAY_OF(c, N)
+#define GEN_COPY_ARRAY_OF_REPEAT(c, N, flags, mask)
+#define GEN_COPY_ARRAY_STRIDED(c, stride, N)
+#define GEN_COPY_ARRAY_RAW(c, stride)
+#define GEN_COPY_BYTES(c)
+#define GEN_COPY_REF_BYTES(c, N)
+#define GEN_COPY_MDL(c, first)
+
+#define GEN_CAT_(a, b, c) a##b##c
+#define GEN_CAT(a, b, c) GEN_CAT_(a, b, c)
+#define GEN_FN(name, phase) GEN_CAT(gen_, name, GEN_CAT(_, phase, ))
+#define GEN_HARDNAME(name, phase) GEN_CAT(gen_hard_, name, GEN_CAT(_, phase, ))
+#define GEN_IN(d) ((DDIRR_DIR_##d & GEN_PHASE) != 0)
+#define GEN_FIELD(d, spec, off, sz)                                   \
+	if (GEN_IN(d)) {                                              \
+		const size_t off_ = (off), sz_ = (sz);                \
+		(void)off_;                                           \
+		(void)sz_;                                            \
+		GEN_COPY_##spec                                       \
+	}
+
+/* An unsigned count of 1, 2, 4 or 8 bytes (ddirr_desc_read, inline). */
+static inline uint64_t gen_read(const char *p, size_t size)
+{
+	switch (size) {
+	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+	default: return 0;
+	}
+}
+
+/* copy_array for an unguarded array of scalars without stride or repeat. */
+static inline void gen_scalar_array(walker *w, const char *src, size_t dst, size_t off, uint64_t n, size_t esize)
+{
+	const char *arr = load_ptr(src + off);
+	size_t block;
+
+	if (!arr || !n)
+		return;
+	block = reserve_raw(w, n * esize);
+	store_offset(w, dst + off, block);
+	if (w->out)
+		memcpy(w->out + block, arr, n * esize);
+}
+
+/* A hard struct: its plan, or the walk. */
+static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, const ddirr_struct_desc *s,
+					       const char *src, size_t dst)
+{
+	if (p)
+		run_plan(w, p, src, dst);
+	else
+		copy_struct(w, s, src, dst);
+}
+
+/* Per struct: its description, its size as a constant, and its plans. */
+#define DDIRR_STRUCT(name, ref)                                          \
+	extern const ddirr_struct_desc ddirr_desc_##name;                \
+	enum { gen_size_##name = sizeof(DDIRR_T) };                      \
+	static const frame_plan *gen_plan_##name[PLAN_PHASES];
+#define DDIRR_F(num, m, dir, spec)
+#define DDIRR_FA(num, path, alias, dir, spec, guard)
+#define DDIRR_FX(num, nm, off, sz, dir, spec)
+#define DDIRR_END_STRUCT(name)
+#include "structs.def"
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+
+/* Which structs are hard in each phase. */
+#define DDIRR_STRUCT(name, ref) enum { GEN_HARDNAME(name, GEN_PHASE) = 0
+#define DDIRR_F(num, m, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
+#define DDIRR_FA(num, path, alias, d, spec, guard) \
+	| (GEN_IN(d) ? (GEN_HARD_##spec | GEN_HARD_G_##guard | GEN_ALIAS_##spec) : 0)
+#define DDIRR_FX(num, nm, off, sz, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
+#define DDIRR_END_STRUCT(name) };
+#define GEN_PHASE 1
+#include "structs.def"
+#undef GEN_PHASE
+#define GEN_PHASE 2
+#include "structs.def"
+#undef GEN_PHASE
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+
+/* Declarations first: a struct may embed one described after it. */
+#define DDIRR_STRUCT(name, ref) static inline void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst);
+#define DDIRR_F(num, m, dir, spec)
+#define DDIRR_FA(num, path, alias, dir, spec, guard)
+#define DDIRR_FX(num, nm, off, sz, dir, spec)
+#define DDIRR_END_STRUCT(name)
+#define GEN_PHASE 1
+#include "structs.def"
+#undef GEN_PHASE
+#define GEN_PHASE 2
+#include "structs.def"
+#undef GEN_PHASE
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+
+/* The copies of the structs. */
+#define DDIRR_STRUCT(name, ref)                                                                  \
+	static inline void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst)      \
+	{                                                                                        \
+		if (GEN_HARDNAME(name, GEN_PHASE)) {                                             \
+			gen_hard(w, gen_plan_##name[GEN_PHASE - 1], &ddirr_desc_##name, src, dst); \
+			return;                                                                  \
+		}                                                                                \
+		(void)w;                                                                         \
+		(void)src;                                                                       \
+		(void)dst;
+#define DDIRR_F(num, m, d, spec) GEN_FIELD(d, spec, DDIRR_OFF(DDIRR_T, m), DDIRR_MSIZE(DDIRR_T, m))
+#define DDIRR_FA(num, path, alias, d, spec, guard) GEN_FIELD(d, spec, DDIRR_OFF(DDIRR_T, path), DDIRR_MSIZE(DDIRR_T, path))
+#define DDIRR_FX(num, nm, off, sz, d, spec) GEN_FIELD(d, spec, off, sz)
+#define DDIRR_END_STRUCT(name) }
+#define GEN_PHASE 1
+#include "structs.def"
+#undef GEN_PHASE
+#define GEN_PHASE 2
+#include "structs.def"
+#undef GEN_PHASE
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+
+/* The frames: which are hard, then their copies. ReturnValue is a scalar
+ * recorded on exit. */
+#define DDIRR_DDI(id, name, kind, ret, table) enum { GEN_HARDNAME(frame_##name, GEN_PHASE) = 0
+#define DDIRR_ARG0(fn, num, type, name, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
+#define DDIRR_ARG(fn, num, type, name, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
+#define DDIRR_END(name, ret) };
+#define GEN_PHASE 1
+#include "ddirr/ddi.def"
+#undef GEN_PHASE
+#define GEN_PHASE 2
+#include "ddirr/ddi.def"
+#undef GEN_PHASE
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+
+#define GEN_RET_NTSTATUS(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(NTSTATUS))
+#define GEN_RET_SIZE_T(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(SIZE_T))
+#define GEN_RET_GPUVA(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(D3DGPU_VIRTUAL_ADDRESS))
+#define GEN_RET_VOID(fn)
+#define DDIRR_DDI(id, name, kind, ret, table)                                                     \
+	static inline void GEN_FN(frame_##name, GEN_PHASE)(walker * w, const char *src)          \
+	{                                                                                         \
+		const frame_plan *plan_ = ddi_plans[id][GEN_PHASE - 1];                           \
+		size_t dst;                                                                       \
+                                                                                                  \
+		if (GEN_HARDNAME(frame_##name, GEN_PHASE)) {                                      \
+			const ddirr_struct_desc *s_ = plan_ ? plan_->s : ddirr_desc_ddi(id)->frame; \
+                                                                                                  \
+			dst = plan_reserve(w, s_->size);                                          \
+			gen_hard(w, plan_, s_, src, dst);                                         \
+			return;                                                                   \
+		}                                                                                 \
+		dst = plan_reserve(w, sizeof(ddirr_frame_##name));
+#define DDIRR_ARG0(fn, num, type, name, d, spec) \
+	GEN_FIELD(d, spec, offsetof(ddirr_frame_##fn, name), sizeof(((ddirr_frame_##fn *)0)->name))
+#define DDIRR_ARG(fn, num, type, name, d, spec) DDIRR_ARG0(fn, num, type, name, d, spec)
+#define DDIRR_END(name, ret) \
+	GEN_RET_##ret(name)  \
+	}
+/* The member offsets of an easy frame's REF are the referenced struct's:
+ * GEN_COPY_REF needs no DDIRR_T at this level. */
+#define GEN_PHASE 1
+#include "ddirr/ddi.def"
+#undef GEN_PHASE
+#define GEN_PHASE 2
+#include "ddirr/ddi.def"
+#undef GEN_PHASE
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+
+void ddirr_frame_plans_build(void)
+{
+	uint32_t id, ph;
+
+	if (n_plans)
+		return;
+	for (id = 0; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
+		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+
+		for (ph = 0; d && ph < PLAN_PHASES; ph++)
+			ddi_plans[id][ph] = build_plan(d->frame, ph + 1, 0);
+	}
+	for (ph = 0; ph < PLAN_PHASES; ph++) {
+#define DDIRR_STRUCT(name, ref) gen_plan_##name[ph] = build_plan(&ddirr_desc_##name, ph + 1, 0);
+#define DDIRR_F(num, m, dir, spec)
+#define DDIRR_FA(num, path, alias, dir, spec, guard)
+#define DDIRR_FX(num, nm, off, sz, dir, spec)
+#define DDIRR_END_STRUCT(name)
+#include "structs.def"
+#undef DDIRR_STRUCT
+#undef DDIRR_F
+#undef DDIRR_FA
+#undef DDIRR_FX
+#undef DDIRR_END_STRUCT
+	}
+}
+
+size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
+				     unsigned flags)
+{
+	walker w = {dst, 0, cap, phase, flags};
+
+	switch (ddi << 2 | phase) {
+#define DDIRR_DDI(id, name, kind, ret, table)                          \
+	case id << 2 | DDIRR_PHASE_ENTRY:                              \
+		gen_frame_##name##_1(&w, frame);                       \
+		break;                                                 \
+	case id << 2 | DDIRR_PHASE_EXIT:                               \
+		gen_frame_##name##_2(&w, frame);                       \
+		break;
+#define DDIRR_ARG0(fn, num, type, name, d, spec)
+#define DDIRR_ARG(fn, num, type, name, d, spec)
+#define DDIRR_END(name, ret)
+#include "ddirr/ddi.def"
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+	default:
+		return 0;
+	}
+	return align8(w.used);
 }
 
 /* ------------------------------------------------------------------ */

@@ -46,6 +46,21 @@ size_t ddirr_frame_copy(void *dst, const ddirr_struct_desc *s, const void *frame
 size_t ddirr_frame_copy_bounded(void *dst, size_t cap, const ddirr_struct_desc *s, const void *frame, uint32_t phase,
 				unsigned flags);
 
+/* Builds, once, a copy plan for every call, struct and phase: the walk's
+ * decisions that do not depend on the frame (which fields, which kinds,
+ * which guards), made ahead, for the structs the generated copies do not
+ * handle themselves. Not thread-safe: call it before any copy that may use
+ * the plans (the recorder does so when it opens). Idempotent. */
+void ddirr_frame_plans_build(void);
+
+/* ddirr_frame_copy_bounded() for the frame of call `ddi` (enum ddirr_ddi)
+ * and phase (DDIRR_PHASE_ENTRY or _EXIT): the same bytes and the same size,
+ * through code generated per call and struct from the description, and for
+ * the rest the plans once ddirr_frame_plans_build() has run (the walk
+ * before). Allocation-free. 0 for an unknown call or phase. */
+size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
+				     unsigned flags);
+
 /* Turns the flat copy in buf (len bytes, 8-byte aligned, as written by
  * ddirr_frame_copy for `phase`) back into a frame in place: every stored
  * offset becomes a pointer into buf. Every offset and every block's extent

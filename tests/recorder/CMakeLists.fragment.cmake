@@ -44,6 +44,9 @@ if(DDIRR_SANITIZE)
   set_property(TEST test_recorder APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_CALLS=5000")
 endif()
 
+# The recorder's copy of a frame against the generic walk, every call.
+ddirr_unit_test(test_recorder_copy recorder/test_recorder_copy.c)
+
 # SIGKILL at 200 random instants of a capture (tests/stress/kill-1000.sh
 # runs 1000): every trace readable, a prefix of what was issued.
 recorder_host_test(test_kill recorder/test_kill.c)
