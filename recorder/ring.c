@@ -47,36 +47,6 @@ void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n)
 	return r->data;
 }
 
-void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64_t *room)
-{
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t pos = head & (r->size - 1);
-	uint64_t n = r->size - pos, free_;
-
-	if (n > r->size / 2)
-		n = r->size / 2;
-	if (n < want)
-		return NULL;
-	/* Look at the consumer's counter only when the last view leaves less
-	   than `want`, as fits() does. */
-	free_ = r->size - (head - r->cached_tail);
-	if (free_ < want) {
-		r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-		free_ = r->size - (head - r->cached_tail);
-		if (free_ < want)
-			return NULL;
-	}
-	*room = n < free_ ? n : free_;
-	return r->data + pos;
-}
-
-void ddirr_ring_publish(ddirr_ring *r, uint64_t n)
-{
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	atomic_store_explicit(&r->head, head + n, memory_order_release);
-}
-
 ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);

@@ -57,11 +57,38 @@ void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n);
  * sets *room to every contiguous byte free there (a multiple of 8, at most
  * size / 2); NULL when fewer than `want` are free before the end of the
  * buffer (then use ddirr_ring_reserve() with the size). Nothing is visible
- * to the consumer until ddirr_ring_publish() of the bytes used. */
-void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64_t *room);
+ * to the consumer until ddirr_ring_publish() of the bytes used. Inline, as
+ * is publish: every record takes one of each. */
+static inline void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64_t *room)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t pos = head & (r->size - 1);
+	uint64_t n = r->size - pos, free_;
+
+	if (n > r->size / 2)
+		n = r->size / 2;
+	if (n < want)
+		return NULL;
+	/* Look at the consumer's counter only when the last view leaves less
+	   than `want`, as fits() does. */
+	free_ = r->size - (head - r->cached_tail);
+	if (free_ < want) {
+		r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		free_ = r->size - (head - r->cached_tail);
+		if (free_ < want)
+			return NULL;
+	}
+	*room = n < free_ ? n : free_;
+	return r->data + pos;
+}
 
 /* Producer: makes the entry reserved last (n bytes) visible. */
-void ddirr_ring_publish(ddirr_ring *r, uint64_t n);
+static inline void ddirr_ring_publish(ddirr_ring *r, uint64_t n)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	atomic_store_explicit(&r->head, head + n, memory_order_release);
+}
 
 /* Consumer: the oldest published record (padding is skipped), or NULL
  * when the ring is empty. Valid until ddirr_ring_release(). */
