@@ -54,8 +54,11 @@ recorder_host_test(test_kill recorder/test_kill.c)
 # Stress: 8 threads x 1M calls in block mode, alone in its process so that
 # its peak RSS is its own (tests/stress/stress-8x1M.sh runs all three modes).
 # The normal build only: ASan's shadow memory would be what is measured.
+# Its trace goes to a directory of its own: test_recorder, which ctest -j
+# may run at the same time, writes one of the same name.
 if(NOT DDIRR_SANITIZE)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_stress)
   add_test(NAME recorder_stress_8x1M_block COMMAND test_recorder)
   set_tests_properties(recorder_stress_8x1M_block PROPERTIES ENVIRONMENT
-    "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR};DDIRR_TEST_CALLS=1000000;DDIRR_TEST_RSS=1;DDIRR_TEST_FILTER=*8_threads_block*")
+    "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_stress;DDIRR_TEST_CALLS=1000000;DDIRR_TEST_RSS=1;DDIRR_TEST_FILTER=*8_threads_block*")
 endif()
