@@ -540,7 +540,7 @@ static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, 
 
 /* Zeroes n bytes (a multiple of 8) without a call for the usual small
  * structs (spelled out: the compiler turns a loop back into a call). */
-static void zero8(char *p, size_t n)
+static inline __attribute__((always_inline)) void zero8(char *p, size_t n)
 {
 	static const uint64_t zero;
 
@@ -560,7 +560,7 @@ static void zero8(char *p, size_t n)
 
 /* Copies a run of bytes; runs of up to 32 bytes (most of them) without a
  * call, as two overlapping halves. */
-static void copy_run(char *dst, const char *src, uint32_t len)
+static inline __attribute__((always_inline)) void copy_run(char *dst, const char *src, uint32_t len)
 {
 	uint64_t a, b, c, d;
 
@@ -805,8 +805,10 @@ static inline uint64_t gen_read(const char *p, size_t size)
 	}
 }
 
-/* copy_array for an unguarded array of scalars without stride or repeat. */
-static inline void gen_scalar_array(walker *w, const char *src, size_t dst, size_t off, uint64_t n, size_t esize)
+/* copy_array for an unguarded array of scalars without stride or repeat;
+ * a short one without a call. */
+static inline __attribute__((always_inline)) void gen_scalar_array(walker *w, const char *src, size_t dst, size_t off,
+								    uint64_t n, size_t esize)
 {
 	const char *arr = load_ptr(src + off);
 	size_t block;
@@ -815,7 +817,11 @@ static inline void gen_scalar_array(walker *w, const char *src, size_t dst, size
 		return;
 	block = reserve_raw(w, n * esize);
 	store_offset(w, dst + off, block);
-	if (w->out)
+	if (!w->out)
+		return;
+	if (n * esize <= 32)
+		copy_run(w->out + block, arr, (uint32_t)(n * esize));
+	else
 		memcpy(w->out + block, arr, n * esize);
 }
 
@@ -865,7 +871,8 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #undef DDIRR_END_STRUCT
 
 /* Declarations first: a struct may embed one described after it. */
-#define DDIRR_STRUCT(name, ref) static inline void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst);
+#define DDIRR_STRUCT(name, ref) \
+	static inline __attribute__((always_inline)) void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst);
 #define DDIRR_F(num, m, dir, spec)
 #define DDIRR_FA(num, path, alias, dir, spec, guard)
 #define DDIRR_FX(num, nm, off, sz, dir, spec)
@@ -884,7 +891,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 
 /* The copies of the structs. */
 #define DDIRR_STRUCT(name, ref)                                                                  \
-	static inline void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst)      \
+	static inline __attribute__((always_inline)) void GEN_FN(name, GEN_PHASE)(walker * w, const char *src, size_t dst) \
 	{                                                                                        \
 		if (GEN_HARDNAME(name, GEN_PHASE)) {                                             \
 			gen_hard(w, gen_plan_##name[GEN_PHASE - 1], &ddirr_desc_##name, src, dst); \
@@ -931,9 +938,10 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #define GEN_RET_GPUVA(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(D3DGPU_VIRTUAL_ADDRESS))
 #define GEN_RET_VOID(fn)
 #define DDIRR_DDI(id, name, kind, ret, table)                                                     \
-	static inline void GEN_FN(frame_##name, GEN_PHASE)(walker * w, const char *src)          \
+	static size_t GEN_FN(frame_##name, GEN_PHASE)(char *out, size_t cap, const char *src, unsigned flags) \
 	{                                                                                         \
 		const frame_plan *plan_ = ddi_plans[id][GEN_PHASE - 1];                           \
+		walker w_ = {out, 0, cap, GEN_PHASE, flags}, *w = &w_;                            \
 		size_t dst;                                                                       \
                                                                                                   \
 		if (GEN_HARDNAME(frame_##name, GEN_PHASE)) {                                      \
@@ -941,17 +949,16 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
                                                                                                   \
 			dst = plan_reserve(w, s_->size);                                          \
 			gen_hard(w, plan_, s_, src, dst);                                         \
-			return;                                                                   \
+			return align8(w_.used);                                                   \
 		}                                                                                 \
 		dst = plan_reserve(w, sizeof(ddirr_frame_##name));
 #define DDIRR_ARG0(fn, num, type, name, d, spec) \
 	GEN_FIELD(d, spec, offsetof(ddirr_frame_##fn, name), sizeof(((ddirr_frame_##fn *)0)->name))
 #define DDIRR_ARG(fn, num, type, name, d, spec) DDIRR_ARG0(fn, num, type, name, d, spec)
-#define DDIRR_END(name, ret) \
-	GEN_RET_##ret(name)  \
+#define DDIRR_END(name, ret)    \
+	GEN_RET_##ret(name)     \
+	return align8(w_.used); \
 	}
-/* The member offsets of an easy frame's REF are the referenced struct's:
- * GEN_COPY_REF needs no DDIRR_T at this level. */
 #define GEN_PHASE 1
 #include "ddirr/ddi.def"
 #undef GEN_PHASE
@@ -993,16 +1000,12 @@ void ddirr_frame_plans_build(void)
 size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
 				     unsigned flags)
 {
-	walker w = {dst, 0, cap, phase, flags};
-
 	switch (ddi << 2 | phase) {
 #define DDIRR_DDI(id, name, kind, ret, table)                          \
 	case id << 2 | DDIRR_PHASE_ENTRY:                              \
-		gen_frame_##name##_1(&w, frame);                       \
-		break;                                                 \
+		return gen_frame_##name##_1(dst, cap, frame, flags);   \
 	case id << 2 | DDIRR_PHASE_EXIT:                               \
-		gen_frame_##name##_2(&w, frame);                       \
-		break;
+		return gen_frame_##name##_2(dst, cap, frame, flags);
 #define DDIRR_ARG0(fn, num, type, name, d, spec)
 #define DDIRR_ARG(fn, num, type, name, d, spec)
 #define DDIRR_END(name, ret)
@@ -1014,7 +1017,6 @@ size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32
 	default:
 		return 0;
 	}
-	return align8(w.used);
 }
 
 /* ------------------------------------------------------------------ */
