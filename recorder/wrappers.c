@@ -64,7 +64,7 @@ const char *ddirr_drop_cause_name(int cause)
 
 /* The thread's first record: allocate and register its ring. The one lock
  * and the one allocation of a thread's life on the hot path. */
-static ddirr_thread_ring *register_thread(void)
+static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 {
 	uint64_t gen = atomic_load_explicit(&g_rec.generation, memory_order_acquire);
 	size_t size = (size_t)g_rec.ring_bytes;
@@ -149,44 +149,19 @@ static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t ph
 	h->reserved = 0;
 }
 
-/* Records one entry or exit of a call whose frame takes frame_size bytes.
- * Counted as issued whatever happens next. */
-static void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent, const void *frame,
-		   size_t frame_size)
+/* A record that did not fit the ring's contiguous free room (n: its size
+ * with the header, or 0 when not measured yet): measure it, then reserve
+ * (with padding at the end of the buffer) and copy; too large for the ring,
+ * a heap copy in block mode. Then clears t->writing. */
+static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t ddi, uint32_t phase, uint64_t seq,
+						  uint64_t parent, const void *frame, uint64_t now, uint64_t n)
 {
-	ddirr_thread_ring *t = thread_ring();
 	unsigned flags = g_rec.copy_flags;
-	uint64_t flat, n, room, now;
 	ddirr_ring_hdr *h;
 	char *heap = NULL;
 
-	if (!t)
-		return; /* no memory for a ring: nothing can be counted either */
-	/* Close disables recording, then waits for every `writing` to clear
-	   before it frees rings: a Dekker pair, hence seq_cst. */
-	atomic_store(&t->writing, 1);
-	if (!atomic_load(&g_rec.enabled)) {
-		atomic_store_explicit(&t->writing, 0, memory_order_release);
-		return;
-	}
-	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	now = ddirr_platform_now_ns();
-	/* The usual case, one pass: copy straight into the ring's contiguous
-	   free room and publish what the copy took. */
-	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
-	if (h) {
-		flat = ddirr_frame_copy_call_bounded(h + 1, room - sizeof(*h), ddi, phase, frame, flags);
-		n = sizeof(*h) + flat;
-		if (n <= room) {
-			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
-			ddirr_ring_publish(&t->ring, n);
-			goto out;
-		}
-	} else {
+	if (!n)
 		n = ddirr_record_size(ddi, phase, frame, flags);
-	}
-	/* It did not fit: the walk measured it; reserve that, then copy. */
 	if (n > t->ring.size / 2) {
 		/* Too large for the ring. Block mode stays lossless through a
 		   heap copy the drain frees; the other modes never stall. */
@@ -225,6 +200,46 @@ out:
 	atomic_store_explicit(&t->writing, 0, memory_order_release);
 }
 
+/* Records one entry or exit of a call whose frame takes frame_size bytes.
+ * Counted as issued whatever happens next. Inline in each call's recording
+ * path, so that the call, the phase and the frame's size are constants. */
+static inline __attribute__((always_inline)) void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent,
+							  const void *frame, size_t frame_size)
+{
+	ddirr_thread_ring *t = thread_ring();
+	uint64_t n, room, now;
+	ddirr_ring_hdr *h;
+
+	if (!t)
+		return; /* no memory for a ring: nothing can be counted either */
+	/* Close disables recording, then waits for every `writing` to clear
+	   before it frees rings: a Dekker pair, hence seq_cst. */
+	atomic_store(&t->writing, 1);
+	if (!atomic_load(&g_rec.enabled)) {
+		atomic_store_explicit(&t->writing, 0, memory_order_release);
+		return;
+	}
+	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	now = ddirr_platform_now_ns();
+	/* The usual case, one pass: copy straight into the ring's contiguous
+	   free room and publish what the copy took. */
+	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
+	n = 0;
+	if (h) {
+		n = sizeof(*h) + ddirr_frame_copy_call_bounded(h + 1, room - sizeof(*h), ddi, phase, frame,
+							       g_rec.copy_flags);
+		if (n <= room) {
+			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
+			ddirr_ring_publish(&t->ring, n);
+			atomic_store_explicit(&t->writing, 0, memory_order_release);
+			return;
+		}
+	}
+	/* It did not fit: the copy measured it, or nothing did yet. */
+	record_slow(t, ddi, phase, seq, parent, frame, now, n);
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry and exit of a call                                            */
 
@@ -243,7 +258,8 @@ static uint64_t first_param(const void *frame)
 	return v;
 }
 
-static void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame, size_t frame_size)
+static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame,
+							  size_t frame_size)
 {
 	ddirr_thread_ring *t;
 
@@ -263,8 +279,8 @@ static void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame, size_t fram
 
 /* ret: the call's ReturnValue as an unsigned number of its size (0 for
  * VOID). */
-static void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind, const void *frame, size_t frame_size,
-		  uint64_t ret)
+static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind,
+							 const void *frame, size_t frame_size, uint64_t ret)
 {
 	int64_t status = 0;
 
