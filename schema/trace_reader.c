@@ -1398,7 +1398,9 @@ static void build_summary(ddirr_trace *t)
 			PUT("; truncated after seq %llu", (unsigned long long)v->last_seq);
 	} else if (v->kind == DDIRR_VERDICT_TRUNCATED) {
 		PUT("truncated after seq %llu: %s; reading stopped at byte %llu of %llu", (unsigned long long)v->last_seq,
-		    v->trailer ? "the trailer does not mark a clean close" : "no trailer",
+		    !v->trailer       ? "no trailer"
+		    : *v->stop_reason ? "the trailer says recording stopped early"
+				      : "the trailer does not mark a clean close",
 		    (unsigned long long)v->stopped_at, (unsigned long long)t->file_size);
 	} else {
 		PUT("complete: %llu records, seq %llu..%llu", (unsigned long long)t->records,

@@ -33,6 +33,11 @@
 _Static_assert(ZSTD_COMPRESSBOUND(DDIRR_TRACE_MAX_CHUNK_CONTENT) <= DDIRR_TRACE_MAX_CHUNK_FRAME,
 	       "a full chunk must compress within the reader's frame limit");
 
+/* The drop cause the recorder counts records under when it cannot write
+ * them (recorder/wrappers.c); the trailer of a failed write adds the
+ * records of the chunk the failure lost to it. */
+static const char WRITE_FAILED[] = "write-failed";
+
 typedef struct drop_count {
 	char *cause;
 	uint64_t records;
@@ -45,6 +50,9 @@ struct ddirr_trace_writer {
 	int err;         /* the sticky write failure, 0 while none */
 	char errmsg[DDIRR_TRACE_MESSAGE_MAX];
 	uint64_t offset; /* bytes written to the file */
+	uint64_t good;   /* the end of the last frame written whole */
+	int cut;         /* after a failure: the file was cut back to `good` */
+	uint64_t lost;   /* after a failure: records of the chunk that was not written */
 
 	size_t chunk_bytes;
 	uint32_t chunk_records;
@@ -108,9 +116,72 @@ static int put_skippable(ddirr_trace_writer *w, size_t *len, const char *tag, co
 	return 0;
 }
 
-/* Writes w->out[0, n). A failure is sticky: the file may now end inside a
- * frame, and anything appended after it would be unreachable for a reader
- * that stops there, so the writer refuses to go on. */
+/* The names of the errors a write can end with, for messages that a
+ * script can match whatever the locale (strerror gives the text). */
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case ENOSPC: return "ENOSPC";
+	case EIO: return "EIO";
+	case EFBIG: return "EFBIG";
+	case EDQUOT: return "EDQUOT";
+	case EROFS: return "EROFS";
+	case EBADF: return "EBADF";
+	case EPIPE: return "EPIPE";
+	case EINVAL: return "EINVAL";
+	case ENXIO: return "ENXIO";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case 0: return "no progress";
+	default: return "errno";
+	}
+}
+
+/* Cuts the file back to the end of the last frame written whole, so that
+ * it ends on a frame boundary again (on a full disk this also frees the
+ * room the torn frame took). The file stays as it was if the system
+ * refuses; `cut` says which. */
+static void cut_to_last_frame(ddirr_trace_writer *w)
+{
+	if (w->offset != w->good &&
+	    (ftruncate(w->fd, (off_t)w->good) || lseek(w->fd, (off_t)w->good, SEEK_SET) != (off_t)w->good))
+		return;
+	w->offset = w->good;
+	w->cut = 1;
+}
+
+/* A write failed with errno e: makes the failure sticky, names it (errno,
+ * the byte where the frame began, the chunk and seqs not written) and cuts
+ * the file back to the last whole frame, for the trailer close writes. */
+static int write_failed(ddirr_trace_writer *w, int e)
+{
+	const Ddirr__ChunkInfo *ci = &w->pending;
+	char what[192], name[32];
+
+	if (ci->records)
+		snprintf(what, sizeof(what), "; chunk %u (seq %llu..%llu, %u records) not written", w->n_chunks,
+			 (unsigned long long)ci->first_seq, (unsigned long long)ci->last_seq, ci->records);
+	else
+		snprintf(what, sizeof(what), "; stopped after seq %llu", (unsigned long long)w->last_seq);
+	if (!strcmp(errno_name(e), "errno"))
+		snprintf(name, sizeof(name), "errno %d", e);
+	else
+		snprintf(name, sizeof(name), "%s", errno_name(e));
+	w->lost = ci->records;
+	cut_to_last_frame(w);
+	w->err = ddirr_error_set(DDIRR_EIO, "%s: byte %llu: write failed: %s (%s)%s%s", w->path,
+				 (unsigned long long)w->good, e ? strerror(e) : "no progress", name, what,
+				 w->cut ? "" : "; the torn frame could not be cut off");
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
+	return w->err;
+}
+
+/* Writes w->out[0, n). A failure is sticky: the writer refuses to append
+ * after it (the disk is full or failing, and a chunk retried later would
+ * leave a hole in the seqs); write_failed() cuts the torn frame off so
+ * that close can still end the file with a trailer naming the failure. */
 static int write_out(ddirr_trace_writer *w, size_t n)
 {
 	size_t done = 0;
@@ -120,15 +191,12 @@ static int write_out(ddirr_trace_writer *w, size_t n)
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			w->err = ddirr_error_set(DDIRR_EIO, "%s: byte %llu: write failed: %s", w->path,
-						 (unsigned long long)w->offset, r < 0 ? strerror(errno) : "no progress");
-			snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
-			return w->err;
-		}
+		if (r <= 0)
+			return write_failed(w, r < 0 ? errno : 0);
 		done += (size_t)r;
 		w->offset += (uint64_t)r;
 	}
+	w->good = w->offset;
 	return 0;
 }
 
@@ -506,25 +574,31 @@ int ddirr_trace_writer_set_stop_reason(ddirr_trace_writer *w, const char *reason
 	return 0;
 }
 
-static int write_trailer(ddirr_trace_writer *w)
+/* The trailer. After a write failure (failed != 0) it describes what the
+ * file holds, not what was appended: no clean-close mark, the records and
+ * last seq of the chunks written, no per-DDI counts (the reader counts the
+ * chunks instead), the records of the chunk the failure lost added to the
+ * "write-failed" drops, and the failure as the stop reason unless the
+ * caller gave one. */
+static int write_trailer(ddirr_trace_writer *w, int failed)
 {
 	Ddirr__TraceTrailer tr = DDIRR__TRACE_TRAILER__INIT;
 	ddirr_arena *a = &w->arena;
 	size_t i, n = 0, len = 0;
-	int rc;
+	int rc, lost_noted = 0;
 
 	ddirr_arena_reset(a);
 	for (i = 0; i <= DDIRR_TRACE_MAX_DDI_ID; i++)
 		n += w->counts[i][0] || w->counts[i][1];
 	tr.chunks = ddirr_arena_alloc(a, (w->n_index ? w->n_index : 1) * sizeof(*tr.chunks));
 	tr.counts = ddirr_arena_alloc(a, (n ? n : 1) * sizeof(*tr.counts));
-	tr.drops = ddirr_arena_alloc(a, (w->n_drops ? w->n_drops : 1) * sizeof(*tr.drops));
+	tr.drops = ddirr_arena_alloc(a, (w->n_drops + 1) * sizeof(*tr.drops));
 	if (!tr.chunks || !tr.counts || !tr.drops)
 		goto nomem;
 	for (i = 0; i < w->n_index; i++)
 		tr.chunks[i] = &w->index[i];
 	tr.n_chunks = w->n_index;
-	for (i = 0; i <= DDIRR_TRACE_MAX_DDI_ID; i++) {
+	for (i = 0; i <= DDIRR_TRACE_MAX_DDI_ID && !failed; i++) {
 		Ddirr__DdiCount *c;
 
 		if (!w->counts[i][0] && !w->counts[i][1])
@@ -537,20 +611,37 @@ static int write_trailer(ddirr_trace_writer *w)
 		c->exits = w->counts[i][1];
 		tr.counts[tr.n_counts++] = c;
 	}
-	for (i = 0; i < w->n_drops; i++) {
-		Ddirr__DropCount *d = ddirr_arena_alloc(a, sizeof(*d));
+	for (i = 0; i <= w->n_drops; i++) {
+		/* The failure's lost chunk joins the recorder's own count of
+		   records it could not write, or makes one. */
+		int same = i < w->n_drops && !strcmp(w->drops[i].cause, WRITE_FAILED);
+		uint64_t lost = failed && (same || (i == w->n_drops && !lost_noted)) ? w->lost : 0;
+		Ddirr__DropCount *d;
 
-		if (!d)
+		lost_noted |= same;
+		if (i == w->n_drops && !lost)
+			break;
+		if (!(d = ddirr_arena_alloc(a, sizeof(*d))))
 			goto nomem;
 		*d = (Ddirr__DropCount)DDIRR__DROP_COUNT__INIT;
-		d->cause = w->drops[i].cause;
-		d->records = w->drops[i].records;
+		d->cause = i < w->n_drops ? w->drops[i].cause : (char *)WRITE_FAILED;
+		d->records = i < w->n_drops ? w->drops[i].records : 0;
+		d->records = d->records > UINT64_MAX - lost ? UINT64_MAX : d->records + lost;
 		tr.drops[tr.n_drops++] = d;
 	}
-	tr.clean_close = 1;
+	tr.clean_close = !failed;
 	tr.records = w->records;
 	tr.last_seq = w->last_seq;
 	tr.stop_reason = str_or_empty(w->stop_reason);
+	if (failed) {
+		tr.records = w->records - w->lost;
+		tr.last_seq = 0;
+		for (i = 0; i < w->n_index; i++)
+			if (w->index[i].last_seq > tr.last_seq)
+				tr.last_seq = w->index[i].last_seq;
+		if (!w->stop_reason)
+			tr.stop_reason = w->errmsg;
+	}
 	if ((rc = put_skippable(w, &len, DDIRR_TAG_TRAILER, NULL, &tr.base, DDIRR_TRACE_MAX_TRAILER)))
 		return rc;
 	return write_out(w, len);
@@ -570,8 +661,24 @@ int ddirr_trace_writer_close(ddirr_trace_writer *w)
 	w->closed = 1;
 	if (!rc)
 		rc = write_chunk(w);
-	if (!rc)
-		rc = write_trailer(w);
+	if (!rc) {
+		rc = write_trailer(w, 0);
+	} else if (w->err && w->cut && w->fd >= 0) {
+		/* The failure was reported when it happened: close ends the
+		   file with a trailer that names it, and succeeds if that
+		   trailer is written. If it is not (the disk is still full),
+		   the file is cut back again and close fails with both. */
+		char first[DDIRR_TRACE_MESSAGE_MAX], second[DDIRR_TRACE_MESSAGE_MAX];
+
+		snprintf(first, sizeof(first), "%s", w->errmsg);
+		w->err = 0;
+		rc = write_trailer(w, 1);
+		if (rc) {
+			snprintf(second, sizeof(second), "%s", ddirr_error_last());
+			rc = ddirr_error_set(rc, "%s; the trailer naming it could not be written either: %s", first,
+					     second);
+		}
+	}
 	/* close(2) is where some file systems (NFS) report a failed write. */
 	if (close(w->fd) && !rc)
 		rc = ddirr_error_set(DDIRR_EIO, "%s: close failed: %s", w->path, strerror(errno));

@@ -114,9 +114,11 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
  * closed), DDIRR_ELIMIT (one record larger than a
  * chunk may hold: 64 MiB), DDIRR_ENOMEM: the record is not written and the
  * writer stays usable. DDIRR_EIO: writing a chunk failed; the message names
- * the file, the byte offset and the system's reason. A writer that failed to
- * write refuses every later append, flush and close with the same error; the
- * chunks written before the failure stay readable. */
+ * the file, the byte offset where the file now ends, the system's reason
+ * and its errno name ("No space left on device (ENOSPC)") and the chunk and
+ * seqs not written. The writer has cut the file back to its last whole
+ * frame; it refuses every later append and flush with the same error, and
+ * close ends the file with a trailer naming the failure. */
 int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev);
 
 /* Shows the writer a record it will not append (a flight-mode recorder's
@@ -150,9 +152,13 @@ int ddirr_trace_writer_set_stop_reason(ddirr_trace_writer *w, const char *reason
 
 /* Writes the pending chunk and the trailer (chunk index, per-DDI counts,
  * drops, stop reason, clean-close mark) and closes the file. The writer must
- * still be freed. After a write failure, writes nothing more, closes the
- * file (which stays a readable trace without trailer) and returns the
- * failure again.
+ * still be freed. After a write failure (already reported by append or
+ * flush), writes a trailer that is not marked clean, describing the chunks
+ * written, with the failure as stop reason (unless one was set) and the
+ * records of the chunk it lost added to the "write-failed" drops, and
+ * returns 0; if that trailer cannot be written either, the file is cut back
+ * to its last whole chunk (a readable trace without trailer) and DDIRR_EIO
+ * names both failures.
  * Errors: DDIRR_EINVAL (already closed), DDIRR_EIO, DDIRR_ENOMEM. */
 int ddirr_trace_writer_close(ddirr_trace_writer *w);
 

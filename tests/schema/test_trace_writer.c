@@ -474,7 +474,9 @@ static void trace__write_failure_names_file_and_offset(void **state)
 }
 
 /* The file-size limit makes write(2) fail part-way through a chunk, as a
- * full disk does. Every chunk written before stays readable. */
+ * full disk does. The failure names the errno and the seqs lost, the torn
+ * frame is cut off, and close writes a trailer naming the failure; every
+ * chunk written before stays readable. */
 static void trace__write_failure_is_sticky_and_keeps_written_chunks(void **state)
 {
 	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
@@ -510,6 +512,8 @@ static void trace__write_failure_is_sticky_and_keeps_written_chunks(void **state
 	assert_non_null(strstr(first, path));
 	assert_non_null(strstr(first, ": byte "));
 	assert_non_null(strstr(first, strerror(EFBIG)));
+	assert_non_null(strstr(first, "(EFBIG); chunk "));
+	assert_non_null(strstr(first, " not written"));
 	{
 		ddirr_event ev = make_event(k);
 
@@ -519,8 +523,8 @@ static void trace__write_failure_is_sticky_and_keeps_written_chunks(void **state
 	assert_int_equal(ddirr_trace_writer_flush(w), DDIRR_EIO);
 	assert_string_equal(ddirr_error_last(), first);
 	assert_int_equal(ddirr_trace_writer_note_drops(w, "write-failed", 5), 0);
-	assert_int_equal(ddirr_trace_writer_close(w), DDIRR_EIO);
-	assert_string_equal(ddirr_error_last(), first);
+	/* Cut back under the limit, the trailer fits. */
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
 	ddirr_trace_writer_free(w);
 
 	/* Every chunk that reached the file whole comes back. */
@@ -542,6 +546,20 @@ static void trace__write_failure_is_sticky_and_keeps_written_chunks(void **state
 		assert_true(got >= 16);
 		assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_TRUNCATED);
 		assert_int_equal(ddirr_trace_get_verdict(t)->last_seq, make_event(got - 1).seq);
+		{
+			const ddirr_trace_verdict *v = ddirr_trace_get_verdict(t);
+
+			assert_true(v->trailer);
+			assert_false(v->clean_close);
+			assert_int_equal(v->n_problems, 0); /* no torn frame left, the trailer agrees */
+			assert_int_equal(v->n_gaps, 0);
+			assert_string_equal(v->stop_reason, first);
+			assert_non_null(strstr(v->summary, first));
+			assert_int_equal(v->n_drops, 1);
+			assert_string_equal(v->drops[0].cause, "write-failed");
+			assert_true(v->drops[0].records > 5); /* the 5 noted, and the chunk lost */
+			assert_int_equal(got + v->drops[0].records - 5, k);
+		}
 	}
 	ddirr_trace_free(t);
 	unlink(path);
