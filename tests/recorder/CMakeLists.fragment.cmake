@@ -62,3 +62,20 @@ if(NOT DDIRR_SANITIZE)
   set_tests_properties(recorder_stress_8x1M_block PROPERTIES ENVIRONMENT
     "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_stress;DDIRR_TEST_CALLS=1000000;DDIRR_TEST_RSS=1;DDIRR_TEST_FILTER=*8_threads_block*")
 endif()
+
+# A real ENOSPC: a small tmpfs in a private mount namespace, filled by a
+# capture (test_enospc.sh). Skipped (exit 77) where mounting is not
+# permitted.
+# The program is recorder_host_test's without its add_test: it only runs
+# inside the script's namespace.
+add_executable(test_enospc recorder/test_enospc.c recorder/fixture_host.c)
+set_target_properties(test_enospc PROPERTIES ENABLE_EXPORTS ON)
+target_include_directories(test_enospc PRIVATE ${PROJECT_SOURCE_DIR}/schema ${CMAKE_BINARY_DIR}/schema
+  recorder ${PROJECT_SOURCE_DIR}/recorder)
+target_link_libraries(test_enospc PRIVATE ddirr_test_support ddirr_schema PkgConfig::CMOCKA ddirr_recorder ${CMAKE_DL_LIBS})
+target_compile_definitions(test_enospc PRIVATE FIXTURE_DRIVER_PATH="$<TARGET_FILE:ddirr_fixture_driver>")
+add_dependencies(test_enospc ddirr_fixture_driver)
+add_test(NAME recorder_enospc_real_tmpfs
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/recorder/test_enospc.sh $<TARGET_FILE:test_enospc> $<TARGET_FILE:ddirr>
+          ${CMAKE_CURRENT_BINARY_DIR}/recorder_enospc)
+set_tests_properties(recorder_enospc_real_tmpfs PROPERTIES SKIP_RETURN_CODE 77)
