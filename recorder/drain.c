@@ -19,8 +19,46 @@
 enum {
 	IDLE_SLEEP_MS = 1,
 	BUSY_PASS_RECORDS = 1024, /* a pass this big means load: no sleep before the next */
-	PASS_RECORD_LIMIT = 1 << 16 /* records per pass before requests are looked at again */
+	PASS_RECORD_LIMIT = 1 << 16, /* records per pass before requests are looked at again */
+	DUE_CHECK_RECORDS = 64       /* records drained between two looks at the flush deadline */
 };
+
+/* The loss bound (docs/recorder.md): a record is in a written chunk at most
+ * one flush interval after its timestamp. So the deadline is set by the
+ * oldest record of the pending chunk, not by the last flush, and it is
+ * brought forward by the time a flush takes, plus a margin for the wake-up,
+ * capped at half the interval so that chunks do not shrink to nothing. */
+static const uint64_t WAKE_MARGIN_NS = 300000; /* a timer wake-up's lateness on a loaded host */
+
+static uint64_t flush_budget_ns(const ddirr_recorder *r)
+{
+	uint64_t interval = (uint64_t)r->opts.flush_interval_ms * 1000000u;
+	uint64_t early = 2 * r->flush_cost_ns + WAKE_MARGIN_NS;
+
+	return early > interval / 2 ? interval - interval / 2 : interval - early;
+}
+
+/* Writes the pending chunk and learns what a flush costs: the slowest of
+ * the recent flushes, decaying by 1/8 per flush so that one stall does not
+ * shorten every chunk after it. */
+static void flush_now(ddirr_recorder *r)
+{
+	uint64_t t0 = ddirr_platform_now_ns(), cost;
+
+	if (ddirr_trace_writer_flush(r->writer) == DDIRR_EIO)
+		ddirr_drain_fail(r, ddirr_error_last());
+	r->appended_since_flush = 0;
+	r->last_flush_ns = ddirr_platform_now_ns();
+	cost = r->last_flush_ns - t0;
+	r->flush_cost_ns -= r->flush_cost_ns / 8;
+	if (cost > r->flush_cost_ns)
+		r->flush_cost_ns = cost;
+}
+
+static int flush_due(const ddirr_recorder *r, uint64_t now)
+{
+	return r->writer && !atomic_load(&r->stopped) && r->appended_since_flush && now >= r->flush_due_ns;
+}
 
 static void drop(ddirr_recorder *r, int cause)
 {
@@ -119,8 +157,13 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	}
 	rc = ddirr_trace_writer_append(r->writer, &ev);
 	if (rc == 0) {
+		uint64_t due = h->time_ns + flush_budget_ns(r);
+
 		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);
-		r->appended_since_flush++;
+		/* Rings are drained one after the other, so the oldest record
+		   of the chunk is not always the first appended. */
+		if (!r->appended_since_flush++ || due < r->flush_due_ns)
+			r->flush_due_ns = due;
 		return;
 	}
 	drop(r, rc == DDIRR_ELIMIT ? DROP_TOO_LARGE : DROP_WRITE_FAILED);
@@ -215,12 +258,8 @@ int64_t ddirr_drain_flight_dump(ddirr_recorder *r)
 		r->flight_used -= hdr.size;
 	}
 	r->flight_start = 0;
-	if (r->writer && !atomic_load(&r->stopped) && r->appended_since_flush) {
-		if (ddirr_trace_writer_flush(r->writer) == DDIRR_EIO)
-			ddirr_drain_fail(r, ddirr_error_last());
-		r->appended_since_flush = 0;
-		r->last_flush_ns = ddirr_platform_now_ns();
-	}
+	if (r->writer && !atomic_load(&r->stopped) && r->appended_since_flush)
+		flush_now(r);
 	return n;
 }
 
@@ -253,7 +292,10 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
 			take(r, h);
 			ddirr_ring_release(&t->ring, h);
-			n++;
+			/* Under load a pass can last longer than the interval:
+			   the deadline is looked at while draining too. */
+			if (++n % DUE_CHECK_RECORDS == 0 && flush_due(r, ddirr_platform_now_ns()))
+				flush_now(r);
 		}
 	}
 	return n;
@@ -291,14 +333,9 @@ uint64_t ddirr_drain_pass(ddirr_recorder *r)
 	}
 	ddirr_drain_note_drops(r);
 	now = ddirr_platform_now_ns();
-	if (r->writer && !atomic_load(&r->stopped) && r->appended_since_flush &&
-	    (now - r->last_flush_ns >= (uint64_t)r->opts.flush_interval_ms * 1000000u ||
-	     sync_t != atomic_load(&r->sync_done))) {
-		if (ddirr_trace_writer_flush(r->writer) == DDIRR_EIO)
-			ddirr_drain_fail(r, ddirr_error_last());
-		r->appended_since_flush = 0;
-		r->last_flush_ns = now;
-	}
+	if (flush_due(r, now) || (r->appended_since_flush && sync_t != atomic_load(&r->sync_done) &&
+				  r->writer && !atomic_load(&r->stopped)))
+		flush_now(r);
 	if (n == 0) /* everything published before the ticket was taken is in */
 		atomic_store(&r->sync_done, sync_t);
 	return total;
@@ -322,8 +359,15 @@ void ddirr_drain_main(void *arg)
 			break;
 		/* Keep going only under load: taking records one by one as they
 		   are published would bounce the ring's cache lines between the
-		   producer and the drain on every record. */
-		if (n < BUSY_PASS_RECORDS)
-			ddirr_platform_sleep_ms(IDLE_SLEEP_MS);
+		   producer and the drain on every record. Idle, poll every
+		   IDLE_SLEEP_MS (a record waits at most that in its ring), but
+		   wake in time for a flush deadline that comes sooner. */
+		if (n < BUSY_PASS_RECORDS) {
+			uint64_t wake = ddirr_platform_now_ns() + (uint64_t)IDLE_SLEEP_MS * 1000000u;
+
+			if (r->appended_since_flush && r->flush_due_ns < wake)
+				wake = r->flush_due_ns;
+			ddirr_platform_sleep_until_ns(wake);
+		}
 	}
 }

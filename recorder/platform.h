@@ -21,6 +21,11 @@ void ddirr_platform_yield(void);
 /* Sleeps for at least ms milliseconds. */
 void ddirr_platform_sleep_ms(uint32_t ms);
 
+/* Sleeps until ddirr_platform_now_ns() reaches deadline_ns (returns at
+ * once if it has). The drain thread only: it wakes for a flush deadline
+ * that is closer than its polling period. */
+void ddirr_platform_sleep_until_ns(uint64_t deadline_ns);
+
 /* The drain thread. start returns 0 or DDIRR_ENOMEM/DDIRR_EIO. */
 typedef struct ddirr_platform_thread ddirr_platform_thread;
 int ddirr_platform_thread_start(ddirr_platform_thread **out, void (*fn)(void *), void *arg);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "platform.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,6 +31,15 @@ void ddirr_platform_sleep_ms(uint32_t ms)
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+void ddirr_platform_sleep_until_ns(uint64_t deadline_ns)
+{
+	struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
+
+	/* An absolute deadline: an interrupted sleep resumes without drift. */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
 

@@ -61,6 +61,11 @@ struct ddirr_recorder {
 	uint64_t noted_drops[DROP_N_CAUSES]; /* already passed to the writer */
 	uint64_t last_flush_ns;
 	uint64_t appended_since_flush;
+	/* When the pending chunk must be written: the oldest record appended
+	   since the last flush, plus the flush interval, minus the time a
+	   flush takes (flush_cost_ns, the slowest recent one). */
+	uint64_t flush_due_ns;
+	uint64_t flush_cost_ns;
 	/* Requests to the drain thread: a ticket is done when *_done reaches it. */
 	_Atomic uint64_t sync_req, sync_done;
 	_Atomic uint64_t dump_done; /* requests are g_rec.dump_req */
