@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ void ddirr_platform_sleep_until_ns(uint64_t deadline_ns)
 		;
 }
 
+enum { DRAIN_NICE = -10 };
+
 struct ddirr_platform_thread {
 	pthread_t tid;
 	void (*fn)(void *);
@@ -57,6 +60,12 @@ static void *thread_main(void *p)
 	/* Signals belong to the application's threads, not to the drain. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* The drain holds every record's flush deadline, and a runnable
+	   drain that waits for a CPU behind the application's threads lets
+	   records wait past it: ask for a higher weight, best effort (it
+	   needs CAP_SYS_NICE or an RLIMIT_NICE that allows it; otherwise the
+	   drain stays at the process's nice value). */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), DRAIN_NICE);
 	t->fn(t->arg);
 	return NULL;
 }
