@@ -1,5 +1,5 @@
 /* A libFuzzer custom mutator for targets whose input is a whole trace file
- * (fuzz_trace_reader, fuzz_replay_model).
+ * (fuzz_trace_reader, fuzz_replay_model, fuzz_info_dump).
  *
  * Why: every data frame of a trace is a zstd frame with a checksum, so a
  * byte mutated inside one makes the reader refuse the chunk at the checksum
