@@ -172,7 +172,7 @@ static int write_failed(ddirr_trace_writer *w, int e)
 	w->lost = ci->records;
 	cut_to_last_frame(w);
 	w->err = ddirr_error_set(DDIRR_EIO, "%s: byte %llu: write failed: %s (%s)%s%s", w->path,
-				 (unsigned long long)w->good, e ? strerror(e) : "no progress", name, what,
+				 (unsigned long long)w->good, e ? strerror(e) : "write(2) returned 0", name, what,
 				 w->cut ? "" : "; the torn frame could not be cut off");
 	snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
 	return w->err;
