@@ -156,6 +156,12 @@ typedef struct ddirr_ddi_desc {
  * class opaque (privacy tier "hashed"): the field's number plus this. */
 #define DDIRR_DIGEST_FIELD_OFFSET 1000
 
+/* Wire field number of the delta form (format version 2) of an integer
+ * array whose values run in sequences: the field's number plus this. It
+ * holds sint64 deltas, element i minus element i - 1 (element -1 is 0); the
+ * writer uses it instead of the plain field, a reader accepts either. */
+#define DDIRR_DELTA_FIELD_OFFSET 2000
+
 /* Wire field number of a call's message in Event.args: base + id. */
 #define DDIRR_EVENT_ARGS_BASE 100
 
@@ -197,6 +203,18 @@ uint64_t ddirr_desc_array_stride(const ddirr_field_desc *f, const void *base);
 static inline int ddirr_desc_field_in_phase(const ddirr_field_desc *f, uint32_t phase)
 {
 	return (f->dir & phase) != 0;
+}
+
+/* True when field f has a delta form (DDIRR_DELTA_FIELD_OFFSET): arrays of
+ * scalars of the classes whose values come in runs (aperture slots, segment
+ * pages, GPU VAs), and MDL page frame numbers (physical pages, which come in
+ * contiguous runs too). Handles and exact values are left as they are. */
+static inline int ddirr_desc_field_delta(const ddirr_field_desc *f)
+{
+	if (f->kind == DDIRR_FK_MDL)
+		return 1;
+	return f->kind == DDIRR_FK_ARRAY && !f->sub && !f->raw_elements &&
+	       (f->cls == DDIRR_CLASS_APERTURE_SLOT || f->cls == DDIRR_CLASS_SEGMENT_PAGE || f->cls == DDIRR_CLASS_GPU_VA);
 }
 
 /* Names: "exact", "handle", ...; "adapter.kmd", ... */

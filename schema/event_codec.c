@@ -7,9 +7,18 @@
  *
  * Decoding is the reverse, and treats the message as hostile: every count is
  * checked against a limit before anything is allocated, and every array's
- * length must agree with the count field beside it. */
+ * length must agree with the count field beside it.
+ *
+ * Format version 2 writes integer arrays whose values come in runs (pages,
+ * slots, VAs) as deltas in a companion field (DDIRR_DELTA_FIELD_OFFSET), and
+ * a record's seq and time as deltas from the previous record of its chunk;
+ * zstd cannot shrink absolute varints that all differ, but runs of deltas of
+ * 1 it can. A delta is a signed difference that never wraps: a step too large
+ * for an int64 is written in the plain (absolute) form instead, and a reader
+ * refuses a delta that would carry a value past 0 or 2^64 - 1. */
 #include "event_codec.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "ddirr/error.h"
@@ -23,6 +32,115 @@ enum {
 	MAX_STRIDE = 4096,
 	MAX_MDL_PFNS = 1u << 24
 };
+
+/* Room a packed field may take besides its payload: a key (field numbers
+ * stay below 2^21) and a length prefix (below 2^35). Used for the cheap
+ * upper bound of a record's packed size. */
+enum { KEY_MAX = 3, LEN_MAX = 5, VARINT_MAX = 10, FIELD_MAX = KEY_MAX + VARINT_MAX, PREFIX_MAX = KEY_MAX + LEN_MAX };
+
+/* ------------------------------------------------------------------ */
+/* Deltas                                                              */
+
+/* Sets *d to v - prev when that difference fits an int64; returns 0 when it
+ * does not. */
+static int delta_of(uint64_t v, uint64_t prev, int64_t *d)
+{
+	if (v >= prev) {
+		if (v - prev > (uint64_t)INT64_MAX)
+			return 0;
+		*d = (int64_t)(v - prev);
+	} else {
+		uint64_t down = prev - v;
+
+		if (down > (uint64_t)INT64_MAX + 1)
+			return 0;
+		*d = down == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)down;
+	}
+	return 1;
+}
+
+/* Sets *v to prev + d; returns 0 when the sum would leave [0, 2^64 - 1]. */
+static int delta_apply(uint64_t prev, int64_t d, uint64_t *v)
+{
+	if (d >= 0) {
+		if ((uint64_t)d > UINT64_MAX - prev)
+			return 0;
+		*v = prev + (uint64_t)d;
+	} else {
+		uint64_t down = (uint64_t)(-(d + 1)) + 1; /* |d|, also for INT64_MIN */
+
+		if (down > prev)
+			return 0;
+		*v = prev - down;
+	}
+	return 1;
+}
+
+/* One envelope value (seq or time) in the version-2 form: the absolute *abs
+ * after a zero (the start of a chunk), so that a generic tool reading the
+ * concatenated chunks finds a value to count from at each one; else *delta
+ * from *prev when it fits an int64, else *abs again. Returns 0 when neither
+ * can carry it: the value 0 (absent on the wire) after one of 2^63 or more. */
+static int envelope_delta(uint64_t v, uint64_t *prev, uint64_t *abs, int64_t *delta)
+{
+	*abs = 0;
+	*delta = 0;
+	if (*prev && delta_of(v, *prev, delta))
+		; /* the delta form */
+	else if (v)
+		*abs = v;
+	else if (*prev)
+		return 0;
+	*prev = v;
+	return 1;
+}
+
+int ddirr_event_pb_set_deltas(Ddirr__Event *pb, const ddirr_event *ev, ddirr_delta_base *base)
+{
+	ddirr_delta_base b = *base;
+
+	if (!envelope_delta(ev->seq, &b.seq, &pb->seq, &pb->seq_delta) ||
+	    !envelope_delta(ev->time_ns, &b.time_ns, &pb->time_ns, &pb->time_delta_ns))
+		return 1;
+	*base = b;
+	return 0;
+}
+
+static int envelope_resolve(uint64_t *abs, int64_t *delta, uint64_t *prev)
+{
+	if (*abs) {
+		if (*delta)
+			return 0; /* both forms at once */
+	} else if (!delta_apply(*prev, *delta, abs)) {
+		return 0;
+	}
+	*delta = 0;
+	*prev = *abs;
+	return 1;
+}
+
+int ddirr_batch_resolve_deltas(Ddirr__EventBatch *b, const char *where)
+{
+	ddirr_delta_base base = {0, 0};
+	size_t i;
+
+	for (i = 0; i < b->n_events; i++) {
+		Ddirr__Event *e = b->events[i];
+		int64_t sd = e->seq_delta, td = e->time_delta_ns;
+
+		if (!envelope_resolve(&e->seq, &e->seq_delta, &base.seq))
+			return ddirr_error_set(DDIRR_ECORRUPT,
+					       "%s: record %zu: seq delta %lld from seq %llu %s", where, i, (long long)sd,
+					       (unsigned long long)base.seq,
+					       e->seq ? "beside an absolute seq" : "leaves 0..2^64-1");
+		if (!envelope_resolve(&e->time_ns, &e->time_delta_ns, &base.time_ns))
+			return ddirr_error_set(DDIRR_ECORRUPT,
+					       "%s: record %zu (seq %llu): time delta %lld from %llu ns %s", where, i,
+					       (unsigned long long)e->seq, (long long)td, (unsigned long long)base.time_ns,
+					       e->time_ns ? "beside an absolute time" : "leaves 0..2^64-1");
+	}
+	return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Encoding                                                            */
@@ -59,7 +177,37 @@ static size_t wire_width(ProtobufCType type)
 typedef struct encode_ctx {
 	ddirr_arena *a;
 	const ddirr_event *ev;
+	size_t bound; /* upper bound of the packed size so far */
 } encode_ctx;
+
+/* Stores the n values of `size` bytes at src in f's delta form. Returns 1
+ * when stored, 0 when a step does not fit an int64 (the caller writes the
+ * plain form), or DDIRR_ENOMEM. */
+static int encode_deltas(ProtobufCMessage *msg, const ddirr_field_desc *f, const char *src, uint32_t size, uint64_t n,
+			 encode_ctx *c)
+{
+	const ProtobufCFieldDescriptor *pd =
+		protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DELTA_FIELD_OFFSET);
+	uint64_t prev = 0, i;
+	int64_t *d;
+
+	if (!pd)
+		return 0;
+	d = ddirr_arena_alloc(c->a, n * sizeof(*d));
+	if (!d)
+		return DDIRR_ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint64_t v = ddirr_desc_read(src + i * size, size);
+
+		if (!delta_of(v, prev, &d[i]))
+			return 0;
+		prev = v;
+	}
+	*(int64_t **)((char *)msg + pd->offset) = d;
+	*(size_t *)((char *)msg + pd->quantifier_offset) = n;
+	c->bound += PREFIX_MAX + n * VARINT_MAX;
+	return 1;
+}
 
 static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
 			 encode_ctx *c);
@@ -76,6 +224,13 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 
 	if (!arr || !n)
 		return 0;
+	if (ddirr_desc_field_delta(f)) {
+		int rc = encode_deltas(msg, f, arr, f->elem_size, n, c);
+
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
+	c->bound += PREFIX_MAX;
 	if (f->raw_elements) {
 		ProtobufCBinaryData *bd = ddirr_arena_alloc(c->a, n * sizeof(*bd));
 
@@ -86,6 +241,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			bd[i].data = (uint8_t *)(arr + i * stride);
 		}
 		*dst = bd;
+		c->bound += n * (PREFIX_MAX + stride);
 	} else if (f->sub) {
 		ProtobufCMessage **elems = ddirr_arena_alloc(c->a, n * sizeof(*elems));
 		char *tmp = NULL;
@@ -110,6 +266,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			elems[i] = new_message(pf->descriptor, c->a);
 			if (!elems[i])
 				return DDIRR_ENOMEM;
+			c->bound += PREFIX_MAX;
 			rc = encode_struct(elems[i], f->sub, elem, phase, c);
 			if (rc)
 				return rc;
@@ -117,6 +274,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		*dst = elems;
 	} else if (f->elem_size == wire_width(pf->type)) {
 		*dst = (void *)arr; /* same width: reference the caller's array */
+		c->bound += n * VARINT_MAX;
 	} else {
 		char *out = ddirr_arena_alloc(c->a, n * wire_width(pf->type));
 
@@ -126,6 +284,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			store_scalar(out + i * wire_width(pf->type), pf->type,
 				     ddirr_desc_read(arr + i * f->elem_size, f->elem_size));
 		*dst = out;
+		c->bound += n * VARINT_MAX;
 	}
 	*quantity = n;
 	return 0;
@@ -141,6 +300,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	switch (f->kind) {
 	case DDIRR_FK_SCALAR:
 		store_scalar(dst, pf->type, ddirr_desc_read(src, f->size));
+		c->bound += FIELD_MAX;
 		return 0;
 	case DDIRR_FK_STRUCT:
 	case DDIRR_FK_REF: {
@@ -153,12 +313,14 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		if (!sub)
 			return DDIRR_ENOMEM;
 		*(ProtobufCMessage **)dst = sub;
+		c->bound += PREFIX_MAX;
 		return encode_struct(sub, f->sub, ptr, phase, c);
 	}
 	case DDIRR_FK_REF_SCALAR:
 		ptr = *(const char *const *)src;
 		if (ptr)
 			store_scalar(dst, pf->type, ddirr_desc_read(ptr, f->elem_size));
+		c->bound += FIELD_MAX;
 		return 0;
 	case DDIRR_FK_ARRAY:
 		return encode_array(msg, pf, f, base, phase, c);
@@ -169,6 +331,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		ptr = *(const char *const *)src;
 		bd->len = ptr ? ddirr_desc_read(base + f->count_offset, f->count_size) : 0;
 		bd->data = (uint8_t *)ptr;
+		c->bound += PREFIX_MAX + bd->len;
 		if (ptr || !c->ev->n_digests)
 			return 0;
 		/* Bytes not kept: a digest may stand for them. */
@@ -184,6 +347,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			bd = (ProtobufCBinaryData *)((char *)msg + pd->offset);
 			bd->len = sizeof(dg->sha256);
 			bd->data = (uint8_t *)dg->sha256;
+			c->bound += PREFIX_MAX + bd->len;
 			break;
 		}
 		return 0;
@@ -193,6 +357,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 
 		bd->len = f->size;
 		bd->data = (uint8_t *)src;
+		c->bound += PREFIX_MAX + bd->len;
 		return 0;
 	}
 	case DDIRR_FK_MDL: {
@@ -200,10 +365,18 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
 		uint64_t first = ddirr_desc_read(base + f->mdl_offset_offset, f->mdl_offset_size);
 
+		const PFN_NUMBER *pfns;
+		int rc;
+
 		if (!mdl || !n)
 			return 0;
-		*(const PFN_NUMBER **)dst = MmGetMdlPfnArray((MDL *)mdl) + first;
+		pfns = MmGetMdlPfnArray((MDL *)mdl) + first;
+		rc = encode_deltas(msg, f, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		*(const PFN_NUMBER **)dst = pfns;
 		*(size_t *)((char *)msg + pf->quantifier_offset) = n;
+		c->bound += PREFIX_MAX + n * VARINT_MAX;
 		return 0;
 	}
 	}
@@ -236,10 +409,21 @@ static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, cons
 
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
 {
+	size_t bound;
+
+	return ddirr_event_to_pb_bound(pb, ev, a, &bound);
+}
+
+int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound)
+{
 	const ddirr_ddi_desc *d;
 	const ProtobufCFieldDescriptor *pf;
 	ProtobufCMessage *args;
 	encode_ctx c;
+	int rc;
+
+	/* The envelope: every scalar field, both forms of seq and time. */
+	*bound = 8 * FIELD_MAX;
 
 	pb->seq = ev->seq;
 	pb->thread = ev->thread;
@@ -262,7 +446,10 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
 	*(ProtobufCMessage **)((char *)pb + pf->offset) = args;
 	c.a = a;
 	c.ev = ev;
-	return encode_struct(args, d->frame, ev->frame, ev->phase, &c);
+	c.bound = PREFIX_MAX;
+	rc = encode_struct(args, d->frame, ev->frame, ev->phase, &c);
+	*bound += c.bound;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,17 +515,53 @@ static int check_count(char *base, const ddirr_struct_desc *s, const ddirr_field
 	return corrupt(c, s, f, "array length disagrees with its count field");
 }
 
+/* The delta form of field f in msg, if it has one: its element count, and
+ * the deltas in *d. */
+static size_t delta_form(const ProtobufCMessage *msg, const ddirr_field_desc *f, const int64_t **d)
+{
+	const ProtobufCFieldDescriptor *pd;
+
+	if (!ddirr_desc_field_delta(f) ||
+	    !(pd = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DELTA_FIELD_OFFSET)))
+		return 0;
+	*d = *(const int64_t *const *)((const char *)msg + pd->offset);
+	return *(const size_t *)((const char *)msg + pd->quantifier_offset);
+}
+
+/* Writes the n values the deltas d stand for to dst, `size` bytes each. */
+static int decode_deltas(char *dst, uint32_t size, const int64_t *d, size_t n, const ddirr_struct_desc *s,
+			 const ddirr_field_desc *f, const decode_ctx *c)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!delta_apply(v, d[i], &v))
+			return corrupt(c, s, f, "a delta carries an element past 0 or 2^64 - 1");
+		ddirr_desc_write(dst + i * size, size, v);
+		if (size < 8 && v >> (8 * size))
+			return corrupt(c, s, f, "element value does not fit the field");
+	}
+	return 0;
+}
+
 static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_field_desc *f, const ProtobufCMessage *msg,
 			const ProtobufCFieldDescriptor *pf, const decode_ctx *c)
 {
 	size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
 	const void *src = *(const void *const *)((const char *)msg + pf->offset);
 	char **slot = (char **)(base + f->offset);
+	const int64_t *deltas = NULL;
+	size_t n_deltas = delta_form(msg, f, &deltas);
 	uint64_t stride;
 	char *arr;
 	size_t i;
 	int rc = 0;
 
+	if (n && n_deltas)
+		return corrupt(c, s, f, "the array is in both the plain and the delta form");
+	if (n_deltas)
+		n = n_deltas;
 	if (!n)
 		return 0;
 	if (n > MAX_ARRAY_ELEMENTS)
@@ -379,6 +602,10 @@ static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_fiel
 				return rc;
 			}
 		}
+	} else if (n_deltas) {
+		arr = alloc_or_fail(c, n * f->elem_size, &rc);
+		if (!arr || (rc = decode_deltas(arr, f->elem_size, deltas, n, s, f, c)))
+			return rc;
 	} else {
 		size_t w = wire_width(pf->type);
 
@@ -514,8 +741,14 @@ static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_f
 		size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
 		const uint64_t *pfns = *(const uint64_t *const *)src;
 		uint64_t first = ddirr_desc_read(base + f->mdl_offset_offset, f->mdl_offset_size);
+		const int64_t *deltas = NULL;
+		size_t n_deltas = delta_form(msg, f, &deltas);
 		MDL *mdl;
 
+		if (n && n_deltas)
+			return corrupt(c, s, f, "the pages are in both the plain and the delta form");
+		if (n_deltas)
+			n = n_deltas;
 		if (!n)
 			return 0;
 		if (n > MAX_MDL_PFNS || first > MAX_MDL_PFNS - n)
@@ -528,7 +761,11 @@ static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_f
 		if (!mdl)
 			return rc;
 		mdl->ByteCount = (ULONG)((first + n) * 4096u);
-		memcpy(MmGetMdlPfnArray(mdl) + first, pfns, n * sizeof(PFN_NUMBER));
+		if (!n_deltas)
+			memcpy(MmGetMdlPfnArray(mdl) + first, pfns, n * sizeof(PFN_NUMBER));
+		else if ((rc = decode_deltas((char *)(MmGetMdlPfnArray(mdl) + first), sizeof(PFN_NUMBER), deltas, n, s,
+					     f, c)))
+			return rc;
 		*slot = (char *)mdl;
 		return 0;
 	}

@@ -3,6 +3,7 @@
 #ifndef DDIRR_EVENT_CODEC_H
 #define DDIRR_EVENT_CODEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -14,6 +15,34 @@
  * referenced, not copied, so ev must outlive the pack of *pb. Only the fields
  * of ev->phase are encoded. Returns 0 or DDIRR_ENOMEM. */
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
+
+/* ddirr_event_to_pb, and sets *bound to an upper bound of the packed size of
+ * *pb (seq and time in either form), found without sizing the message, so
+ * that the caller can pack straight into that much room. */
+int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);
+
+/* Format version 2 carries a record's seq and time as deltas from the
+ * previous record of the same chunk; the first record of a chunk counts from
+ * zero, so every chunk decodes on its own. */
+typedef struct ddirr_delta_base {
+	uint64_t seq, time_ns;
+} ddirr_delta_base;
+
+/* Writes ev's seq and time into pb in the version-2 form, relative to
+ * *base (the previous record of the chunk; zeros at its start), and moves
+ * *base on to ev: absolute values after a zero base (the first record of a
+ * chunk) or when a step is too large for an int64, deltas otherwise.
+ * Returns 0, or 1 (and leaves *base alone) when the record cannot follow
+ * this base: a value 0 after one of 2^63 or more. From a zero base it always
+ * succeeds, so the writer then starts a new chunk. */
+int ddirr_event_pb_set_deltas(Ddirr__Event *pb, const ddirr_event *ev, ddirr_delta_base *base);
+
+/* Turns every record of a version-2 batch (one chunk) into the absolute
+ * form, in place: seq and time_ns set, the deltas zeroed, so that
+ * ddirr_event_from_pb reads it as it reads version 1. Returns 0, or
+ * DDIRR_ECORRUPT (message "WHERE: record I: ...") for a delta that would
+ * carry a value past 0 or 2^64 - 1, or a value in both forms. */
+int ddirr_batch_resolve_deltas(Ddirr__EventBatch *b, const char *where);
 
 /* Fills *ev from pb. The frame and every array it points at come from arena
  * a. Every count is checked against the reader's limits before anything is

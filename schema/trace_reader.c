@@ -952,6 +952,16 @@ static int read_data_frame(ddirr_trace *t)
 	}
 	t->next_event = 0;
 	snprintf(t->where, sizeof(t->where), "%s: byte %llu: chunk %u", t->path, (unsigned long long)off, c->index);
+	/* Version 2 carries seq and time as deltas within the chunk: turn them
+	   into values first, for the statistics and the codec alike. A delta
+	   that cannot be right leaves every later record of the chunk unknown. */
+	if (t->info.format_version >= 2 && ddirr_batch_resolve_deltas(t->batch, "EventBatch")) {
+		problem(t, DDIRR_ECORRUPT, off, "data frame %u: %s", c->index, ddirr_error_last());
+		t->batch = NULL;
+		mark_damaged(t);
+		t->pos = off + fsize;
+		return 0;
+	}
 	account_batch(t, t->batch);
 	t->pos = off + fsize;
 	return 0;

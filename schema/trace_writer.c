@@ -4,7 +4,9 @@
  * one-record EventBatch and the packs are concatenated, which is the
  * encoding of one batch holding all of them (protobuf merges concatenated
  * messages). So the caller's event and frame can change as soon as append
- * returns, and no varint is written by hand. A chunk is compressed and
+ * returns, and no varint is written by hand. Format version 2: a record's
+ * seq and time are deltas from the previous record of the same chunk
+ * (w->base), so a record cut into a new chunk is packed again from zero. A chunk is compressed and
  * written with its ChunkInfo in one write(2), so the file only ever grows
  * by whole frames unless the system fails mid-write. */
 #include "ddirr/trace.h"
@@ -61,6 +63,7 @@ struct ddirr_trace_writer {
 
 	uint8_t *batch; /* the pending chunk: a serialized EventBatch */
 	size_t batch_len, batch_cap;
+	ddirr_delta_base base;    /* seq and time of the pending chunk's last record */
 	Ddirr__ChunkInfo pending; /* what the pending chunk holds */
 	uint8_t *out;             /* the frames being written */
 	size_t out_cap;
@@ -217,7 +220,7 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 	Ddirr__Provenance p = DDIRR__PROVENANCE__INIT;
 	Ddirr__CaptureSettings s = DDIRR__CAPTURE_SETTINGS__INIT;
 	Ddirr__AdapterCaps *caps = NULL;
-	const uint32_t version = DDIRR_FORMAT_VERSION;
+	const uint32_t version = DDIRR_FORMAT_VERSION; /* only the current version is written */
 	size_t len = 0;
 	int rc;
 
@@ -466,13 +469,17 @@ static void account(ddirr_trace_writer *w, const ddirr_event *ev)
 		w->last_seq = ev->seq;
 }
 
+/* Bytes an EventBatch adds around one packed Event: its key and length. */
+enum { BATCH_OVERHEAD = 1 + 5 };
+
 int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 {
 	Ddirr__Event pb = DDIRR__EVENT__INIT;
 	Ddirr__Event *one[1] = {&pb};
 	Ddirr__EventBatch batch = DDIRR__EVENT_BATCH__INIT;
-	size_t size;
-	int rc;
+	ddirr_delta_base base;
+	size_t bound, size;
+	int cut, rc;
 
 	if ((rc = usable(w, "append")))
 		return rc;
@@ -485,28 +492,43 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: phase %u is neither entry nor exit", w->path,
 				       (unsigned long long)ev->seq, ev->phase);
 	ddirr_arena_reset(&w->arena);
-	if ((rc = ddirr_event_to_pb(&pb, ev, &w->arena)))
+	if ((rc = ddirr_event_to_pb_bound(&pb, ev, &w->arena, &bound)))
 		return rc;
 	batch.n_events = 1;
 	batch.events = one;
-	size = protobuf_c_message_get_packed_size(&batch.base);
+	bound += BATCH_OVERHEAD;
+	if (!w->batch_len)
+		w->base = (ddirr_delta_base){0, 0};
+	base = w->base;
+	cut = ddirr_event_pb_set_deltas(&pb, ev, &base) != 0;
+	/* Pack once, straight after the pending chunk, into room for the
+	   bound: protobuf-c then sizes nothing, and the chunk is cut after. */
+	if (ddirr_grow(&w->batch, &w->batch_cap, w->batch_len + bound))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the pending chunk", w->path);
+	size = protobuf_c_message_pack(&batch.base, w->batch + w->batch_len);
+	if (size > bound)
+		abort(); /* the bound is wrong and the buffer overrun: nothing after this can be trusted */
 	if (size > DDIRR_TRACE_MAX_CHUNK_CONTENT)
 		return ddirr_error_set(DDIRR_ELIMIT, "%s: seq %llu: a record of %zu bytes exceeds the chunk limit of %u",
 				       w->path, (unsigned long long)ev->seq, size, DDIRR_TRACE_MAX_CHUNK_CONTENT);
 	/* Cut before the record would carry the chunk past its threshold, so
 	   that a chunk exceeds chunk_bytes only when one record does. (The
-	   first two tests also retry a cut that failed for lack of memory.) */
+	   first two tests also retry a cut that failed for lack of memory.)
+	   The record then starts the next chunk: its deltas count from zero,
+	   so it is packed again, at the start of the buffer. */
 	if (w->batch_len &&
-	    (w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records ||
-	     size > w->chunk_bytes - w->batch_len) &&
-	    (rc = write_chunk(w)))
-		return rc;
-	if (ddirr_grow(&w->batch, &w->batch_cap, w->batch_len + size))
-		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for the pending chunk", w->path);
-	if (protobuf_c_message_pack(&batch.base, w->batch + w->batch_len) != size)
-		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: protobuf-c packed a size it did not announce",
-				       w->path, (unsigned long long)ev->seq);
+	    (cut || w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records ||
+	     size > w->chunk_bytes - w->batch_len)) {
+		if ((rc = write_chunk(w)))
+			return rc;
+		base = (ddirr_delta_base){0, 0};
+		ddirr_event_pb_set_deltas(&pb, ev, &base);
+		size = protobuf_c_message_pack(&batch.base, w->batch);
+		if (size > bound)
+			abort();
+	}
 	w->batch_len += size;
+	w->base = base;
 	account(w, ev);
 	if ((rc = note_caps(w, ev)))
 		return rc;

@@ -21,8 +21,10 @@
 extern "C" {
 #endif
 
-/* The format version this library writes, and the newest it reads. */
-#define DDIRR_FORMAT_VERSION 1u
+/* The format version this library writes, and the newest it reads. It
+ * reads every version from 1 on: version 1 writes absolute integers, version
+ * 2 (seq, time and page arrays as deltas) is what the writer writes. */
+#define DDIRR_FORMAT_VERSION 2u
 
 /* ------------------------------------------------------------------------
  * What the header says: provenance, capture settings, adapter caps.

@@ -5,3 +5,5 @@
 ddirr_unit_test(test_trace_writer schema/test_trace_writer.c)
 ddirr_unit_test(test_trace_recovery schema/test_trace_recovery.c)
 ddirr_unit_test(test_adapter_caps schema/test_adapter_caps.c)
+ddirr_unit_test(test_trace_deltas schema/test_trace_deltas.c)
+target_compile_definitions(test_trace_deltas PRIVATE DDIRR_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/schema/data")

@@ -244,7 +244,7 @@ static void codec__absurd_counts_are_refused_before_allocation(void **state)
 	args.pMemorySegmentPages = &page;
 	assert_int_equal(ddirr_event_to_pb(&pb, &ev, &s), 0);
 	/* claims 2^40 elements; the data pointer is never read that far */
-	pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages = (size_t)1 << 40;
+	pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta = (size_t)1 << 40;
 	pb.mapcpuhostaperture->pargs->numberofpages = (uint64_t)1 << 40;
 	assert_int_equal(ddirr_event_from_pb(&out, &pb, &a, "big"), DDIRR_ELIMIT);
 	assert_non_null(strstr(ddirr_error_last(), "big: seq 13: DXGKARG_MAPCPUHOSTAPERTURE.pCpuHostAperturePages: "

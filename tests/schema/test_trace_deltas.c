@@ -1,0 +1,553 @@
+/* Tests for format version 2's deltas (schema/event_codec.c and the trace
+ * writer and reader): seq, time and page arrays come back exactly, whatever
+ * their order and size, across chunk boundaries; hostile deltas and counts
+ * are refused with a one-line message; a version-1 trace still reads as it
+ * did. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "ddirr/dump.h"
+#include "ddirr/error.h"
+#include "ddirr/trace.h"
+#include "event_codec.h"
+#include "test_files.h"
+
+#define N_PAGES 9
+
+/* A MapCpuHostAperture entry whose pages are the given values. */
+typedef struct map_call {
+	DXGKARG_MAPCPUHOSTAPERTURE args;
+	UINT32 slots[N_PAGES];
+	UINT64 pages[N_PAGES];
+	ddirr_frame_MapCpuHostAperture frame;
+	ddirr_event ev;
+} map_call;
+
+static void map_call_init(map_call *m, uint64_t seq, uint64_t time_ns, const UINT32 *slots, const UINT64 *pages)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->slots, slots, sizeof(m->slots));
+	memcpy(m->pages, pages, sizeof(m->pages));
+	m->args.NumberOfPages = N_PAGES;
+	m->args.pCpuHostAperturePages = m->slots;
+	m->args.pMemorySegmentPages = m->pages;
+	m->frame.pArgs = &m->args;
+	m->ev = (ddirr_event){.seq = seq, .time_ns = time_ns, .thread = 1, .ddi = DDIRR_DDI_MapCpuHostAperture,
+			      .phase = DDIRR_PHASE_ENTRY, .frame = &m->frame};
+}
+
+/* Packs pb and unpacks it again, as a reader would see it. */
+static Ddirr__Event *through_the_wire(const Ddirr__Event *pb)
+{
+	size_t len = protobuf_c_message_get_packed_size(&pb->base);
+	uint8_t *buf = malloc(len ? len : 1);
+	Ddirr__Event *back;
+
+	assert_non_null(buf);
+	assert_int_equal(protobuf_c_message_pack(&pb->base, buf), len);
+	back = ddirr__event__unpack(NULL, len, buf);
+	assert_non_null(back);
+	free(buf);
+	return back;
+}
+
+static void assert_pages(const ddirr_event *ev, const map_call *m)
+{
+	const ddirr_frame_MapCpuHostAperture *f = ev->frame;
+
+	assert_non_null(f);
+	assert_int_equal(f->pArgs->NumberOfPages, N_PAGES);
+	assert_memory_equal(f->pArgs->pCpuHostAperturePages, m->slots, sizeof(m->slots));
+	assert_memory_equal(f->pArgs->pMemorySegmentPages, m->pages, sizeof(m->pages));
+}
+
+/* ------------------------------------------------------------------ */
+/* Arrays                                                              */
+
+static void deltas__runs_go_in_the_delta_form_and_come_back(void **state)
+{
+	static const UINT32 slots[N_PAGES] = {100, 101, 102, 103, 104, 105, 106, 107, 108};
+	static const UINT64 pages[N_PAGES] = {7, 8, 9, 3, 2, 1, 40, 41, 0}; /* negative steps too */
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+	map_call m;
+	ddirr_event out;
+	size_t i;
+
+	(void)state;
+	map_call_init(&m, 5, 6, slots, pages);
+	assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+	/* the plain fields stay empty; the deltas are the steps */
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages, 0);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, 0);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta, N_PAGES);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, N_PAGES);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta[0], 100);
+	for (i = 1; i < N_PAGES; i++) {
+		assert_int_equal(pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta[i], 1);
+		assert_true(pb.mapcpuhostaperture->pargs->pmemorysegmentpages_delta[i] ==
+			    (int64_t)pages[i] - (int64_t)pages[i - 1]);
+	}
+	back = through_the_wire(&pb);
+	assert_int_equal(ddirr_event_from_pb(&out, back, &a, "t"), 0);
+	assert_pages(&out, &m);
+	ddirr__event__free_unpacked(back, NULL);
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+}
+
+static void deltas__extreme_values_come_back_in_either_form(void **state)
+{
+	/* Slots: 32-bit extremes, steps of +-(2^32 - 1), all in the delta form.
+	   Pages: steps of 2^64 - 1 do not fit an int64, so the plain form. */
+	static const UINT32 slots[N_PAGES] = {UINT32_MAX, 0, UINT32_MAX, 1, 0, 0, UINT32_MAX - 1, 5, UINT32_MAX};
+	static const UINT64 pages[N_PAGES] = {0, UINT64_MAX, 0, 1, UINT64_MAX, UINT64_MAX - 1, 1ull << 63, 0, 42};
+	/* Pages whose steps are just within an int64 stay in the delta form. */
+	static const UINT64 near[N_PAGES] = {(uint64_t)INT64_MAX, 0, (uint64_t)INT64_MAX, UINT64_MAX - 1,
+					     (uint64_t)INT64_MAX - 1, /* a step of -2^63 */
+					     UINT64_MAX - 2, UINT64_MAX, UINT64_MAX, 1ull << 63};
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	map_call m;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+		ddirr_event out;
+
+		map_call_init(&m, UINT64_MAX, 0, slots, k ? near : pages);
+		ddirr_arena_reset(&s);
+		assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+		assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta, N_PAGES);
+		assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, k ? 0 : N_PAGES);
+		assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, k ? N_PAGES : 0);
+		back = through_the_wire(&pb);
+		if (ddirr_event_from_pb(&out, back, &a, "t"))
+			fail_msg("%s", ddirr_error_last());
+		assert_pages(&out, &m);
+		assert_true(out.seq == UINT64_MAX);
+		ddirr__event__free_unpacked(back, NULL);
+	}
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+}
+
+/* Encodes a one-page map, then replaces its segment pages by `deltas` and
+ * decodes: returns the decoder's result. */
+static int decode_forged(const int64_t *deltas, size_t n, uint64_t count, int slot_deltas)
+{
+	static const UINT32 slots[N_PAGES] = {0};
+	static const UINT64 pages[N_PAGES] = {0};
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+	ddirr_event out;
+	map_call m;
+	int rc;
+
+	map_call_init(&m, 3, 4, slots, pages);
+	m.args.NumberOfPages = (UINT)count;
+	assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+	if (slot_deltas) {
+		pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta = n;
+		pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta = (int64_t *)deltas;
+	} else {
+		pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta = n;
+		pb.mapcpuhostaperture->pargs->pmemorysegmentpages_delta = (int64_t *)deltas;
+	}
+	back = through_the_wire(&pb);
+	rc = ddirr_event_from_pb(&out, back, &a, "forged.ddirr");
+	ddirr__event__free_unpacked(back, NULL);
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+	return rc;
+}
+
+static void expect_message(const char *what)
+{
+	const char *msg = ddirr_error_last();
+
+	if (!strstr(msg, what))
+		fail_msg("\"%s\" lacks \"%s\"", msg, what);
+	assert_null(strchr(msg, '\n'));
+	assert_non_null(strstr(msg, "forged.ddirr: seq 3: DXGKARG_MAPCPUHOSTAPERTURE."));
+}
+
+static void deltas__hostile_array_deltas_are_corrupt(void **state)
+{
+	static const int64_t past_top[3] = {INT64_MAX, INT64_MAX, 2};
+	static const int64_t below_zero[2] = {5, -6};
+	static const int64_t min_first[1] = {INT64_MIN};
+	static const int64_t top_exact[3] = {INT64_MAX, INT64_MAX, 1}; /* 2^64 - 1: fine */
+	static const int64_t slot_too_big[2] = {(int64_t)UINT32_MAX, 1};
+	static const int64_t fine[3] = {1, 1, 1};
+
+	(void)state;
+	assert_int_equal(decode_forged(past_top, 3, 3, 0), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: a delta carries an element past 0 or 2^64 - 1");
+	assert_int_equal(decode_forged(below_zero, 2, 2, 0), DDIRR_ECORRUPT);
+	expect_message("past 0 or 2^64 - 1");
+	assert_int_equal(decode_forged(min_first, 1, 1, 0), DDIRR_ECORRUPT);
+	expect_message("past 0 or 2^64 - 1");
+	assert_int_equal(decode_forged(top_exact, 3, 3, 0), 0);
+	/* A 32-bit slot that a delta carries past 2^32 - 1 */
+	assert_int_equal(decode_forged(slot_too_big, 2, 2, 1), DDIRR_ECORRUPT);
+	expect_message("pCpuHostAperturePages: element value does not fit the field");
+	/* As many deltas as the count field says, no more, no fewer */
+	assert_int_equal(decode_forged(fine, 3, 3, 0), 0);
+	assert_int_equal(decode_forged(fine, 3, 2, 0), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: array length disagrees with its count field");
+	assert_int_equal(decode_forged(fine, 2, 3, 0), DDIRR_ECORRUPT);
+	expect_message("array length disagrees with its count field");
+}
+
+static void deltas__array_in_both_forms_is_corrupt(void **state)
+{
+	static const UINT32 slots[N_PAGES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	static const UINT64 pages[N_PAGES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+	ddirr_event out;
+	map_call m;
+
+	(void)state;
+	map_call_init(&m, 3, 4, slots, pages);
+	assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+	pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages = N_PAGES;
+	pb.mapcpuhostaperture->pargs->pmemorysegmentpages = m.pages;
+	back = through_the_wire(&pb);
+	assert_int_equal(ddirr_event_from_pb(&out, back, &a, "forged.ddirr"), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: the array is in both the plain and the delta form");
+	ddirr__event__free_unpacked(back, NULL);
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+}
+
+/* ------------------------------------------------------------------ */
+/* seq and time                                                        */
+
+static void deltas__envelope_takes_the_absolute_form_where_a_delta_cannot(void **state)
+{
+	ddirr_delta_base base = {0, 0};
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	ddirr_event ev = {.seq = 10, .time_ns = 1000};
+
+	(void)state;
+	/* the first record of a chunk: absolute, so generic tools can count */
+	assert_int_equal(ddirr_event_pb_set_deltas(&pb, &ev, &base), 0);
+	assert_true(pb.seq == 10 && pb.time_ns == 1000 && !pb.seq_delta && !pb.time_delta_ns);
+	ev.seq = 8;
+	ev.time_ns = 1001;
+	assert_int_equal(ddirr_event_pb_set_deltas(&pb, &ev, &base), 0);
+	assert_true(!pb.seq && !pb.time_ns && pb.seq_delta == -2 && pb.time_delta_ns == 1);
+	/* a step of 2^64 - 1 does not fit: absolute */
+	ev.seq = UINT64_MAX;
+	assert_int_equal(ddirr_event_pb_set_deltas(&pb, &ev, &base), 0);
+	assert_true(pb.seq == UINT64_MAX && !pb.seq_delta);
+	assert_true(base.seq == UINT64_MAX);
+	/* 0 after 2^64 - 1: neither form (0 is absent on the wire) */
+	ev.seq = 0;
+	assert_int_equal(ddirr_event_pb_set_deltas(&pb, &ev, &base), 1);
+	assert_true(base.seq == UINT64_MAX && base.time_ns == 1001);
+	/* but from a new chunk it goes */
+	base = (ddirr_delta_base){0, 0};
+	assert_int_equal(ddirr_event_pb_set_deltas(&pb, &ev, &base), 0);
+	assert_true(!pb.seq && !pb.seq_delta && pb.time_ns == 1001);
+}
+
+static void deltas__hostile_envelope_deltas_are_corrupt(void **state)
+{
+	Ddirr__Event e[3] = {DDIRR__EVENT__INIT, DDIRR__EVENT__INIT, DDIRR__EVENT__INIT};
+	Ddirr__Event *ev[3] = {&e[0], &e[1], &e[2]};
+	Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
+
+	(void)state;
+	b.events = ev;
+	b.n_events = 3;
+	e[0].seq = 5;
+	e[1].seq_delta = INT64_MAX;
+	e[2].seq_delta = INT64_MAX; /* past 2^64 - 1 */
+	assert_int_equal(ddirr_batch_resolve_deltas(&b, "x.ddirr"), DDIRR_ECORRUPT);
+	assert_non_null(strstr(ddirr_error_last(), "x.ddirr: record 2: seq delta 9223372036854775807 from seq "));
+	assert_non_null(strstr(ddirr_error_last(), "leaves 0..2^64-1"));
+
+	e[0] = e[1] = e[2] = (Ddirr__Event)DDIRR__EVENT__INIT;
+	e[0].time_ns = 3;
+	e[1].time_delta_ns = -4; /* below 0 */
+	assert_int_equal(ddirr_batch_resolve_deltas(&b, "x.ddirr"), DDIRR_ECORRUPT);
+	assert_non_null(strstr(ddirr_error_last(), "x.ddirr: record 1 (seq 0): time delta -4 from 3 ns leaves 0..2^64-1"));
+
+	e[0] = e[1] = e[2] = (Ddirr__Event)DDIRR__EVENT__INIT;
+	e[1].seq = 9;
+	e[1].seq_delta = 1; /* both forms */
+	assert_int_equal(ddirr_batch_resolve_deltas(&b, "x.ddirr"), DDIRR_ECORRUPT);
+	assert_non_null(strstr(ddirr_error_last(), "beside an absolute seq"));
+	assert_null(strchr(ddirr_error_last(), '\n'));
+
+	/* and a good one resolves in place */
+	e[0] = e[1] = e[2] = (Ddirr__Event)DDIRR__EVENT__INIT;
+	e[0].seq = 7;
+	e[0].time_ns = 100;
+	e[1].seq_delta = -6;
+	e[1].time_delta_ns = 0;
+	e[2].seq_delta = 2;
+	e[2].time_delta_ns = 5;
+	assert_int_equal(ddirr_batch_resolve_deltas(&b, "x.ddirr"), 0);
+	assert_true(e[0].seq == 7 && e[1].seq == 1 && e[2].seq == 3);
+	assert_true(e[0].time_ns == 100 && e[1].time_ns == 100 && e[2].time_ns == 105);
+	assert_true(!e[1].seq_delta && !e[2].time_delta_ns);
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole traces                                                        */
+
+#define N_RECORDS 40
+
+/* Record k of a stream that jumps about: out of seq order, time going back,
+ * the extremes, and page runs going down as well as up. */
+static void hostile_stream(map_call *m, size_t k)
+{
+	static const uint64_t seqs[] = {1, 2, 3, UINT64_MAX, 0, 4, 2, UINT64_MAX - 1, 1ull << 63, 1, 0, 0, 17};
+	static const uint64_t times[] = {1000, 999, UINT64_MAX, 0, 0, UINT64_MAX, 5, 1ull << 63, 3, 1000000};
+	UINT32 slots[N_PAGES];
+	UINT64 pages[N_PAGES];
+	size_t i;
+
+	for (i = 0; i < N_PAGES; i++) {
+		slots[i] = k % 3 == 0 ? (UINT32)(k * 1000 + i) : (UINT32)(UINT32_MAX - i * k);
+		pages[i] = k % 4 == 1 ? UINT64_MAX - i : k % 4 == 2 ? (i % 2 ? UINT64_MAX : 0) : k * 77 + i / 3;
+	}
+	map_call_init(m, seqs[k % (sizeof(seqs) / sizeof(seqs[0]))], times[k % (sizeof(times) / sizeof(times[0]))],
+		      slots, pages);
+	m->ev.phase = k % 5 == 3 ? DDIRR_PHASE_EXIT : DDIRR_PHASE_ENTRY;
+	if (m->ev.phase == DDIRR_PHASE_EXIT)
+		m->ev.frame = NULL;
+}
+
+static void write_stream(const char *path, const ddirr_trace_writer_options *opts)
+{
+	ddirr_trace_writer *w;
+	size_t k;
+
+	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, opts), 0);
+	for (k = 0; k < N_RECORDS; k++) {
+		map_call m;
+
+		hostile_stream(&m, k);
+		if (ddirr_trace_writer_append(w, &m.ev))
+			fail_msg("append %zu: %s", k, ddirr_error_last());
+	}
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
+	ddirr_trace_writer_free(w);
+}
+
+static size_t read_stream(const char *path)
+{
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	ddirr_trace *t;
+	size_t k = 0;
+	int rc;
+
+	if (ddirr_trace_open(&t, path))
+		fail_msg("%s", ddirr_error_last());
+	assert_int_equal(ddirr_trace_get_info(t)->format_version, 2);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		map_call m;
+
+		assert_true(k < N_RECORDS);
+		hostile_stream(&m, k);
+		if (ev->seq != m.ev.seq || ev->time_ns != m.ev.time_ns)
+			fail_msg("record %zu: seq %llu time %llu, want %llu %llu", k, (unsigned long long)ev->seq,
+				 (unsigned long long)ev->time_ns, (unsigned long long)m.ev.seq,
+				 (unsigned long long)m.ev.time_ns);
+		assert_int_equal(ev->phase, m.ev.phase);
+		if (m.ev.frame)
+			assert_pages(ev, &m);
+		k++;
+	}
+	assert_int_equal(rc, 0);
+	v = ddirr_trace_get_verdict(t);
+	if (v->n_problems)
+		fail_msg("%s", v->problems[0].message);
+	assert_true(v->clean_close);
+	ddirr_trace_free(t);
+	return k;
+}
+
+static void deltas__any_order_and_extremes_survive_every_chunking(void **state)
+{
+	static const uint32_t records[] = {0, 1, 2, 3, 7, N_RECORDS - 1};
+	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	char path[512];
+	size_t i;
+
+	(void)state;
+	test_temp_path(path, sizeof(path), "test_trace_deltas");
+	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		opts.chunk_records = records[i];
+		write_stream(path, &opts);
+		assert_int_equal(read_stream(path), N_RECORDS);
+	}
+	/* chunks cut by size, in the middle of runs */
+	opts.chunk_records = 0;
+	opts.chunk_bytes = 300;
+	write_stream(path, &opts);
+	assert_int_equal(read_stream(path), N_RECORDS);
+	unlink(path);
+}
+
+static void deltas__zero_after_a_huge_value_starts_a_new_chunk(void **state)
+{
+	ddirr_trace_writer *w;
+	ddirr_trace *t;
+	const ddirr_event *ev;
+	const ddirr_trace_chunk *chunks;
+	ddirr_event in[3] = {{.seq = 1, .time_ns = 1, .ddi = 1, .phase = DDIRR_PHASE_ENTRY},
+			     {.seq = UINT64_MAX, .time_ns = 2, .ddi = 1, .phase = DDIRR_PHASE_ENTRY},
+			     {.seq = 0, .time_ns = 3, .ddi = 1, .phase = DDIRR_PHASE_EXIT}};
+	char path[512];
+	size_t n, k;
+
+	(void)state;
+	test_temp_path(path, sizeof(path), "test_trace_deltas");
+	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, NULL), 0);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(ddirr_trace_writer_append(w, &in[k]), 0);
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
+	ddirr_trace_writer_free(w);
+	assert_int_equal(ddirr_trace_open(&t, path), 0);
+	for (k = 0; ddirr_trace_next(t, &ev) == 1; k++) {
+		assert_true(k < 3);
+		assert_true(ev->seq == in[k].seq && ev->time_ns == in[k].time_ns);
+	}
+	assert_int_equal(k, 3);
+	chunks = ddirr_trace_get_chunks(t, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(chunks[0].records, 2);
+	assert_int_equal(chunks[1].records, 1);
+	ddirr_trace_free(t);
+	unlink(path);
+}
+
+/* A version-2 trace whose only chunk has a seq delta that wraps: the
+ * reader reports the chunk damaged in one line and goes on. */
+static void deltas__wrapping_delta_in_a_trace_damages_its_chunk(void **state)
+{
+	Ddirr__Event e[2] = {DDIRR__EVENT__INIT, DDIRR__EVENT__INIT};
+	Ddirr__Event *ev[2] = {&e[0], &e[1]};
+	Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
+	ddirr_trace_writer *w;
+	const ddirr_trace_verdict *v;
+	const ddirr_event *rec;
+	ddirr_trace *t;
+	uint8_t content[256], *frame;
+	size_t clen, flen;
+	char path[512];
+	FILE *f;
+
+	(void)state;
+	test_temp_path(path, sizeof(path), "test_trace_deltas");
+	/* a header and nothing else, as a crash right after open leaves */
+	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, NULL), 0);
+	ddirr_trace_writer_free(w);
+	b.events = ev;
+	b.n_events = 2;
+	e[0].seq = 2;
+	e[0].phase = e[1].phase = DDIRR__PHASE__ENTRY;
+	e[0].ddi = e[1].ddi = 1;
+	e[1].seq_delta = -3;
+	clen = protobuf_c_message_pack(&b.base, content);
+	assert_true(clen < sizeof(content));
+	flen = ZSTD_compressBound(clen);
+	frame = malloc(flen);
+	assert_non_null(frame);
+	{
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+
+		ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+		flen = ZSTD_compress2(c, frame, flen, content, clen);
+		assert_false(ZSTD_isError(flen));
+		ZSTD_freeCCtx(c);
+	}
+	f = fopen(path, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite(frame, 1, flen, f), flen);
+	fclose(f);
+	free(frame);
+
+	assert_int_equal(ddirr_trace_open(&t, path), 0);
+	assert_int_equal(ddirr_trace_next(t, &rec), 0);
+	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->n_problems, 1);
+	assert_int_equal(v->problems[0].code, DDIRR_ECORRUPT);
+	if (!strstr(v->problems[0].message, "data frame 0: EventBatch: record 1: seq delta -3 from seq 2 leaves 0..2^64-1"))
+		fail_msg("%s", v->problems[0].message);
+	assert_null(strchr(v->problems[0].message, '\n'));
+	assert_int_equal(ddirr_trace_get_stats(t)->damaged_chunks, 1);
+	ddirr_trace_free(t);
+	unlink(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Version 1                                                           */
+
+/* tests/schema/data/v1-boot.ddirr is traces/bug-r4-boot.ddirr as format 1
+ * wrote it; v1-boot.dump is `ddirr dump --full` of it by the version-1
+ * reader. */
+static void deltas__version_1_trace_reads_the_same_events(void **state)
+{
+	char *text = NULL;
+	size_t text_len = 0, want_len;
+	uint8_t *want;
+	const ddirr_event *ev;
+	ddirr_trace *t;
+	FILE *out;
+	int rc;
+
+	(void)state;
+	if (ddirr_trace_open(&t, DDIRR_TEST_DATA "/v1-boot.ddirr"))
+		fail_msg("%s", ddirr_error_last());
+	assert_int_equal(ddirr_trace_get_info(t)->format_version, 1);
+	out = open_memstream(&text, &text_len);
+	assert_non_null(out);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1)
+		assert_int_equal(ddirr_dump_event(out, ev, DDIRR_DUMP_FULL_ARRAYS), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_COMPLETE);
+	assert_int_equal(ddirr_trace_get_verdict(t)->n_problems, 0);
+	fclose(out);
+	want = test_slurp(DDIRR_TEST_DATA "/v1-boot.dump", &want_len);
+	assert_int_equal(text_len, want_len);
+	assert_memory_equal(text, want, want_len);
+	free(want);
+	free(text);
+	ddirr_trace_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(deltas__runs_go_in_the_delta_form_and_come_back),
+		cmocka_unit_test(deltas__extreme_values_come_back_in_either_form),
+		cmocka_unit_test(deltas__hostile_array_deltas_are_corrupt),
+		cmocka_unit_test(deltas__array_in_both_forms_is_corrupt),
+		cmocka_unit_test(deltas__envelope_takes_the_absolute_form_where_a_delta_cannot),
+		cmocka_unit_test(deltas__hostile_envelope_deltas_are_corrupt),
+		cmocka_unit_test(deltas__any_order_and_extremes_survive_every_chunking),
+		cmocka_unit_test(deltas__zero_after_a_huge_value_starts_a_new_chunk),
+		cmocka_unit_test(deltas__wrapping_delta_in_a_trace_damages_its_chunk),
+		cmocka_unit_test(deltas__version_1_trace_reads_the_same_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
