@@ -232,6 +232,50 @@ static void deltas__array_in_both_forms_is_corrupt(void **state)
 	ddirr_arena_release(&a);
 }
 
+/* MapApertureSegment's MDL pages [MdlOffset, MdlOffset + n): a run and a
+ * step down, in the delta form; the decoded MDL holds them where the driver
+ * will look. */
+static void deltas__mdl_pages_go_in_the_delta_form(void **state)
+{
+	static const PFN_NUMBER pfns[6] = {77, 78, 500, 501, 502, 100};
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	MDL *mdl = calloc(1, sizeof(MDL) + sizeof(pfns));
+	DXGKARG_BUILDPAGINGBUFFER args;
+	ddirr_frame_BuildPagingBuffer frame = {.pBuildPagingBuffer = &args};
+	ddirr_event ev = {.seq = 1, .time_ns = 2, .ddi = DDIRR_DDI_BuildPagingBuffer, .phase = DDIRR_PHASE_ENTRY,
+			  .frame = &frame};
+	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+	const Ddirr__DXGKBUILDPAGINGBUFFERMAPAPERTURESEGMENT *wire;
+	const ddirr_frame_BuildPagingBuffer *got;
+	ddirr_event out;
+
+	(void)state;
+	assert_non_null(mdl);
+	memcpy(MmGetMdlPfnArray(mdl), pfns, sizeof(pfns));
+	memset(&args, 0, sizeof(args));
+	args.Operation = DXGK_OPERATION_MAP_APERTURE_SEGMENT;
+	args.MapApertureSegment.NumberOfPages = 4;
+	args.MapApertureSegment.MdlOffset = 2;
+	args.MapApertureSegment.pMdl = mdl;
+	assert_int_equal(ddirr_event_to_pb(&pb, &ev, &s), 0);
+	wire = pb.buildpagingbuffer->pbuildpagingbuffer->mapaperturesegment;
+	assert_non_null(wire);
+	assert_int_equal(wire->n_pmdl, 0);
+	assert_int_equal(wire->n_pmdl_delta, 4);
+	assert_true(wire->pmdl_delta[0] == 500 && wire->pmdl_delta[1] == 1 && wire->pmdl_delta[3] == -402);
+	back = through_the_wire(&pb);
+	if (ddirr_event_from_pb(&out, back, &a, "t"))
+		fail_msg("%s", ddirr_error_last());
+	got = out.frame;
+	assert_int_equal(got->pBuildPagingBuffer->MapApertureSegment.MdlOffset, 2);
+	assert_memory_equal(MmGetMdlPfnArray(got->pBuildPagingBuffer->MapApertureSegment.pMdl) + 2, pfns + 2,
+			    4 * sizeof(PFN_NUMBER));
+	ddirr__event__free_unpacked(back, NULL);
+	free(mdl);
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+}
+
 /* ------------------------------------------------------------------ */
 /* seq and time                                                        */
 
@@ -541,6 +585,7 @@ int main(void)
 		cmocka_unit_test(deltas__extreme_values_come_back_in_either_form),
 		cmocka_unit_test(deltas__hostile_array_deltas_are_corrupt),
 		cmocka_unit_test(deltas__array_in_both_forms_is_corrupt),
+		cmocka_unit_test(deltas__mdl_pages_go_in_the_delta_form),
 		cmocka_unit_test(deltas__envelope_takes_the_absolute_form_where_a_delta_cannot),
 		cmocka_unit_test(deltas__hostile_envelope_deltas_are_corrupt),
 		cmocka_unit_test(deltas__any_order_and_extremes_survive_every_chunking),
