@@ -4,9 +4,7 @@
  * one-record EventBatch and the packs are concatenated, which is the
  * encoding of one batch holding all of them (protobuf merges concatenated
  * messages). So the caller's event and frame can change as soon as append
- * returns, and no varint is written by hand. Format version 2: a record's
- * seq and time are deltas from the previous record of the same chunk
- * (w->base), so a record cut into a new chunk is packed again from zero. A chunk is compressed and
+ * returns, and no varint is written by hand. A chunk is compressed and
  * written with its ChunkInfo in one write(2), so the file only ever grows
  * by whole frames unless the system fails mid-write. */
 #include "ddirr/trace.h"
@@ -220,7 +218,7 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 	Ddirr__Provenance p = DDIRR__PROVENANCE__INIT;
 	Ddirr__CaptureSettings s = DDIRR__CAPTURE_SETTINGS__INIT;
 	Ddirr__AdapterCaps *caps = NULL;
-	const uint32_t version = DDIRR_FORMAT_VERSION; /* only the current version is written */
+	const uint32_t version = DDIRR_FORMAT_VERSION;
 	size_t len = 0;
 	int rc;
 
@@ -472,6 +470,9 @@ static void account(ddirr_trace_writer *w, const ddirr_event *ev)
 /* Bytes an EventBatch adds around one packed Event: its key and length. */
 enum { BATCH_OVERHEAD = 1 + 5 };
 
+/* Format version 2: a record's seq and time are deltas from the previous
+ * record of the same chunk (w->base), so a record that a cut moves into a
+ * new chunk is packed again, counting from zero. */
 int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 {
 	Ddirr__Event pb = DDIRR__EVENT__INIT;
