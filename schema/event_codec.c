@@ -882,7 +882,7 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const void *base, ddirr_arena *a)
 {
 	static const ddirr_event none;
-	encode_ctx c = {a, &none};
+	encode_ctx c = {a, &none, 0};
 
 	return encode_struct(msg, s, base, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, &c);
 }
