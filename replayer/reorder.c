@@ -10,6 +10,7 @@
  * past that, or at the end of the file, the first missing or incomplete
  * call is where the trace stops (truncated, or a gap). The replay is thus a
  * linearization of the capture by entry order. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ void reorder_free(reorder *r)
 		free(r->groups[i]->buf);
 		free(r->groups[i]->flat);
 		free(r->groups[i]->recs);
+		free(r->groups[i]->relocs);
 		free(r->groups[i]->cbs);
 		free(r->groups[i]);
 	}
@@ -109,6 +111,21 @@ static long group_new(reorder *r)
 	return (long)r->n_groups++;
 }
 
+/* The array p of *cap elements of `size` bytes, of which n are used, with
+ * room for one more: p itself, or p moved and grown (doubling from
+ * `first`). NULL when out of memory, and p is still valid. */
+static void *grow_one(void *p, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return p;
+	if (!(p = realloc(p, c * size)))
+		return NULL;
+	*cap = c;
+	return p;
+}
+
 /* Makes g's buffer hold at least `need` bytes. */
 static int group_reserve(call_group *g, size_t need)
 {
@@ -132,16 +149,11 @@ static int keep(call_group *g, const ddirr_event *ev, long cb)
 {
 	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
 	size_t off = (g->len + 7) & ~(size_t)7, need = 0;
+	void *p;
 
-	if (g->n_recs == g->cap_recs) {
-		size_t cap = g->cap_recs ? g->cap_recs * 2 : 4;
-		struct group_rec *n = realloc(g->recs, cap * sizeof(*n));
-
-		if (!n)
-			return DDIRR_ENOMEM;
-		g->recs = n;
-		g->cap_recs = cap;
-	}
+	if (!(p = grow_one(g->recs, &g->cap_recs, g->n_recs, sizeof(*g->recs), 4)))
+		return DDIRR_ENOMEM;
+	g->recs = p;
 	if (ev->frame && d) {
 		if (group_reserve(g, off + 512))
 			return DDIRR_ENOMEM;
@@ -162,13 +174,50 @@ static call_rec *rec_of(call_group *g, long cb)
 	return cb < 0 ? &g->call : &g->cbs[cb];
 }
 
+/* Lists the words of one record's rebuilt copy that rebuild turned from an
+ * offset into a pointer: those and only those differ from the flat copy, by
+ * exactly the record's address (an offset of 0 is NULL and stays 0). Any
+ * other difference (a pointer not on an 8-byte boundary, which no frame
+ * struct has) makes the record not relocatable, and its clones rebuild
+ * instead. Returns 0, or DDIRR_ENOMEM. */
+static int list_relocs(call_group *g, const struct group_rec *k, rec_copy *c)
+{
+	const char *flat = g->flat + k->off, *built = g->buf + k->off;
+	size_t i, words = k->len / 8, first = g->n_relocs;
+	void *p;
+
+	c->relocatable = 0;
+	if (k->len % 8 || k->len / 8 > UINT32_MAX)
+		return 0;
+	for (i = 0; i < words; i++) {
+		uint64_t f, b;
+
+		memcpy(&f, flat + i * 8, sizeof(f));
+		memcpy(&b, built + i * 8, sizeof(b));
+		if (f == b)
+			continue;
+		if (!f || f >= k->len || b - f != (uint64_t)(uintptr_t)built) {
+			g->n_relocs = first;
+			return 0;
+		}
+		if (!(p = grow_one(g->relocs, &g->cap_relocs, g->n_relocs, sizeof(*g->relocs), 64)))
+			return DDIRR_ENOMEM;
+		g->relocs = p;
+		g->relocs[g->n_relocs++] = (uint32_t)i;
+	}
+	c->n_relocs = g->n_relocs - first;
+	c->relocatable = 1;
+	return 0;
+}
+
 /* Turns the kept copies into frames: the group is complete and stops
  * growing, so pointers into its buffer stay valid. */
 static int rebuild(call_group *g)
 {
-	size_t i;
+	size_t i, at;
 
-	/* Keep the offset form too: targets clone records from it. */
+	/* Keep the offset form too: relocation lists come from it, and
+	   records that are not relocatable are cloned from it. */
 	if (g->len > g->flat_cap) {
 		char *n = realloc(g->flat, g->len);
 
@@ -179,25 +228,36 @@ static int rebuild(call_group *g)
 	}
 	if (g->len)
 		memcpy(g->flat, g->buf, g->len);
+	g->n_relocs = 0;
 	for (i = 0; i < g->n_recs; i++) {
 		struct group_rec *k = &g->recs[i];
 		call_rec *c = rec_of(g, k->cb);
 		ddirr_event *ev = k->phase == DDIRR_PHASE_ENTRY ? &c->entry : &c->exit;
+		rec_copy *cp = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_copy : &c->exit_copy;
 		const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
 
-		const char **flat = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_flat : &c->exit_flat;
-		size_t *flat_len = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_flat_len : &c->exit_flat_len;
-
 		ev->frame = NULL;
-		*flat = NULL;
-		*flat_len = 0;
+		memset(cp, 0, sizeof(*cp));
 		if (!k->len)
 			continue;
 		if (ddirr_frame_rebuild(g->buf + k->off, k->len, d->frame, k->phase))
 			return DDIRR_ECORRUPT;
 		ev->frame = g->buf + k->off;
-		*flat = g->flat + k->off;
-		*flat_len = k->len;
+		cp->flat = g->flat + k->off;
+		cp->len = k->len;
+		if (list_relocs(g, k, cp))
+			return DDIRR_ENOMEM;
+	}
+	/* The list may have moved while it grew: point into it only now. */
+	for (i = 0, at = 0; i < g->n_recs; i++) {
+		struct group_rec *k = &g->recs[i];
+		call_rec *c = rec_of(g, k->cb);
+		rec_copy *cp = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_copy : &c->exit_copy;
+
+		if (!cp->relocatable)
+			continue;
+		cp->relocs = g->relocs + at;
+		at += cp->n_relocs;
 	}
 	return 0;
 }
@@ -238,17 +298,13 @@ static int file_record(reorder *r, const ddirr_event *ev)
 		for (cb = (long)g->n_cbs - 1; cb >= 0 && g->cbs[cb].entry.seq != ev->seq; cb--)
 			;
 		if (ev->phase == DDIRR_PHASE_ENTRY) {
+			void *p;
+
 			if (cb >= 0)
 				return 0;
-			if (g->n_cbs == g->cap_cbs) {
-				size_t cap = g->cap_cbs ? g->cap_cbs * 2 : 4;
-				call_rec *n = realloc(g->cbs, cap * sizeof(*n));
-
-				if (!n)
-					return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
-				g->cbs = n;
-				g->cap_cbs = cap;
-			}
+			if (!(p = grow_one(g->cbs, &g->cap_cbs, g->n_cbs, sizeof(*g->cbs), 4)))
+				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
+			g->cbs = p;
 			cb = (long)g->n_cbs++;
 			memset(&g->cbs[cb], 0, sizeof(g->cbs[cb]));
 			g->cbs[cb].entry = *ev;
@@ -316,7 +372,10 @@ int reorder_next(reorder *r, const call_group **out)
 			r->current = (long)v - 1;
 			r->held -= g->n_recs;
 			r->next++;
-			if (rebuild(g))
+			if ((rc = rebuild(g)) == DDIRR_ENOMEM)
+				return ddirr_error_set(rc, "replay: out of memory for seq %llu",
+						       (unsigned long long)g->call.entry.seq);
+			if (rc)
 				return ddirr_error_set(DDIRR_ECORRUPT, "replay: seq %llu: a record does not copy back",
 						       (unsigned long long)g->call.entry.seq);
 			*out = g;

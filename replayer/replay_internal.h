@@ -24,13 +24,22 @@
 
 
 /* ---- reorder.c */
+/* What a target clones a record's frame from. The reorder rebuilds each
+ * kept copy once; the pointers that rebuild wrote are listed (found by
+ * comparing the copy before and after), so a clone is a memcpy of the
+ * rebuilt frame plus one addition per pointer, not another walk of the
+ * description. */
+typedef struct rec_copy {
+	const char *flat;       /* the copy in offset form (schema/frame_copy.h); NULL if none */
+	size_t len;
+	const uint32_t *relocs; /* 8-byte words of the rebuilt frame that hold a pointer into it */
+	size_t n_relocs;
+	int relocatable;        /* relocs is the whole list; 0: clone by rebuilding flat */
+} rec_copy;
+
 typedef struct call_rec {
 	ddirr_event entry, exit; /* frames point into the group's buffer; exit.frame NULL if missing */
-	/* The same records as flat copies (schema/frame_copy.h), still in offset
-	   form: a target clones one with a memcpy and a rebuild, instead of
-	   walking the frame twice more to measure and copy it. NULL if none. */
-	const char *entry_flat, *exit_flat;
-	size_t entry_flat_len, exit_flat_len;
+	rec_copy entry_copy, exit_copy;
 } call_rec;
 
 typedef struct call_group {
@@ -46,6 +55,8 @@ typedef struct call_group {
 	size_t flat_cap;
 	struct group_rec { size_t off, len; long cb; uint32_t phase; } *recs; /* cb -1: the DDI */
 	size_t n_recs, cap_recs;
+	uint32_t *relocs;   /* every record's relocation list, one after another */
+	size_t n_relocs, cap_relocs;
 } call_group;
 
 typedef struct reorder reorder;
@@ -178,8 +189,9 @@ int compare_lockstep(replay *r, target *a, target *b, const ddirr_event *rec_exi
  * the entry's inputs, plus (when exit is given) zeroed room for every
  * output buffer the recorded exit has. */
 void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t phase);
-/* The same, from the record's flat copy when the reorder kept one. */
-void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const char *flat, size_t len);
+/* The same, from the reorder's copy of the record (ev's frame) when it kept
+ * one. */
+void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const rec_copy *c);
 void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit);
 
 /* ---- targets */

@@ -14,8 +14,8 @@
  * model. Returns the live exit (NULL when the trace has no exit frame). */
 static void *answer(replay *r, target *t, const call_rec *c, void **live_entry)
 {
-	void *in = live_frame_clone(&t->arena, &c->entry, c->entry_flat, c->entry_flat_len);
-	void *out = live_frame_clone(&t->arena, &c->exit, c->exit_flat, c->exit_flat_len);
+	void *in = live_frame_clone(&t->arena, &c->entry, &c->entry_copy);
+	void *out = live_frame_clone(&t->arena, &c->exit, &c->exit_copy);
 	ddirr_event ev = c->entry;
 
 	if (in)
@@ -38,7 +38,7 @@ static int model_call(target *t, replay *r, const call_group *g, void **live_exi
 
 	ddirr_arena_reset(&t->arena);
 	/* The DDI's entry first: its callbacks happen inside it. */
-	in = live_frame_clone(&t->arena, &g->call.entry, g->call.entry_flat, g->call.entry_flat_len);
+	in = live_frame_clone(&t->arena, &g->call.entry, &g->call.entry_copy);
 	if (in)
 		translate_frame(r, t, &g->call.entry, in, DDIRR_DIR_IN, 1);
 	target_apply(r, t, &g->call.entry, in);
@@ -51,7 +51,7 @@ static int model_call(target *t, replay *r, const call_group *g, void **live_exi
 			compare_exit(r, t, &g->cbs[i].entry, &g->cbs[i].exit, cb_out, COMPARE_CHECK);
 		}
 	}
-	out = live_frame_clone(&t->arena, &g->call.exit, g->call.exit_flat, g->call.exit_flat_len);
+	out = live_frame_clone(&t->arena, &g->call.exit, &g->call.exit_copy);
 	if (out) {
 		ddirr_event ev = g->call.entry;
 
