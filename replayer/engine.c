@@ -149,6 +149,7 @@ static void free_target(target *t)
 	history_free(t->hist);
 	remap_fini(&t->map);
 	ddirr_arena_release(&t->arena);
+	u64map_free(&t->walk_prune);
 	free(t);
 }
 

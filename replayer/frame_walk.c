@@ -90,16 +90,80 @@ static void walk_field(walk *w, const ddirr_field_desc *f, const char *x, char *
 	}
 }
 
+/* Pruning (walk.prune): which fields of s lead to a remappable scalar (a
+ * handle with a namespace, or a GPU VA) through fields whose direction
+ * holds `dirs`. Bit i stands for field i; fields past the 64th are always
+ * visited. Blobs, shapes and every other class are not wanted: a pruned
+ * walk has a scalar visitor only. */
+static int remappable(const ddirr_field_desc *f)
+{
+	return (f->cls == DDIRR_CLASS_HANDLE && f->ns != DDIRR_NS_NONE) || f->cls == DDIRR_CLASS_GPU_VA;
+}
+
+static uint64_t wanted_fields(const ddirr_struct_desc *s, unsigned dirs, int depth)
+{
+	uint64_t mask = 0;
+	size_t i;
+
+	if (depth >= WALK_DEPTH)
+		return ~(uint64_t)0; /* deeper than the walk goes: keep it all */
+	for (i = 0; i < s->n_fields && i < 64; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		int want;
+
+		if ((f->dir & dirs) != dirs)
+			continue;
+		switch (f->kind) {
+		case DDIRR_FK_SCALAR:
+		case DDIRR_FK_REF_SCALAR:
+			want = remappable(f);
+			break;
+		case DDIRR_FK_STRUCT:
+		case DDIRR_FK_REF:
+			want = wanted_fields(f->sub, dirs, depth + 1) != 0;
+			break;
+		case DDIRR_FK_ARRAY: /* elements kept raw are a blob */
+			want = !f->raw_elements && (f->sub ? wanted_fields(f->sub, dirs, depth + 1) != 0 : remappable(f));
+			break;
+		default:
+			want = 0; /* BYTES, INLINE, MDL: blobs at most */
+			break;
+		}
+		if (want)
+			mask |= (uint64_t)1 << i;
+	}
+	if (s->n_fields > 64)
+		mask |= (uint64_t)1 << 63; /* never 0: the fields past the 64th are visited */
+	return mask;
+}
+
+/* A cleared bit means nothing below the field is remappable however deep
+ * (a cut-off at WALK_DEPTH keeps everything), so one mask per struct and
+ * direction serves every depth. */
+static uint64_t prune_mask(walk *w, const ddirr_struct_desc *s)
+{
+	uint64_t key = (uint64_t)(uintptr_t)s ^ ((uint64_t)w->dirs << 62), mask;
+
+	if (!u64map_get(w->prune, key, &mask)) {
+		mask = wanted_fields(s, w->dirs, 0);
+		u64map_put(w->prune, key, mask); /* out of memory: computed again next time */
+	}
+	return mask;
+}
+
 static void walk_struct(walk *w, const ddirr_struct_desc *s, const char *x, char *y, const char *e)
 {
+	uint64_t keep = ~(uint64_t)0;
 	size_t i;
 
 	if (w->depth >= WALK_DEPTH)
 		return; /* deeper than any description: not a frame of ours */
+	if (w->prune && !(keep = prune_mask(w, s)))
+		return;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 
-		if ((f->dir & w->dirs) != w->dirs || !ddirr_desc_field_present(s, f, x))
+		if ((i < 64 && !(keep >> i & 1)) || (f->dir & w->dirs) != w->dirs || !ddirr_desc_field_present(s, f, x))
 			continue;
 		w->names[w->depth] = f->name;
 		w->index[w->depth] = -1;

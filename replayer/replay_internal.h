@@ -125,6 +125,10 @@ struct walk {
 	walk_blob_fn blob;   /* BYTES, INLINE, MDL pages; may be NULL */
 	walk_shape_fn shape; /* a pointer present on one side only; may be NULL */
 	void *ctx;
+	/* When set, only fields that lead to a handle with a namespace or a
+	   GPU VA are visited (a walk with a scalar visitor only: translation);
+	   the map caches which fields those are, per struct and dirs. */
+	u64map *prune;
 	/* the path: names and indexes of the fields being visited */
 	const char *names[WALK_DEPTH];
 	int64_t index[WALK_DEPTH]; /* -1: not an array element */
@@ -204,6 +208,7 @@ struct target {
 	history *hist;
 	ddirr_model *model;  /* the model target, or the shadow model (NULL with --no-shadow) */
 	ddirr_arena arena;   /* live frames of the current call */
+	u64map walk_prune;   /* translation's pruned fields (frame_walk.c) */
 	uint64_t violations;
 	uint64_t callbacks;
 	void *impl;

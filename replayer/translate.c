@@ -61,7 +61,7 @@ int translate_introduces(const ddirr_event *rec, int ns)
 void translate_frame(replay *r, target *t, const ddirr_event *rec, void *live, unsigned dirs, int report)
 {
 	tr_ctx c = {r, t, rec, rec->phase == DDIRR_PHASE_ENTRY, report};
-	walk w = {.dirs = dirs, .scalar = tr_scalar, .ctx = &c};
+	walk w = {.dirs = dirs, .scalar = tr_scalar, .ctx = &c, .prune = &t->walk_prune};
 
 	walk_frame(&w, rec->ddi, rec->frame, live, NULL);
 }
