@@ -201,6 +201,8 @@ static int run(replay *r, ddirr_trace *trace)
 			compare_exit(r, r->t[1], &g->call.entry, &g->call.exit, live[1], COMPARE_ABSORB);
 			compare_lockstep(r, r->t[0], r->t[1], &g->call.exit, live[0], live[1]);
 		}
+		for (i = 0; i < r->n_targets; i++)
+			retire_destroyed(r->t[i], g);
 		r->res->calls++;
 		r->res->callbacks += g->n_cbs;
 		r->res->last_seq = g->call.entry.seq;

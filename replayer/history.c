@@ -11,6 +11,7 @@
 #define USES 3
 
 typedef struct hist_obj {
+	uint64_t key; /* key_of(ns, rec) */
 	uint64_t created_seq;
 	uint32_t created_ddi;
 	uint64_t use_seq[USES]; /* newest first */
@@ -63,6 +64,7 @@ static hist_obj *find(history *h, int ns, uint64_t rec, int make)
 	if (u64map_put(&h->index, key_of(ns, rec), h->n + 1))
 		return NULL;
 	memset(&h->objs[h->n], 0, sizeof(h->objs[h->n]));
+	h->objs[h->n].key = key_of(ns, rec);
 	return &h->objs[h->n++];
 }
 
@@ -71,10 +73,28 @@ void history_created(history *h, int ns, uint64_t rec, uint64_t seq, uint32_t dd
 	hist_obj *o = rec ? find(h, ns, rec, 1) : NULL;
 
 	if (o) {
+		uint64_t key = o->key;
+
 		memset(o, 0, sizeof(*o)); /* a new object under a reused value */
+		o->key = key;
 		o->created_seq = seq;
 		o->created_ddi = ddi;
 	}
+}
+
+void history_forget(history *h, int ns, uint64_t rec)
+{
+	uint64_t i;
+
+	if (!rec || !u64map_get(&h->index, key_of(ns, rec), &i))
+		return;
+	u64map_del(&h->index, key_of(ns, rec));
+	/* The last object fills the hole, so that objs stays dense. */
+	if (i != h->n) {
+		h->objs[i - 1] = h->objs[h->n - 1];
+		u64map_put(&h->index, h->objs[i - 1].key, i); /* replaces: cannot fail */
+	}
+	h->n--;
 }
 
 /* Only mapping calls are worth a line in a report. */

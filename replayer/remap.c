@@ -8,6 +8,11 @@
 #include "ddirr/error.h"
 #include "replay_internal.h"
 
+static uint64_t retired_key(int ns, uint64_t rec)
+{
+	return ((uint64_t)ns << 58) ^ rec;
+}
+
 void remap_init(remap *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -21,6 +26,8 @@ void remap_fini(remap *m)
 		u64map_free(&m->fwd[ns]);
 		u64map_free(&m->rev[ns]);
 	}
+	u64map_free(&m->retired);
+	free(m->retired_ring);
 	free(m->va);
 	memset(m, 0, sizeof(*m));
 }
@@ -46,7 +53,9 @@ int remap_handle(const remap *m, int ns, uint64_t rec, uint64_t *live)
 		*live = rec; /* NULL is NULL everywhere; raw handles are kept as they are */
 		return 1;
 	}
-	return u64map_get(&m->fwd[ns], rec, live);
+	if (u64map_get(&m->fwd[ns], rec, live))
+		return 1;
+	return m->retired.n && u64map_get(&m->retired, retired_key(ns, rec), live);
 }
 
 int remap_handle_back(const remap *m, int ns, uint64_t live, uint64_t *rec)
@@ -64,6 +73,32 @@ int remap_set_handle(remap *m, int ns, uint64_t rec, uint64_t live)
 		return 0;
 	if (u64map_put(&m->fwd[ns], rec, live) || u64map_put(&m->rev[ns], live, rec))
 		return DDIRR_ENOMEM;
+	if (m->retired.n)
+		u64map_del(&m->retired, retired_key(ns, rec)); /* a new object under a reused value */
+	return 0;
+}
+
+int remap_retire_handle(remap *m, int ns, uint64_t rec)
+{
+	uint64_t live, back, key = retired_key(ns, rec), old;
+
+	if (rec == 0 || ns == DDIRR_NS_NONE || !u64map_get(&m->fwd[ns], rec, &live))
+		return 0;
+	if (!m->retired_ring && !(m->retired_ring = calloc(REMAP_RETIRED, sizeof(*m->retired_ring))))
+		return DDIRR_ENOMEM;
+	/* The oldest retired handle makes room (it may have been made again
+	   and retired since: then the newer one goes early, which the bound
+	   allows). */
+	old = m->retired_ring[m->retired_next];
+	if (old)
+		u64map_del(&m->retired, old);
+	if (u64map_put(&m->retired, key, live))
+		return DDIRR_ENOMEM;
+	m->retired_ring[m->retired_next] = key;
+	m->retired_next = (m->retired_next + 1) % REMAP_RETIRED;
+	u64map_del(&m->fwd[ns], rec);
+	if (u64map_get(&m->rev[ns], live, &back) && back == rec)
+		u64map_del(&m->rev[ns], live);
 	return 0;
 }
 

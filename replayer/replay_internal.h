@@ -75,8 +75,17 @@ typedef struct va_map_range {
 	uint64_t rec, live, size;
 } va_map_range;
 
+/* Handles of destroyed objects still map (a trace that uses one again is
+ * replayed as it was recorded, and the target says what it makes of it),
+ * but only the latest REMAP_RETIRED of them: the maps hold the live objects
+ * plus a bounded tail, not every object of the trace. */
+#define REMAP_RETIRED 4096
+
 typedef struct remap {
 	u64map fwd[DDIRR_NS_MAX_PLUS_ONE], rev[DDIRR_NS_MAX_PLUS_ONE];
+	u64map retired;        /* ns << 58 ^ rec -> live, for destroyed objects */
+	uint64_t *retired_ring; /* their keys, oldest first from retired_next */
+	size_t retired_next;
 	va_map_range *va; /* sorted by rec, not overlapping */
 	size_t n_va, cap_va;
 } remap;
@@ -92,6 +101,10 @@ int remap_kernel_owned(int ns);
 int remap_handle(const remap *m, int ns, uint64_t rec, uint64_t *live);
 int remap_handle_back(const remap *m, int ns, uint64_t live, uint64_t *rec);
 int remap_set_handle(remap *m, int ns, uint64_t rec, uint64_t live);
+/* The object rec names in ns was destroyed: its mapping moves to the
+ * bounded tail of retired ones, and its reverse goes (unless the live value
+ * names another recorded handle by now). Returns 0 or DDIRR_ENOMEM. */
+int remap_retire_handle(remap *m, int ns, uint64_t rec);
 /* A GPU VA: through the range that holds it, else unchanged (returns 0). */
 int remap_va(const remap *m, uint64_t rec, uint64_t *live);
 int remap_va_back(const remap *m, uint64_t live, uint64_t *rec);
@@ -105,6 +118,8 @@ int history_new(history **out);
 void history_free(history *h);
 void history_created(history *h, int ns, uint64_t rec, uint64_t seq, uint32_t ddi);
 void history_used(history *h, int ns, uint64_t rec, uint64_t seq, uint32_t ddi);
+/* Drops what is known of a destroyed object. */
+void history_forget(history *h, int ns, uint64_t rec);
 /* "created by seq 12 CreateAllocation; mapped by seq 40 MapCpuHostAperture, ..." */
 void history_describe(const history *h, int ns, uint64_t rec, char *buf, size_t size);
 
@@ -218,6 +233,11 @@ struct target {
 /* 0, DDIRR_ENOMEM; or 1: cannot test, with the reason in ddirr_error_last(). */
 int target_model_new(target **out, replay *r);
 int target_driver_new(target **out, replay *r, const char *path, int shadow);
+/* ---- retire.c: after a call, the objects it (and its callbacks)
+ * destroyed leave t's history, and their handles move to the remap's
+ * bounded tail of retired ones. */
+void retire_destroyed(target *t, const call_group *g);
+
 /* Probe checks after a mapping call (probe.c). */
 void probe_check(replay *r, target *t, void *probe_aperture, void *probe_va, const ddirr_event *entry,
 		 const void *live, uint64_t live_adapter);

@@ -54,6 +54,7 @@ typedef struct kmd_script_options {
 	int zero_va;         /* record MapContextAllocation as failing (VA 0) */
 	int stray_handle;    /* DestroyAllocation names an allocation no call created */
 	int nb_segment;      /* record this NbSegment on QUERYSEGMENT4's exit (0: 2) */
+	int destroy_twice;   /* seq 20 destroys the allocation again instead of the device */
 } kmd_script_options;
 
 /* The adapter's two segments, as QUERYSEGMENT4 describes them: 256 MiB of

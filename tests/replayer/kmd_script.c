@@ -222,7 +222,15 @@ static void teardown(script *s)
 	call(s, KMD_SEQ_DESTROY_CONTEXT + 1, DDIRR_DDI_DestroyContextAllocation, &dca, &dca);
 	s->parent = 0;
 	record(s, KMD_SEQ_DESTROY_CONTEXT, DDIRR_DDI_DestroyContext, DDIRR_PHASE_EXIT, &dc);
-	call(s, KMD_SEQ_DESTROY_DEVICE, DDIRR_DDI_DestroyDevice, &dd, &dd);
+	if (s->o->destroy_twice) {
+		HANDLE list[1] = {P(H(5))};
+		DXGKARG_DESTROYALLOCATION d = {.NumAllocations = 1, .pAllocationList = list};
+		ddirr_frame_DestroyAllocation df = {.hAdapter = P(H(0)), .pDestroyAllocation = &d};
+
+		call(s, KMD_SEQ_DESTROY_DEVICE, DDIRR_DDI_DestroyAllocation, &df, &df);
+	} else {
+		call(s, KMD_SEQ_DESTROY_DEVICE, DDIRR_DDI_DestroyDevice, &dd, &dd);
+	}
 	call(s, KMD_SEQ_DESTROY_PROCESS, DDIRR_DDI_DestroyProcess, &dp, &dp);
 }
 

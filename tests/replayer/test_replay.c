@@ -147,6 +147,23 @@ static void replay__unknown_handle_is_a_divergence(void **state)
 	ddirr_replay_result_free(r);
 }
 
+static void replay__destroyed_handle_still_maps_for_the_model_to_catch(void **state)
+{
+	kmd_script_options o = {.destroy_twice = 1};
+	ddirr_replay_result *r = replay(&o, "model", NULL, 0);
+	const ddirr_replay_divergence *d;
+
+	(void)state;
+	expect_verdict(r, DDIRR_REPLAY_VIOLATION);
+	/* seq 17 destroyed it: it left the live maps for the retired tail,
+	   so the model gets its live value and names the use after destroy;
+	   its history is gone */
+	d = expect_first(r, DDIRR_DIV_VIOLATION, KMD_SEQ_DESTROY_DEVICE, NULL);
+	assert_non_null(strstr(d->message, "was destroyed at seq 17"));
+	assert_string_equal(d->history, "");
+	ddirr_replay_result_free(r);
+}
+
 /* ---- a divergence in every field class the model answers */
 
 static void replay__handle_class_divergence(void **state)
@@ -357,6 +374,7 @@ int main(void)
 		cmocka_unit_test(replay__model_status_divergence_names_seq_and_field),
 		cmocka_unit_test(replay__truncated_trace_replays_up_to_the_last_whole_call),
 		cmocka_unit_test(replay__unknown_handle_is_a_divergence),
+		cmocka_unit_test(replay__destroyed_handle_still_maps_for_the_model_to_catch),
 		cmocka_unit_test(replay__handle_class_divergence),
 		cmocka_unit_test(replay__gpu_va_class_divergence_in_a_callback),
 		cmocka_unit_test(replay__count_class_divergence),
