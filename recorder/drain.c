@@ -141,7 +141,7 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	}
 	ev.seq = h->seq;
 	ev.parent_seq = h->parent_seq;
-	ev.time_ns = h->time_ns;
+	ev.time_ns = h->time; /* monotonic ns since take() */
 	ev.thread = h->thread;
 	ev.ddi = h->ddi;
 	ev.phase = h->phase;
@@ -265,7 +265,22 @@ int64_t ddirr_drain_flight_dump(ddirr_recorder *r)
 
 /* ------------------------------------------------------------------ */
 
-static void take(ddirr_recorder *r, ddirr_ring_hdr *h)
+/* Replaces the record's ticks by monotonic ns, never earlier than the
+ * thread's previous record: a new anchor may move the conversion back by
+ * its read error (tens of ns), and a thread's times must not go back. Every
+ * path to the trace (the drain thread, close, the crash handler, flight
+ * memory and its dumps) goes through here, once per record. */
+static void stamp(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *rec)
+{
+	uint64_t ns = ddirr_clock_ns(&r->clock, rec->time);
+
+	if (ns < t->last_time_ns)
+		ns = t->last_time_ns;
+	t->last_time_ns = ns;
+	rec->time = ns;
+}
+
+static void take(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *h)
 {
 	ddirr_ring_hdr *rec = h;
 	char *heap = NULL;
@@ -274,6 +289,7 @@ static void take(ddirr_recorder *r, ddirr_ring_hdr *h)
 		memcpy(&heap, h + 1, sizeof(heap));
 		rec = (ddirr_ring_hdr *)heap;
 	}
+	stamp(r, t, rec);
 	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
 		flight_put(r, rec);
 	else
@@ -286,11 +302,14 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 	ddirr_thread_ring *t;
 	uint64_t n = 0;
 
+	/* A fresh anchor first: the records taken now were stamped just before
+	   it, so the conversion's offset is at its freshest. */
+	ddirr_clock_anchor(&r->clock);
 	for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next) {
 		ddirr_ring_hdr *h;
 
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
-			take(r, h);
+			take(r, t, h);
 			ddirr_ring_release(&t->ring, h);
 			/* Under load a pass can last longer than the interval:
 			   the deadline is looked at while draining too. */

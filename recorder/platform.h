@@ -15,6 +15,27 @@
  * Linux, the performance counter on Windows). */
 uint64_t ddirr_platform_now_ns(void);
 
+/* The hot path's timestamp: a raw tick count, no lock, no system call.
+ * What a tick is depends on ddirr_platform_ticks_init(): on x86-64 Linux
+ * with a trustworthy TSC an ordered TSC read (lfence; rdtsc, as the
+ * kernel's rdtsc_ordered), otherwise CLOCK_MONOTONIC nanoseconds. The
+ * Windows kernel port returns KeQueryPerformanceCounter. Ticks never reach
+ * the trace: the drain converts them to monotonic ns (clock.h). */
+uint64_t ddirr_platform_ticks(void);
+
+/* Chooses what ddirr_platform_ticks() counts, at recorder open (never on
+ * the hot path, and before anything records). DDIRR_CLOCK=monotonic forces
+ * monotonic ns; auto (the default, or unset) takes the TSC when it is
+ * trustworthy: x86-64, the kernel's clocksource is tsc, and /proc/cpuinfo
+ * has constant_tsc and nonstop_tsc. Sets *name ("tsc" or "monotonic", a
+ * static string) and *ticks_are_ns. Returns 0, or DDIRR_EINVAL for a bad
+ * DDIRR_CLOCK value (then nothing changes). */
+int ddirr_platform_ticks_init(const char **name, int *ticks_are_ns);
+
+/* One anchor: a tick count and the monotonic ns of the same instant, to
+ * within the few tens of ns one read of each takes. Off the hot path. */
+void ddirr_platform_ticks_anchor(uint64_t *ticks, uint64_t *ns);
+
 /* Gives up the processor once (a full ring in block mode). */
 void ddirr_platform_yield(void);
 

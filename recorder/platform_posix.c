@@ -1,4 +1,5 @@
-/* recorder/platform.h on POSIX: clock_gettime, pthreads, sigaction. */
+/* recorder/platform.h on POSIX: clock_gettime and the TSC, pthreads,
+ * sigaction. */
 #define _GNU_SOURCE
 #include "platform.h"
 
@@ -6,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -20,6 +22,129 @@ uint64_t ddirr_platform_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* What ddirr_platform_ticks() reads; set at recorder open only, while
+ * nothing records. */
+static int ticks_tsc;
+
+#if defined(__x86_64__)
+static inline uint64_t tsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	/* lfence keeps the read from passing earlier instructions (the
+	   kernel's rdtsc_ordered on AMD and Intel alike). */
+	__asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+#endif
+
+uint64_t ddirr_platform_ticks(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(ticks_tsc, 1))
+		return tsc_ordered();
+#endif
+	return ddirr_platform_now_ns();
+}
+
+#if defined(__x86_64__)
+/* The first line of a small text file, without its newline, in buf. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* Whether the "flags" line of /proc/cpuinfo holds `flag` as a word. */
+static int has_word(const char *line, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p = line;
+
+	while ((p = strstr(p, flag))) {
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* The TSC is used only when the kernel itself trusts it for
+ * CLOCK_MONOTONIC (clocksource tsc: synchronised across CPUs, not marked
+ * unstable) and it ticks at one rate through frequency changes
+ * (constant_tsc) and deep C-states (nonstop_tsc). */
+static int tsc_trustworthy(void)
+{
+	char line[8192];
+	int constant = 0, nonstop = 0;
+	FILE *f;
+
+	if (!read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", line, sizeof(line)) ||
+	    strcmp(line, "tsc"))
+		return 0;
+	if (!(f = fopen("/proc/cpuinfo", "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			constant = has_word(line, "constant_tsc");
+			nonstop = has_word(line, "nonstop_tsc");
+			break;
+		}
+	fclose(f);
+	return constant && nonstop;
+}
+#endif
+
+int ddirr_platform_ticks_init(const char **name, int *ticks_are_ns)
+{
+	const char *want = getenv("DDIRR_CLOCK");
+	int tsc = 0;
+
+	if (want && *want && strcmp(want, "auto") && strcmp(want, "monotonic"))
+		return ddirr_error_set(DDIRR_EINVAL, "DDIRR_CLOCK=%s: expected auto or monotonic", want);
+#if defined(__x86_64__)
+	if (!want || !*want || !strcmp(want, "auto"))
+		tsc = tsc_trustworthy();
+#endif
+	ticks_tsc = tsc;
+	*name = tsc ? "tsc" : "monotonic";
+	*ticks_are_ns = !tsc;
+	return 0;
+}
+
+void ddirr_platform_ticks_anchor(uint64_t *ticks, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+	int i;
+
+	*ticks = ddirr_platform_ticks();
+	*ns = ddirr_platform_now_ns();
+	if (!ticks_tsc) {
+		*ticks = *ns;
+		return;
+	}
+	/* The ns read lies between two tick reads: keep the tightest of a
+	   few tries (an interrupt or a preemption widens one) and pair the
+	   ns with the middle of its window. */
+	for (i = 0; i < 5; i++) {
+		uint64_t t0 = ddirr_platform_ticks(), n = ddirr_platform_now_ns(), t1 = ddirr_platform_ticks();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*ticks = t0 + (t1 - t0) / 2;
+			*ns = n;
+		}
+	}
 }
 
 void ddirr_platform_yield(void)

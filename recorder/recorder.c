@@ -119,8 +119,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 {
 	ddirr_recorder_options def = DDIRR_RECORDER_OPTIONS_INIT;
 	ddirr_recorder *r = NULL;
+	const char *clock_name;
 	char path[4096];
-	int rc;
+	int rc, ticks_are_ns;
 
 	if (!out)
 		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_open: out is NULL");
@@ -142,6 +143,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 		return ddirr_error_set(DDIRR_EINVAL, "flight size %zu is below %u", opts->flight_bytes, MIN_FLIGHT);
 	if (g_rec.rec)
 		return ddirr_error_set(DDIRR_EINVAL, "a recorder is already open in this process");
+	/* Before anything records: the hot path reads what this chose. */
+	if ((rc = ddirr_platform_ticks_init(&clock_name, &ticks_are_ns)))
+		return rc;
 	rc = ddirr_recorder_expand_path(path, sizeof(path), opts->output ? opts->output : "ddirr-%p-%t.ddirr",
 					ddirr_provenance_pid(), ddirr_provenance_unix_time());
 	if (rc < 0)
@@ -174,6 +178,8 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	r->copy_flags = r->opts.privacy == DDIRR_PRIVACY_METADATA ? DDIRR_FRAME_COPY_NO_OPAQUE : 0;
 	r->user_enabled = 1;
 	atomic_flag_clear(&r->drain_lock);
+	r->clock_name = clock_name;
+	ddirr_clock_start(&r->clock, ticks_are_ns);
 
 	atomic_store(&g_rec.enabled, 0);
 	/* Once per process, before anything records: the wrappers copy

@@ -31,7 +31,7 @@ typedef struct ddirr_ring_hdr {
 	uint32_t phase;
 	uint64_t seq;
 	uint64_t parent_seq;
-	uint64_t time_ns;
+	uint64_t time; /* the producer's ddirr_platform_ticks(); monotonic ns once the drain takes it */
 	uint32_t thread;
 	uint32_t reserved;
 } ddirr_ring_hdr;

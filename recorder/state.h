@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ddirr/recorder.h"
+#include "clock.h"
 #include "ddirr/trace.h"
 #include "desc.h"
 #include "platform.h"
@@ -38,6 +39,7 @@ typedef struct ddirr_thread_ring {
 	_Atomic int writing;            /* inside a record write: close waits */
 	_Atomic uint64_t issued;
 	_Atomic uint64_t drops[DROP_N_CAUSES];
+	uint64_t last_time_ns; /* drain only: the thread's latest converted time */
 } ddirr_thread_ring;
 
 typedef void (*ddirr_fn)(void); /* any function; cast back before calling */
@@ -52,6 +54,8 @@ struct ddirr_recorder {
 	int user_enabled;    /* ddirr_recorder_set_enabled() */
 	ddirr_trace_writer *writer;
 	ddirr_platform_thread *drain;
+	const char *clock_name; /* "tsc" or "monotonic": what the records' ticks count */
+	ddirr_clock clock;      /* drain-lock holder only: ticks to monotonic ns */
 	/* Drain-thread state (also taken over by the crash handler). */
 	atomic_flag drain_lock;
 	_Atomic int stop;

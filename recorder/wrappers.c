@@ -16,8 +16,9 @@
  * Recording a record (record()): one copy of the frame into the free room
  * of the thread's SPSC ring, by code generated per call from the
  * description (schema/frame_copy.c; a size walk first only when it does not
- * fit there), a global seq from one atomic fetch-add, a monotonic
- * timestamp. No lock, no system call, no
+ * fit there), a global seq from one atomic fetch-add, a raw tick count
+ * (ddirr_platform_ticks(): one ordered TSC read where that is trustworthy;
+ * the drain converts it to monotonic ns). No lock, no system call, no
  * allocation once the thread's ring exists. Portable C11 plus platform.h. */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -136,7 +137,7 @@ static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 }
 
 static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent,
-			uint64_t time_ns, uint32_t thread)
+			uint64_t ticks, uint32_t thread)
 {
 	h->size = (uint32_t)n;
 	h->kind = DDIRR_RING_RECORD;
@@ -144,7 +145,7 @@ static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t ph
 	h->phase = phase;
 	h->seq = seq;
 	h->parent_seq = parent;
-	h->time_ns = time_ns;
+	h->time = ticks;
 	h->thread = thread;
 	h->reserved = 0;
 }
@@ -221,7 +222,7 @@ static inline __attribute__((always_inline)) void record(uint32_t ddi, uint32_t 
 	}
 	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	now = ddirr_platform_now_ns();
+	now = ddirr_platform_ticks(); /* the drain makes it monotonic ns */
 	/* The usual case, one pass: copy straight into the ring's contiguous
 	   free room and publish what the copy took. */
 	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
