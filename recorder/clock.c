@@ -8,26 +8,33 @@ uint64_t ddirr_clock_mul_shr32(uint64_t a, uint64_t m)
 	uint64_t ah = a >> 32, al = a & 0xffffffffu, mh = m >> 32, ml = m & 0xffffffffu;
 
 	/* a*m = ah*mh*2^64 + (ah*ml + al*mh)*2^32 + al*ml: shifted right by
-	   32, only the last term loses bits, and floor is kept. */
-	return ((ah * mh) << 32) + ah * ml + al * mh + ((al * ml) >> 32);
+	   32, only the last term loses bits; it is rounded to nearest
+	   (al*ml + 2^31 cannot overflow: al*ml <= 2^64 - 2^33 + 1). */
+	return ((ah * mh) << 32) + ah * ml + al * mh + ((al * ml + ((uint64_t)1 << 31)) >> 32);
 }
 
 uint64_t ddirr_clock_rate(uint64_t n, uint64_t d)
 {
-	uint64_t q, r;
+	uint64_t q, r, f = 0;
+	int i;
 
-	/* (r << 32) must not overflow: r < d < 2^32. Halving both keeps the
-	   ratio; with d at least 2^31 afterwards, the rounding is below
-	   2^-31 of it. */
-	while (d >> 32) {
-		d >>= 1;
-		n >>= 1;
-	}
 	if (!d)
 		return (uint64_t)1 << 32;
 	q = n / d;
 	r = n % d;
-	return (q << 32) + (r << 32) / d;
+	/* The fraction r * 2^32 / d (r < d) by long division, one bit at a
+	   time, exact for any d: a doubled r that overflows is above d. */
+	for (i = 0; i < 32; i++) {
+		int carry = (int)(r >> 63);
+
+		r <<= 1;
+		f <<= 1;
+		if (carry || r >= d) {
+			r -= d;
+			f |= 1;
+		}
+	}
+	return (q << 32) + f;
 }
 
 void ddirr_clock_start(ddirr_clock *c, int ticks_are_ns)

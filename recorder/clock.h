@@ -43,12 +43,12 @@ void ddirr_clock_anchor(ddirr_clock *c);
 /* Monotonic ns of a tick count taken on this machine since the start. */
 uint64_t ddirr_clock_ns(const ddirr_clock *c, uint64_t ticks);
 
-/* (a * m) >> 32 without overflow of the intermediate product (the result
- * must fit 64 bits). Exposed for the tests. */
+/* (a * m) / 2^32 rounded to nearest, without overflow of the intermediate
+ * product (the result must fit 64 bits). Exposed for the tests. */
 uint64_t ddirr_clock_mul_shr32(uint64_t a, uint64_t m);
 
-/* floor(n * 2^32 / d) for d > 0, to about 2^-31 relative when d needs
- * more than 32 bits. Exposed for the tests. */
+/* floor(n * 2^32 / d) for d > 0 (the result must fit 64 bits). Exposed
+ * for the tests. */
 uint64_t ddirr_clock_rate(uint64_t n, uint64_t d);
 
 #endif

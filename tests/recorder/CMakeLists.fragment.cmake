@@ -44,6 +44,11 @@ if(DDIRR_SANITIZE)
   set_property(TEST test_recorder APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_CALLS=5000")
 endif()
 
+# recorder/clock.c: tick-to-ns arithmetic and anchors.
+ddirr_unit_test(test_clock recorder/test_clock.c)
+target_include_directories(test_clock PRIVATE ${PROJECT_SOURCE_DIR}/recorder)
+target_link_libraries(test_clock PRIVATE ddirr_recorder)
+
 # The recorder's copy of a frame against the generic walk, every call.
 ddirr_unit_test(test_recorder_copy recorder/test_recorder_copy.c)
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -27,6 +28,7 @@
 #include "ddirr/trace.h"
 #include "fixture.h"
 #include "frame_fill.h"
+#include "platform.h"
 #include "test_files.h"
 
 static DRIVER_INITIALIZATION_DATA driver_table; /* as the driver gave it, wrapped */
@@ -73,6 +75,26 @@ static int group_setup(void **state)
 	loading_recorder = NULL;
 	return 0;
 }
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How far a record's time may lie outside CLOCK_MONOTONIC read just before
+ * and just after its call. The conversion's own error is far smaller: the
+ * anchors' read error (the tightest of five windows of an rdtsc on either
+ * side of a vDSO clock_gettime, tens of ns) plus the rate's error over the
+ * time from the latest anchor to the record (a 5 ms calibration with 1 us
+ * of anchor error is 2e-4; records are converted within a drain pass or
+ * two, milliseconds, of an anchor: a few hundred ns at worst). 50 us is
+ * a margin of 100 over that which no rate or offset mistake hides in: a
+ * TSC tick taken for a nanosecond, or a stale offset, is off by
+ * milliseconds. */
+enum { TIME_BOUND_NS = 50000 };
 
 static uint64_t test_calls(void)
 {
@@ -253,7 +275,7 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	uint64_t calls = test_calls(), total = THREADS * calls, entries = 0, exits = 0, records = 0;
 	worker w[THREADS];
 	unsigned char *seen_seq = calloc(total + 1, 1), *seen_call = calloc(total + 1, 1);
-	uint64_t rss_before, hwm, budget;
+	uint64_t rss_before, hwm, budget, start_ns, end_ns, last_time[THREADS + 1] = {0};
 	ddirr_recorder_stats st;
 	const ddirr_trace_verdict *v;
 	const ddirr_event *ev;
@@ -269,6 +291,7 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	rss_before = status_kib("VmRSS");
 	r = open_recorder(&o);
 	fixture_host_driver_set(NULL, NULL, 1);
+	start_ns = mono_ns();
 	for (i = 0; i < THREADS; i++) {
 		w[i].index = (uint64_t)i;
 		w[i].calls = calls;
@@ -276,6 +299,7 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	}
 	for (i = 0; i < THREADS; i++)
 		pthread_join(w[i].tid, NULL);
+	end_ns = mono_ns();
 	fixture_host_driver_set(NULL, NULL, 0);
 	ddirr_recorder_sync(r);
 	ddirr_recorder_get_stats(r, &st);
@@ -302,6 +326,16 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 		records++;
 		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
 		assert_true(ev->seq >= 1 && ev->seq <= total);
+		/* Each thread's times never go back, and all lie in the run. */
+		assert_true(ev->thread >= 1 && ev->thread <= THREADS);
+		if (ev->time_ns < last_time[ev->thread])
+			fail_msg("%s: thread %u goes back %llu ns at seq %llu", name, ev->thread,
+				 (unsigned long long)(last_time[ev->thread] - ev->time_ns), (unsigned long long)ev->seq);
+		last_time[ev->thread] = ev->time_ns;
+		if (ev->time_ns + TIME_BOUND_NS < start_ns || ev->time_ns > end_ns + TIME_BOUND_NS)
+			fail_msg("%s: seq %llu at %llu ns, outside the run [%llu, %llu]", name,
+				 (unsigned long long)ev->seq, (unsigned long long)ev->time_ns,
+				 (unsigned long long)start_ns, (unsigned long long)end_ns);
 		if (ev->phase == DDIRR_PHASE_EXIT) {
 			exits++;
 			continue;
@@ -333,6 +367,14 @@ static void recorder__8_threads_block_mode_records_every_call_once(void **state)
 {
 	(void)state;
 	run_threads(DDIRR_RECORDER_BLOCK, 64u << 10, 0, "threads_block");
+}
+
+static void recorder__8_threads_times_never_go_back_on_the_monotonic_clock(void **state)
+{
+	(void)state;
+	setenv("DDIRR_CLOCK", "monotonic", 1);
+	run_threads(DDIRR_RECORDER_BLOCK, 64u << 10, 0, "threads_monotonic");
+	unsetenv("DDIRR_CLOCK");
 }
 
 static void recorder__8_threads_drop_mode_counts_every_drop(void **state)
@@ -1103,12 +1145,159 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 	ddirr_trace_free(t);
 }
 
+/* ------------------------------------------------------------------ */
+/* Timestamps                                                          */
+
+/* Records CALLS DestroyContext calls on this thread, reading
+ * CLOCK_MONOTONIC around each, with pauses that let the drain take new
+ * anchors; every record's time must lie within TIME_BOUND_NS of its
+ * call's window. DDIRR_CLOCK is `clock` (NULL: unset). */
+static void check_times(const char *clock, int mode, const char *name)
+{
+	enum { CALLS = 4000 };
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	uint64_t *before = calloc(CALLS + 1, sizeof(uint64_t)), *after = calloc(CALLS + 1, sizeof(uint64_t));
+	uint64_t records = 0, worst = 0, i;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	int rc;
+
+	if (clock)
+		setenv("DDIRR_CLOCK", clock, 1);
+	else
+		unsetenv("DDIRR_CLOCK");
+	o.output = trace_path(name);
+	o.mode = mode;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (i = 1; i <= CALLS; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)i, 0};
+
+		if (i % 500 == 0)
+			usleep(3000); /* a drain pass or two: new anchors */
+		before[i] = mono_ns();
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+		after[i] = mono_ns();
+	}
+	fixture_host_driver_set(NULL, NULL, 0);
+	assert_int_equal(ddirr_recorder_close(r), 0); /* flight: dumps */
+	unsetenv("DDIRR_CLOCK");
+
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		uint64_t lo, hi, off;
+
+		records++;
+		assert_true(ev->seq >= 1 && ev->seq <= CALLS);
+		lo = before[ev->seq];
+		hi = after[ev->seq];
+		off = ev->time_ns < lo ? lo - ev->time_ns : ev->time_ns > hi ? ev->time_ns - hi : 0;
+		if (off > worst)
+			worst = off;
+		if (off > TIME_BOUND_NS)
+			fail_msg("%s: seq %llu phase %u at %llu ns, %llu ns outside its call's [%llu, %llu]", name,
+				 (unsigned long long)ev->seq, ev->phase, (unsigned long long)ev->time_ns,
+				 (unsigned long long)off, (unsigned long long)lo, (unsigned long long)hi);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(records, 2 * CALLS);
+	print_message("%s: %llu records, the farthest %llu ns outside its call's CLOCK_MONOTONIC window\n", name,
+		      (unsigned long long)records, (unsigned long long)worst);
+	ddirr_trace_free(t);
+	free(before);
+	free(after);
+}
+
+static void recorder__times_lie_within_50us_of_clock_monotonic_around_the_call(void **state)
+{
+	(void)state;
+	check_times(NULL, DDIRR_RECORDER_BLOCK, "times_auto");
+}
+
+static void recorder__flight_dump_times_lie_within_50us_of_clock_monotonic(void **state)
+{
+	(void)state;
+	check_times(NULL, DDIRR_RECORDER_FLIGHT, "times_flight");
+}
+
+static void recorder__monotonic_clock_times_lie_within_50us_of_the_call(void **state)
+{
+	(void)state;
+	check_times("monotonic", DDIRR_RECORDER_BLOCK, "times_monotonic");
+}
+
+/* Whether this machine's TSC passes the recorder's test (platform.h). */
+static int tsc_expected(void)
+{
+#if defined(__x86_64__)
+	char line[8192] = "";
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(line, sizeof(line), f) && !strcmp(line, "tsc\n");
+	fclose(f);
+	if (!ok || !(f = fopen("/proc/cpuinfo", "r")))
+		return 0;
+	ok = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			ok = strstr(line, " constant_tsc") && strstr(line, " nonstop_tsc");
+			break;
+		}
+	fclose(f);
+	return ok;
+#else
+	return 0;
+#endif
+}
+
+static void recorder__clock_is_the_tsc_when_trusted_unless_ddirr_clock_says_monotonic(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r = NULL;
+	const char *name = NULL;
+	uint64_t a, tick, b;
+	int is_ns = -1;
+
+	(void)state;
+	unsetenv("DDIRR_CLOCK");
+	assert_int_equal(ddirr_platform_ticks_init(&name, &is_ns), 0);
+	print_message("clock: %s\n", name);
+	assert_string_equal(name, tsc_expected() ? "tsc" : "monotonic");
+	assert_int_equal(is_ns, !tsc_expected());
+	setenv("DDIRR_CLOCK", "auto", 1);
+	assert_int_equal(ddirr_platform_ticks_init(&name, &is_ns), 0);
+	assert_string_equal(name, tsc_expected() ? "tsc" : "monotonic");
+
+	setenv("DDIRR_CLOCK", "monotonic", 1);
+	assert_int_equal(ddirr_platform_ticks_init(&name, &is_ns), 0);
+	assert_string_equal(name, "monotonic");
+	assert_int_equal(is_ns, 1);
+	a = mono_ns();
+	tick = ddirr_platform_ticks();
+	b = mono_ns();
+	assert_true(a <= tick && tick <= b); /* ticks are CLOCK_MONOTONIC ns */
+
+	/* A bad value: the recorder does not open, and says why. */
+	setenv("DDIRR_CLOCK", "rdtsc", 1);
+	o.output = trace_path("bad_clock");
+	assert_int_equal(ddirr_recorder_open(&r, &o), DDIRR_EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(ddirr_error_last(), "DDIRR_CLOCK=rdtsc"));
+	unsetenv("DDIRR_CLOCK");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(recorder__every_ddi_and_callback_passes_through_bit_exact),
 		cmocka_unit_test(recorder__disabled_recorder_still_forwards),
 		cmocka_unit_test(recorder__8_threads_block_mode_records_every_call_once),
+		cmocka_unit_test(recorder__8_threads_times_never_go_back_on_the_monotonic_clock),
 		cmocka_unit_test(recorder__8_threads_drop_mode_counts_every_drop),
 		cmocka_unit_test(recorder__8_threads_flight_mode_counts_every_eviction),
 		cmocka_unit_test(recorder__flight_mode_keeps_exactly_the_newest_records_that_fit),
@@ -1131,6 +1320,10 @@ int main(void)
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
 		cmocka_unit_test(recorder__header_names_the_driver_and_the_settings),
+		cmocka_unit_test(recorder__times_lie_within_50us_of_clock_monotonic_around_the_call),
+		cmocka_unit_test(recorder__flight_dump_times_lie_within_50us_of_clock_monotonic),
+		cmocka_unit_test(recorder__monotonic_clock_times_lie_within_50us_of_the_call),
+		cmocka_unit_test(recorder__clock_is_the_tsc_when_trusted_unless_ddirr_clock_says_monotonic),
 	};
 
 	if (getenv("DDIRR_TEST_FILTER"))
