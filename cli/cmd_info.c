@@ -81,9 +81,9 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 	printf("interface      0x%x %s\n", p->interface_version, interface_name(p->interface_version));
 	printf("captured       %s on %s (%s), process %s pid %u\n", when, *p->host ? p->host : "?",
 	       *p->os ? p->os : "?", *p->process_name ? p->process_name : "?", p->pid);
-	printf("settings       mode %s, buffer %" PRIu64 " bytes, flush %u ms, privacy %s, lttng %s\n",
+	printf("settings       mode %s, buffer %" PRIu64 " bytes, flush %u ms, privacy %s, lttng %s, clock %s\n",
 	       *s->mode ? s->mode : "?", s->buffer_bytes, s->flush_interval_ms, *s->privacy ? s->privacy : "?",
-	       s->lttng ? "on" : "off");
+	       s->lttng ? "on" : "off", s->clock && *s->clock ? s->clock : "not recorded");
 	if (*s->scenario || s->chaos_seed || *s->chaos_flags)
 		printf("scenario       %s, seed %" PRIu64 ", chaos %s\n", *s->scenario ? s->scenario : "-", s->chaos_seed,
 		       *s->chaos_flags ? s->chaos_flags : "none");
@@ -161,7 +161,9 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 	printf(",\"buffer_bytes\":%" PRIu64 ",\"flush_interval_ms\":%u,\"privacy\":", s->buffer_bytes,
 	       s->flush_interval_ms);
 	ddirr_dump_json_string(stdout, s->privacy);
-	printf(",\"lttng\":%s,\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->lttng ? "true" : "false", s->chaos_seed);
+	printf(",\"lttng\":%s,\"clock\":", s->lttng ? "true" : "false");
+	ddirr_dump_json_string(stdout, s->clock);
+	printf(",\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->chaos_seed);
 	ddirr_dump_json_string(stdout, s->chaos_flags);
 	printf(",\"scenario\":");
 	ddirr_dump_json_string(stdout, s->scenario);

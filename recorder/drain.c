@@ -157,7 +157,7 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	}
 	rc = ddirr_trace_writer_append(r->writer, &ev);
 	if (rc == 0) {
-		uint64_t due = h->time_ns + flush_budget_ns(r);
+		uint64_t due = h->time + flush_budget_ns(r);
 
 		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);
 		/* Rings are drained one after the other, so the oldest record

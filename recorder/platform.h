@@ -17,8 +17,9 @@ uint64_t ddirr_platform_now_ns(void);
 
 /* The hot path's timestamp: a raw tick count, no lock, no system call.
  * What a tick is depends on ddirr_platform_ticks_init(): on x86-64 Linux
- * with a trustworthy TSC an ordered TSC read (lfence; rdtsc, as the
- * kernel's rdtsc_ordered), otherwise CLOCK_MONOTONIC nanoseconds. The
+ * with a trustworthy TSC a plain rdtsc (unfenced: the seq orders calls, and
+ * the drain keeps each thread's times from going back), otherwise
+ * CLOCK_MONOTONIC nanoseconds. The
  * Windows kernel port returns KeQueryPerformanceCounter. Ticks never reach
  * the trace: the drain converts them to monotonic ns (clock.h). */
 uint64_t ddirr_platform_ticks(void);

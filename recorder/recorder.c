@@ -237,6 +237,7 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 	info.settings.chaos_flags = r->chaos_flags;
 	info.settings.scenario = r->scenario;
 	info.settings.command_line = r->command_line ? r->command_line : p->command_line;
+	info.settings.clock = r->clock_name;
 	rc = ddirr_trace_writer_open(&r->writer, r->output_path, &info, NULL);
 	free(p);
 	if (rc) {

@@ -17,7 +17,7 @@
  * of the thread's SPSC ring, by code generated per call from the
  * description (schema/frame_copy.c; a size walk first only when it does not
  * fit there), a global seq from one atomic fetch-add, a raw tick count
- * (ddirr_platform_ticks(): one ordered TSC read where that is trustworthy;
+ * (ddirr_platform_ticks(): one TSC read where that is trustworthy;
  * the drain converts it to monotonic ns). No lock, no system call, no
  * allocation once the thread's ring exists. Portable C11 plus platform.h. */
 #include <stdatomic.h>

@@ -345,6 +345,7 @@ static int read_header(ddirr_trace *t)
 	info->settings.chaos_flags = s->chaos_flags;
 	info->settings.scenario = s->scenario;
 	info->settings.command_line = s->command_line;
+	info->settings.clock = s->clock;
 	info->schema = hdr->schema.len ? hdr->schema.data : NULL;
 	info->schema_len = hdr->schema.len;
 	if (hdr->adapter) {

@@ -254,6 +254,7 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 		s.chaos_flags = str_or_empty(is->chaos_flags);
 		s.scenario = str_or_empty(is->scenario);
 		s.command_line = str_or_empty(is->command_line);
+		s.clock = str_or_empty(is->clock);
 		if (info->adapter_caps_pb) {
 			/* Unpacking checks the caller's bytes and lets protobuf-c
 			   embed them as the `adapter` submessage. */

@@ -58,6 +58,7 @@ typedef struct ddirr_trace_settings {
 	const char *chaos_flags;
 	const char *scenario;
 	const char *command_line;
+	const char *clock; /* the recorder's tick source: "tsc" or "monotonic" */
 } ddirr_trace_settings;
 
 #define DDIRR_TRACE_INFO_VERSION 1

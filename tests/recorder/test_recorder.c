@@ -1148,6 +1148,33 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 /* ------------------------------------------------------------------ */
 /* Timestamps                                                          */
 
+/* Whether this machine's TSC passes the recorder's test (platform.h). */
+static int tsc_expected(void)
+{
+#if defined(__x86_64__)
+	char line[8192] = "";
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(line, sizeof(line), f) && !strcmp(line, "tsc\n");
+	fclose(f);
+	if (!ok || !(f = fopen("/proc/cpuinfo", "r")))
+		return 0;
+	ok = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			ok = strstr(line, " constant_tsc") && strstr(line, " nonstop_tsc");
+			break;
+		}
+	fclose(f);
+	return ok;
+#else
+	return 0;
+#endif
+}
+
 /* Records CALLS DestroyContext calls on this thread, reading
  * CLOCK_MONOTONIC around each, with pauses that let the drain take new
  * anchors; every record's time must lie within TIME_BOUND_NS of its
@@ -1186,6 +1213,9 @@ static void check_times(const char *clock, int mode, const char *name)
 	unsetenv("DDIRR_CLOCK");
 
 	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	/* The header names the tick source the times came from. */
+	assert_string_equal(ddirr_trace_get_info(t)->settings.clock,
+			    clock && !strcmp(clock, "monotonic") ? "monotonic" : tsc_expected() ? "tsc" : "monotonic");
 	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
 		uint64_t lo, hi, off;
 
@@ -1228,32 +1258,6 @@ static void recorder__monotonic_clock_times_lie_within_50us_of_the_call(void **s
 	check_times("monotonic", DDIRR_RECORDER_BLOCK, "times_monotonic");
 }
 
-/* Whether this machine's TSC passes the recorder's test (platform.h). */
-static int tsc_expected(void)
-{
-#if defined(__x86_64__)
-	char line[8192] = "";
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-	int ok;
-
-	if (!f)
-		return 0;
-	ok = fgets(line, sizeof(line), f) && !strcmp(line, "tsc\n");
-	fclose(f);
-	if (!ok || !(f = fopen("/proc/cpuinfo", "r")))
-		return 0;
-	ok = 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			ok = strstr(line, " constant_tsc") && strstr(line, " nonstop_tsc");
-			break;
-		}
-	fclose(f);
-	return ok;
-#else
-	return 0;
-#endif
-}
 
 static void recorder__clock_is_the_tsc_when_trusted_unless_ddirr_clock_says_monotonic(void **state)
 {
