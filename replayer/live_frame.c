@@ -27,29 +27,22 @@ void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t 
 
 void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const rec_copy *c)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
 	char *buf;
 	size_t i;
 
-	if (!c->flat || !d)
+	if (!c->len || !ev->frame)
 		return live_frame_copy(a, ev->ddi, ev->frame, ev->phase);
 	if (!(buf = ddirr_arena_alloc(a, c->len)))
 		return NULL;
-	if (!c->relocatable) {
-		memcpy(buf, c->flat, c->len);
-		if (ddirr_frame_rebuild(buf, c->len, d->frame, ev->phase))
-			return NULL; /* cannot happen: the reorder rebuilt the same bytes */
-		return buf;
-	}
-	/* Every pointer of the rebuilt frame points into it: move them by
+	/* Every pointer of the reorder's frame points into it: move them by
 	   as much as the copy moved. */
 	memcpy(buf, ev->frame, c->len);
 	for (i = 0; i < c->n_relocs; i++) {
 		uintptr_t p;
 
-		memcpy(&p, buf + (size_t)c->relocs[i] * 8, sizeof(p));
+		memcpy(&p, buf + c->relocs[i], sizeof(p));
 		p = p - (uintptr_t)ev->frame + (uintptr_t)buf;
-		memcpy(buf + (size_t)c->relocs[i] * 8, &p, sizeof(p));
+		memcpy(buf + c->relocs[i], &p, sizeof(p));
 	}
 	return buf;
 }

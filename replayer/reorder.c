@@ -47,6 +47,8 @@ int reorder_new(reorder **out, ddirr_trace *t, size_t lookahead)
 	r->lookahead = lookahead ? lookahead : (size_t)1 << 20;
 	r->next = 1;
 	r->current = -1;
+	/* The copies below go through the generated code and its plans. */
+	ddirr_frame_plans_build();
 	*out = r;
 	return 0;
 }
@@ -59,7 +61,6 @@ void reorder_free(reorder *r)
 		return;
 	for (i = 0; i < r->n_groups; i++) {
 		free(r->groups[i]->buf);
-		free(r->groups[i]->flat);
 		free(r->groups[i]->recs);
 		free(r->groups[i]->relocs);
 		free(r->groups[i]->cbs);
@@ -90,7 +91,7 @@ static long group_new(reorder *r)
 		long i = (long)r->spare[--r->n_spare];
 
 		g = r->groups[i];
-		g->n_cbs = g->len = g->n_recs = g->pending = 0;
+		g->n_cbs = g->len = g->n_recs = g->n_relocs = g->pending = 0;
 		return i;
 	}
 	if ((r->n_groups & (r->n_groups - 1)) == 0) { /* a power of two, or 0: grow */
@@ -111,60 +112,69 @@ static long group_new(reorder *r)
 	return (long)r->n_groups++;
 }
 
-/* The array p of *cap elements of `size` bytes, of which n are used, with
- * room for one more: p itself, or p moved and grown (doubling from
- * `first`). NULL when out of memory, and p is still valid. */
-static void *grow_one(void *p, size_t *cap, size_t n, size_t size, size_t first)
+/* The array p of *cap elements of `size` bytes, with room for at least
+ * `need`: p itself, or p moved and grown (doubling from `first`). NULL when
+ * out of memory, and p is still valid. */
+static void *grow_to(void *p, size_t *cap, size_t need, size_t size, size_t first)
 {
-	size_t c = *cap ? *cap * 2 : first;
+	size_t c = *cap ? *cap : first;
 
-	if (n < *cap)
+	if (need <= *cap)
 		return p;
+	while (c < need)
+		c *= 2;
 	if (!(p = realloc(p, c * size)))
 		return NULL;
 	*cap = c;
 	return p;
 }
 
-/* Makes g's buffer hold at least `need` bytes. */
-static int group_reserve(call_group *g, size_t need)
+/* Makes g's buffer hold at least `need` bytes, and its relocation list
+ * `relocs` entries. */
+static int group_reserve(call_group *g, size_t need, size_t relocs)
 {
-	size_t cap = g->cap ? g->cap : 1024;
-	char *n;
+	void *p;
 
-	if (need <= g->cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (!(n = realloc(g->buf, cap)))
+	if (!(p = grow_to(g->buf, &g->cap, need, 1, 1024)))
 		return DDIRR_ENOMEM;
-	g->buf = n;
-	g->cap = cap;
+	g->buf = p;
+	if (!(p = grow_to(g->relocs, &g->cap_relocs, relocs, sizeof(*g->relocs), 64)))
+		return DDIRR_ENOMEM;
+	g->relocs = p;
 	return 0;
 }
 
-/* Keeps a flat copy of ev's frame in g: one walk into the buffer's free
- * room, and a second only when the copy did not fit there. */
+/* Keeps a flat copy of ev's frame in g, with the list of its pointer
+ * slots: one walk into the buffer's free room, and a second only when the
+ * copy or its list did not fit there. */
 static int keep(call_group *g, const ddirr_event *ev, long cb)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
-	size_t off = (g->len + 7) & ~(size_t)7, need = 0;
+	size_t off = (g->len + 7) & ~(size_t)7, need = 0, first = g->n_relocs;
+	ddirr_frame_relocs rel = {NULL, 0, 0};
 	void *p;
 
-	if (!(p = grow_one(g->recs, &g->cap_recs, g->n_recs, sizeof(*g->recs), 4)))
+	if (!(p = grow_to(g->recs, &g->cap_recs, g->n_recs + 1, sizeof(*g->recs), 4)))
 		return DDIRR_ENOMEM;
 	g->recs = p;
-	if (ev->frame && d) {
-		if (group_reserve(g, off + 512))
-			return DDIRR_ENOMEM;
-		need = ddirr_frame_copy_bounded(g->buf + off, g->cap - off, d->frame, ev->frame, ev->phase, 0);
-		if (need > g->cap - off) {
-			if (group_reserve(g, off + need))
+	if (ev->frame && ddirr_desc_ddi(ev->ddi)) {
+		size_t want = 512, want_relocs = 16;
+
+		for (;;) {
+			if (group_reserve(g, off + want, first + want_relocs))
 				return DDIRR_ENOMEM;
-			ddirr_frame_copy(g->buf + off, d->frame, ev->frame, ev->phase, 0);
+			rel = (ddirr_frame_relocs){g->relocs + first, g->cap_relocs - first, 0};
+			need = ddirr_frame_copy_call_relocs(g->buf + off, g->cap - off, ev->ddi, ev->phase, ev->frame,
+							    0, &rel);
+			if (need <= g->cap - off && rel.n <= rel.cap)
+				break;
+			want = need;
+			want_relocs = rel.n;
 		}
+		if (need > UINT32_MAX)
+			return DDIRR_ENOMEM; /* slots are listed as 32-bit offsets */
 	}
-	g->recs[g->n_recs++] = (struct group_rec){off, need, cb, ev->phase};
+	g->recs[g->n_recs++] = (struct group_rec){off, need, first, rel.n, cb, ev->phase};
+	g->n_relocs = first + rel.n;
 	g->len = off + need;
 	return 0;
 }
@@ -174,92 +184,27 @@ static call_rec *rec_of(call_group *g, long cb)
 	return cb < 0 ? &g->call : &g->cbs[cb];
 }
 
-/* Lists the words of one record's rebuilt copy that rebuild turned from an
- * offset into a pointer: those and only those differ from the flat copy, by
- * exactly the record's address (an offset of 0 is NULL and stays 0). Any
- * other difference (a pointer not on an 8-byte boundary, which no frame
- * struct has) makes the record not relocatable, and its clones rebuild
- * instead. Returns 0, or DDIRR_ENOMEM. */
-static int list_relocs(call_group *g, const struct group_rec *k, rec_copy *c)
-{
-	const char *flat = g->flat + k->off, *built = g->buf + k->off;
-	size_t i, words = k->len / 8, first = g->n_relocs;
-	void *p;
-
-	c->relocatable = 0;
-	if (k->len % 8 || k->len / 8 > UINT32_MAX)
-		return 0;
-	for (i = 0; i < words; i++) {
-		uint64_t f, b;
-
-		memcpy(&f, flat + i * 8, sizeof(f));
-		memcpy(&b, built + i * 8, sizeof(b));
-		if (f == b)
-			continue;
-		if (!f || f >= k->len || b - f != (uint64_t)(uintptr_t)built) {
-			g->n_relocs = first;
-			return 0;
-		}
-		if (!(p = grow_one(g->relocs, &g->cap_relocs, g->n_relocs, sizeof(*g->relocs), 64)))
-			return DDIRR_ENOMEM;
-		g->relocs = p;
-		g->relocs[g->n_relocs++] = (uint32_t)i;
-	}
-	c->n_relocs = g->n_relocs - first;
-	c->relocatable = 1;
-	return 0;
-}
-
 /* Turns the kept copies into frames: the group is complete and stops
- * growing, so pointers into its buffer stay valid. */
-static int rebuild(call_group *g)
+ * growing, so pointers into its buffer, and into its relocation list,
+ * stay valid until the group is recycled. */
+static void rebuild(call_group *g)
 {
-	size_t i, at;
+	size_t i;
 
-	/* Keep the offset form too: relocation lists come from it, and
-	   records that are not relocatable are cloned from it. */
-	if (g->len > g->flat_cap) {
-		char *n = realloc(g->flat, g->len);
-
-		if (!n)
-			return DDIRR_ENOMEM;
-		g->flat = n;
-		g->flat_cap = g->len;
-	}
-	if (g->len)
-		memcpy(g->flat, g->buf, g->len);
-	g->n_relocs = 0;
 	for (i = 0; i < g->n_recs; i++) {
-		struct group_rec *k = &g->recs[i];
+		const struct group_rec *k = &g->recs[i];
 		call_rec *c = rec_of(g, k->cb);
 		ddirr_event *ev = k->phase == DDIRR_PHASE_ENTRY ? &c->entry : &c->exit;
 		rec_copy *cp = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_copy : &c->exit_copy;
-		const ddirr_ddi_desc *d = ddirr_desc_ddi(ev->ddi);
 
 		ev->frame = NULL;
-		memset(cp, 0, sizeof(*cp));
+		*cp = (rec_copy){0, NULL, 0};
 		if (!k->len)
 			continue;
-		if (ddirr_frame_rebuild(g->buf + k->off, k->len, d->frame, k->phase))
-			return DDIRR_ECORRUPT;
+		ddirr_frame_relocate(g->buf + k->off, g->relocs + k->first_reloc, k->n_relocs);
 		ev->frame = g->buf + k->off;
-		cp->flat = g->flat + k->off;
-		cp->len = k->len;
-		if (list_relocs(g, k, cp))
-			return DDIRR_ENOMEM;
+		*cp = (rec_copy){k->len, g->relocs + k->first_reloc, k->n_relocs};
 	}
-	/* The list may have moved while it grew: point into it only now. */
-	for (i = 0, at = 0; i < g->n_recs; i++) {
-		struct group_rec *k = &g->recs[i];
-		call_rec *c = rec_of(g, k->cb);
-		rec_copy *cp = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_copy : &c->exit_copy;
-
-		if (!cp->relocatable)
-			continue;
-		cp->relocs = g->relocs + at;
-		at += cp->n_relocs;
-	}
-	return 0;
 }
 
 static call_group *group_at(reorder *r, uint64_t seq)
@@ -302,7 +247,7 @@ static int file_record(reorder *r, const ddirr_event *ev)
 
 			if (cb >= 0)
 				return 0;
-			if (!(p = grow_one(g->cbs, &g->cap_cbs, g->n_cbs, sizeof(*g->cbs), 4)))
+			if (!(p = grow_to(g->cbs, &g->cap_cbs, g->n_cbs + 1, sizeof(*g->cbs), 4)))
 				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
 			g->cbs = p;
 			cb = (long)g->n_cbs++;
@@ -372,12 +317,7 @@ int reorder_next(reorder *r, const call_group **out)
 			r->current = (long)v - 1;
 			r->held -= g->n_recs;
 			r->next++;
-			if ((rc = rebuild(g)) == DDIRR_ENOMEM)
-				return ddirr_error_set(rc, "replay: out of memory for seq %llu",
-						       (unsigned long long)g->call.entry.seq);
-			if (rc)
-				return ddirr_error_set(DDIRR_ECORRUPT, "replay: seq %llu: a record does not copy back",
-						       (unsigned long long)g->call.entry.seq);
+			rebuild(g);
 			*out = g;
 			return 1;
 		}

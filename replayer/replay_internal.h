@@ -24,17 +24,15 @@
 
 
 /* ---- reorder.c */
-/* What a target clones a record's frame from. The reorder rebuilds each
- * kept copy once; the pointers that rebuild wrote are listed (found by
- * comparing the copy before and after), so a clone is a memcpy of the
- * rebuilt frame plus one addition per pointer, not another walk of the
- * description. */
+/* What a target clones a record's frame from. The reorder's copy of each
+ * record lists, as it is made, the slots where it stored a pointer
+ * (schema/frame_copy.h, ddirr_frame_copy_call_relocs), so turning the copy
+ * into a frame, and cloning that frame, is a memcpy plus one addition per
+ * pointer, never another walk of the description. */
 typedef struct rec_copy {
-	const char *flat;       /* the copy in offset form (schema/frame_copy.h); NULL if none */
-	size_t len;
-	const uint32_t *relocs; /* 8-byte words of the rebuilt frame that hold a pointer into it */
+	size_t len;             /* bytes of the frame; 0 if the record has none */
+	const uint32_t *relocs; /* byte offsets in the frame of its pointers into itself */
 	size_t n_relocs;
-	int relocatable;        /* relocs is the whole list; 0: clone by rebuilding flat */
 } rec_copy;
 
 typedef struct call_rec {
@@ -47,13 +45,16 @@ typedef struct call_group {
 	call_rec *cbs;      /* its callbacks, in seq order */
 	size_t n_cbs, cap_cbs;
 	size_t pending;     /* records still expected: entry/exit of the call and of each callback */
-	/* Flat copies of every record (schema/frame_copy.h), rebuilt when the
-	   group is complete; offsets until then. */
+	/* Flat copies of every record (schema/frame_copy.h), relocated into
+	   frames when the group is complete; offsets until then. */
 	char *buf;
 	size_t len, cap;
-	char *flat;         /* buf as it was before the rebuild */
-	size_t flat_cap;
-	struct group_rec { size_t off, len; long cb; uint32_t phase; } *recs; /* cb -1: the DDI */
+	struct group_rec {
+		size_t off, len;
+		size_t first_reloc, n_relocs; /* in relocs */
+		long cb;                      /* -1: the DDI */
+		uint32_t phase;
+	} *recs;
 	size_t n_recs, cap_recs;
 	uint32_t *relocs;   /* every record's relocation list, one after another */
 	size_t n_relocs, cap_relocs;

@@ -48,6 +48,7 @@ typedef struct walker {
 	size_t cap; /* bytes at out; past them the walker only measures */
 	uint32_t phase;
 	unsigned flags;
+	ddirr_frame_relocs *rel; /* NULL: no list wanted (the recorder) */
 } walker;
 
 static size_t align8(size_t n)
@@ -124,6 +125,14 @@ static void store_offset(walker *w, size_t slot, size_t off)
 		uintptr_t v = off;
 
 		memcpy(w->out + slot, &v, sizeof(v));
+		/* Every non-NULL pointer of the copy is stored here, once (an
+		   aliased member's block is stored by its first field only),
+		   so the list is exactly the slots a rebuild would fix. */
+		if (w->rel) {
+			if (w->rel->n < w->rel->cap)
+				w->rel->at[w->rel->n] = (uint32_t)slot;
+			w->rel->n++;
+		}
 	}
 }
 
@@ -286,7 +295,7 @@ static void copy_struct(walker *w, const ddirr_struct_desc *s, const char *src, 
 static size_t walk(char *out, size_t cap, const ddirr_struct_desc *s, const void *frame, uint32_t phase,
 		   unsigned flags)
 {
-	walker w = {out, 0, cap, phase, flags};
+	walker w = {out, 0, cap, phase, flags, NULL};
 	size_t top = reserve(&w, s->size);
 
 	copy_struct(&w, s, frame, top);
@@ -938,10 +947,11 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #define GEN_RET_GPUVA(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(D3DGPU_VIRTUAL_ADDRESS))
 #define GEN_RET_VOID(fn)
 #define DDIRR_DDI(id, name, kind, ret, table)                                                     \
-	static size_t GEN_FN(frame_##name, GEN_PHASE)(char *out, size_t cap, const char *src, unsigned flags) \
+	static size_t GEN_FN(frame_##name, GEN_PHASE)(char *out, size_t cap, const char *src, unsigned flags, \
+						       ddirr_frame_relocs *rel)                           \
 	{                                                                                         \
 		const frame_plan *plan_ = ddi_plans[id][GEN_PHASE - 1];                           \
-		walker w_ = {out, 0, cap, GEN_PHASE, flags}, *w = &w_;                            \
+		walker w_ = {out, 0, cap, GEN_PHASE, flags, rel}, *w = &w_;                       \
 		size_t dst;                                                                       \
                                                                                                   \
 		if (GEN_HARDNAME(frame_##name, GEN_PHASE)) {                                      \
@@ -997,15 +1007,18 @@ void ddirr_frame_plans_build(void)
 	}
 }
 
-size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
-				     unsigned flags)
+/* The generated copy of (ddi, phase); 0 for an unknown one. Inlined into
+ * both entry points, so the recorder's sees rel == NULL as a constant. */
+static inline __attribute__((always_inline)) size_t copy_call(void *dst, size_t cap, uint32_t ddi, uint32_t phase,
+								const void *frame, unsigned flags,
+								ddirr_frame_relocs *rel)
 {
 	switch (ddi << 2 | phase) {
-#define DDIRR_DDI(id, name, kind, ret, table)                          \
-	case id << 2 | DDIRR_PHASE_ENTRY:                              \
-		return gen_frame_##name##_1(dst, cap, frame, flags);   \
-	case id << 2 | DDIRR_PHASE_EXIT:                               \
-		return gen_frame_##name##_2(dst, cap, frame, flags);
+#define DDIRR_DDI(id, name, kind, ret, table)                               \
+	case id << 2 | DDIRR_PHASE_ENTRY:                                   \
+		return gen_frame_##name##_1(dst, cap, frame, flags, rel);   \
+	case id << 2 | DDIRR_PHASE_EXIT:                                    \
+		return gen_frame_##name##_2(dst, cap, frame, flags, rel);
 #define DDIRR_ARG0(fn, num, type, name, d, spec)
 #define DDIRR_ARG(fn, num, type, name, d, spec)
 #define DDIRR_END(name, ret)
@@ -1016,6 +1029,33 @@ size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32
 #undef DDIRR_END
 	default:
 		return 0;
+	}
+}
+
+size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
+				     unsigned flags)
+{
+	return copy_call(dst, cap, ddi, phase, frame, flags, NULL);
+}
+
+size_t ddirr_frame_copy_call_relocs(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
+				    unsigned flags, ddirr_frame_relocs *rel)
+{
+	rel->n = 0;
+	return copy_call(dst, cap, ddi, phase, frame, flags, rel);
+}
+
+void ddirr_frame_relocate(void *buf, const uint32_t *at, size_t n)
+{
+	char *b = buf;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uintptr_t v;
+
+		memcpy(&v, b + at[i], sizeof(v));
+		v += (uintptr_t)b;
+		memcpy(b + at[i], &v, sizeof(v));
 	}
 }
 

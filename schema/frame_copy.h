@@ -61,6 +61,30 @@ void ddirr_frame_plans_build(void);
 size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
 				     unsigned flags);
 
+/* The slots of a copy that hold a pointer in offset form: the byte offset,
+ * from the start of the copy, of every non-NULL pointer member it stored,
+ * each once. The caller owns `at` (room for `cap` entries); the copy sets
+ * n, which may exceed cap: then only the first cap entries were written. */
+typedef struct ddirr_frame_relocs {
+	uint32_t *at;
+	size_t cap;
+	size_t n;
+} ddirr_frame_relocs;
+
+/* ddirr_frame_copy_call_bounded() that also lists, in *rel, the slots it
+ * stored an offset into, so the copy becomes a frame by
+ * ddirr_frame_relocate() instead of a walk of the description
+ * (ddirr_frame_rebuild). The list is whole when the returned size is at
+ * most cap and rel->n at most rel->cap; otherwise copy again with more
+ * room. The copy must be smaller than 4 GiB. */
+size_t ddirr_frame_copy_call_relocs(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
+				    unsigned flags, ddirr_frame_relocs *rel);
+
+/* Turns a copy at buf into a frame in place: adds buf's address to the n
+ * slots listed in `at` (a whole list from ddirr_frame_copy_call_relocs()
+ * for these bytes). Nothing is checked: the list is trusted. */
+void ddirr_frame_relocate(void *buf, const uint32_t *at, size_t n);
+
 /* Turns the flat copy in buf (len bytes, 8-byte aligned, as written by
  * ddirr_frame_copy for `phase`) back into a frame in place: every stored
  * offset becomes a pointer into buf. Every offset and every block's extent

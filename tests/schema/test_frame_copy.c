@@ -43,6 +43,42 @@ static void check_bounded(const ddirr_ddi_desc *d, const void *frame, uint32_t p
 	free(b);
 }
 
+/* The copy that lists its pointer slots writes the copy's bytes, and
+ * adding the buffer's address to the listed slots gives, byte for byte,
+ * what the description-driven rebuild gives in the same place. A list with
+ * too little room reports its whole length and writes nothing past it. */
+static void check_relocs(uint32_t id, const void *frame, uint32_t phase, const char *copy, size_t size)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+	char *b = aligned_buffer(size), *rebuilt = aligned_buffer(size);
+	uint32_t *at = malloc((size / 8 + 1) * sizeof(*at)), sentinel = 0xA5A5A5A5u;
+	ddirr_frame_relocs rel = {at, size / 8, 0}, none = {&sentinel, 0, 0};
+	size_t i;
+
+	assert_non_null(at);
+	memset(b, 0xA5, size);
+	assert_int_equal(ddirr_frame_copy_call_relocs(b, size, id, phase, frame, 0, &rel), size);
+	if (memcmp(b, copy, size))
+		fail_msg("%s phase %u: the listing copy differs from the copy", d->name, phase);
+	assert_true(rel.n <= rel.cap);
+	for (i = 0; i < rel.n; i++)
+		if (at[i] % 8 || at[i] > size - 8)
+			fail_msg("%s phase %u: slot %u outside the copy", d->name, phase, at[i]);
+	if (ddirr_frame_rebuild(b, size, d->frame, phase))
+		fail_msg("%s phase %u: %s", d->name, phase, ddirr_error_last());
+	memcpy(rebuilt, b, size);
+	memcpy(b, copy, size);
+	ddirr_frame_relocate(b, at, rel.n);
+	if (memcmp(b, rebuilt, size))
+		fail_msg("%s phase %u: relocating %zu slots differs from the rebuild", d->name, phase, rel.n);
+	assert_int_equal(ddirr_frame_copy_call_relocs(b, size, id, phase, frame, 0, &none), size);
+	assert_int_equal(none.n, rel.n);
+	assert_int_equal(sentinel, 0xA5A5A5A5u);
+	free(at);
+	free(b);
+	free(rebuilt);
+}
+
 /* Copies, moves the bytes elsewhere (so nothing may point into the first
  * buffer), rebuilds and compares. */
 static void check_ddi(uint32_t id, const fill_opts *o)
@@ -62,6 +98,7 @@ static void check_ddi(uint32_t id, const fill_opts *o)
 		memset(first, 0, size);
 		assert_int_equal(ddirr_frame_copy(first, d->frame, frame, phase, 0), size);
 		check_bounded(d, frame, phase, first, size);
+		check_relocs(id, frame, phase, first, size);
 		memcpy(second, first, size);
 		memset(first, 0xA5, size);
 		if (ddirr_frame_rebuild(second, size, d->frame, phase))
@@ -215,6 +252,31 @@ static void frame_copy__offset_outside_the_buffer_is_corrupt(void **state)
 	free(buf);
 }
 
+/* The list holds exactly the non-NULL pointers: here the args and both
+ * page arrays of a map, and no slot for a NULL one. */
+static void frame_copy__relocs_list_each_stored_pointer_once(void **state)
+{
+	UINT32 slots[2] = {1, 2};
+	UINT64 pages[2] = {5, 6};
+	DXGKARG_MAPCPUHOSTAPERTURE args = {.NumberOfPages = 2, .pCpuHostAperturePages = slots,
+					   .pMemorySegmentPages = pages};
+	ddirr_frame_MapCpuHostAperture frame = {.pArgs = &args};
+	uint32_t at[8];
+	ddirr_frame_relocs rel = {at, 8, 0};
+	char *buf = aligned_buffer(4096);
+	size_t size;
+
+	(void)state;
+	size = ddirr_frame_copy_call_relocs(buf, 4096, DDIRR_DDI_MapCpuHostAperture, DDIRR_PHASE_ENTRY, &frame, 0, &rel);
+	assert_int_equal(rel.n, 3);
+	assert_int_equal(at[0], offsetof(ddirr_frame_MapCpuHostAperture, pArgs));
+	args.pMemorySegmentPages = NULL;
+	assert_true(ddirr_frame_copy_call_relocs(buf, 4096, DDIRR_DDI_MapCpuHostAperture, DDIRR_PHASE_ENTRY, &frame, 0,
+						 &rel) < size);
+	assert_int_equal(rel.n, 2);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,7 +288,12 @@ int main(void)
 		cmocka_unit_test(frame_copy__no_opaque_keeps_size_but_not_bytes),
 		cmocka_unit_test(frame_copy__exit_copy_holds_out_fields_only),
 		cmocka_unit_test(frame_copy__offset_outside_the_buffer_is_corrupt),
+		cmocka_unit_test(frame_copy__relocs_list_each_stored_pointer_once),
 	};
+
+	/* The listing copy runs the generated code with its plans, as the
+	   replayer's reorder does. */
+	ddirr_frame_plans_build();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
