@@ -384,7 +384,8 @@ enum plan_op_code {
 	OP_STRUCT, /* embedded struct at off: its plan */
 	OP_REF,    /* pointer at off to one struct: a block of its plan */
 	OP_ARRAY,  /* pointer at off to `count` scalars of len bytes: one block */
-	OP_FIELD   /* anything else: the walk's presence test and copy_field */
+	OP_FIELD,  /* anything else: the walk's presence test and copy_field */
+	OP_FIELD_EQ /* OP_FIELD guarded by selector == value: the test answered inline */
 };
 
 typedef struct frame_plan frame_plan;
@@ -393,9 +394,10 @@ typedef struct plan_op {
 	uint8_t code;
 	uint8_t count_size; /* OP_ARRAY */
 	uint32_t off, len;
-	uint32_t count_offset;         /* OP_ARRAY */
+	uint32_t count_offset;         /* OP_ARRAY; OP_FIELD_EQ: the selector's (count_size its size) */
 	const frame_plan *sub;         /* OP_STRUCT, OP_REF */
-	const ddirr_field_desc *field; /* OP_FIELD */
+	const ddirr_field_desc *field; /* OP_FIELD, OP_FIELD_EQ */
+	uint64_t value;                /* OP_FIELD_EQ */
 } plan_op;
 
 struct frame_plan {
@@ -508,7 +510,7 @@ static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, 
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 		const frame_plan *sub = sub_plan(f, phase, depth, 0);
-		plan_op op = {OP_FIELD, 0, f->offset, 0, 0, NULL, f};
+		plan_op op = {OP_FIELD, 0, f->offset, 0, 0, NULL, f, 0};
 		size_t k;
 
 		if (!ddirr_desc_field_in_phase(f, phase))
@@ -539,6 +541,15 @@ static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, 
 			op.len = f->elem_size;
 			op.count_offset = f->count_offset;
 			op.count_size = (uint8_t)f->count_size;
+		} else if (f->guard_op == DDIRR_GUARD_EQ && !(f->kind == DDIRR_FK_REF && f->count_size) &&
+			   (f->guard_size == 1 || f->guard_size == 2 || f->guard_size == 4 || f->guard_size == 8)) {
+			/* A union's alternative (BuildPagingBuffer's Operation):
+			   most records fail the test, so it is made here rather
+			   than by a call per alternative. */
+			op.code = OP_FIELD_EQ;
+			op.count_offset = f->guard_offset;
+			op.count_size = (uint8_t)f->guard_size;
+			op.value = f->guard_value;
 		}
 		add_op(p, op);
 	}
@@ -605,6 +616,18 @@ static inline __attribute__((always_inline)) size_t plan_reserve(walker *w, size
 	return off;
 }
 
+/* An unsigned count of 1, 2, 4 or 8 bytes (ddirr_desc_read, inline). */
+static inline uint64_t gen_read(const char *p, size_t size)
+{
+	switch (size) {
+	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+	default: return 0;
+	}
+}
+
 /* An OP_FIELD: the walk's own steps, out of line so that the plan's loop
  * keeps its registers. */
 static __attribute__((noinline)) void run_field(walker *w, const ddirr_struct_desc *s, const ddirr_field_desc *f,
@@ -615,6 +638,15 @@ static __attribute__((noinline)) void run_field(walker *w, const ddirr_struct_de
 	none.n = 0;
 	if (ddirr_desc_field_present(s, f, src))
 		copy_field(w, f, src, dst, &none);
+}
+
+/* An OP_FIELD_EQ whose guard holds: copy_field, out of line too. */
+static __attribute__((noinline)) void run_guarded(walker *w, const ddirr_field_desc *f, const char *src, size_t dst)
+{
+	alias_table none; /* a struct with aliases is copied whole */
+
+	none.n = 0;
+	copy_field(w, f, src, dst, &none);
 }
 
 static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst)
@@ -661,6 +693,10 @@ static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst
 			store_offset(w, dst + op->off, block);
 			if (w->out)
 				memcpy(w->out + block, ptr, n * op->len);
+			break;
+		case OP_FIELD_EQ:
+			if (gen_read(src + op->count_offset, op->count_size) == op->value)
+				run_guarded(w, op->field, src, dst);
 			break;
 		default:
 			run_field(w, p->s, op->field, src, dst);
@@ -801,18 +837,6 @@ static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst
 		(void)sz_;                                            \
 		GEN_COPY_##spec                                       \
 	}
-
-/* An unsigned count of 1, 2, 4 or 8 bytes (ddirr_desc_read, inline). */
-static inline uint64_t gen_read(const char *p, size_t size)
-{
-	switch (size) {
-	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
-	default: return 0;
-	}
-}
 
 /* copy_array for an unguarded array of scalars without stride or repeat;
  * a short one without a call. */
