@@ -395,7 +395,7 @@ typedef struct plan_op {
 	uint8_t count_size; /* OP_ARRAY */
 	uint32_t off, len;
 	uint32_t count_offset;         /* OP_ARRAY; OP_FIELD_EQ: the selector's (count_size its size) */
-	const frame_plan *sub;         /* OP_STRUCT, OP_REF */
+	const frame_plan *sub;         /* OP_STRUCT, OP_REF; OP_FIELD_EQ: a STRUCT's or REF's, or NULL */
 	const ddirr_field_desc *field; /* OP_FIELD, OP_FIELD_EQ */
 	uint64_t value;                /* OP_FIELD_EQ */
 } plan_op;
@@ -431,6 +431,14 @@ static int is_plain(const ddirr_field_desc *f)
 	return f->guard_op == DDIRR_GUARD_NONE && !(f->kind == DDIRR_FK_REF && f->count_size);
 }
 
+/* A union's alternative chosen by selector == value (BuildPagingBuffer's
+ * Operation), with a selector the plan can read inline. */
+static int is_eq_guarded(const ddirr_field_desc *f)
+{
+	return f->guard_op == DDIRR_GUARD_EQ && !(f->kind == DDIRR_FK_REF && f->count_size) &&
+	       (f->guard_size == 1 || f->guard_size == 2 || f->guard_size == 4 || f->guard_size == 8);
+}
+
 static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, unsigned depth);
 
 static const frame_plan *find_plan(const ddirr_struct_desc *s, uint32_t phase)
@@ -447,7 +455,7 @@ static const frame_plan *find_plan(const ddirr_struct_desc *s, uint32_t phase)
  * `build`, looked up otherwise); NULL: the walk copies the field. */
 static const frame_plan *sub_plan(const ddirr_field_desc *f, uint32_t phase, unsigned depth, int build)
 {
-	if (!is_plain(f) || (f->kind != DDIRR_FK_STRUCT && f->kind != DDIRR_FK_REF) || !f->sub)
+	if (!(is_plain(f) || is_eq_guarded(f)) || (f->kind != DDIRR_FK_STRUCT && f->kind != DDIRR_FK_REF) || !f->sub)
 		return NULL;
 	return build ? build_plan(f->sub, phase, depth + 1) : find_plan(f->sub, phase);
 }
@@ -518,6 +526,16 @@ static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, 
 		if (is_plain(f) && (f->kind == DDIRR_FK_SCALAR || f->kind == DDIRR_FK_INLINE)) {
 			op.code = OP_RUN;
 			op.len = f->size;
+		} else if (is_eq_guarded(f)) {
+			/* Most records fail the test: it is made in the plan's
+			   loop rather than by a call per alternative, and the
+			   alternative that holds is copied by its own plan when
+			   it has one. */
+			op.code = OP_FIELD_EQ;
+			op.count_offset = f->guard_offset;
+			op.count_size = (uint8_t)f->guard_size;
+			op.value = f->guard_value;
+			op.sub = sub && !sub->whole ? sub : NULL;
 		} else if (sub && sub->whole) {
 			/* stays OP_FIELD: the walk copies it */
 		} else if (flattens(f, sub)) {
@@ -541,15 +559,6 @@ static const frame_plan *build_plan(const ddirr_struct_desc *s, uint32_t phase, 
 			op.len = f->elem_size;
 			op.count_offset = f->count_offset;
 			op.count_size = (uint8_t)f->count_size;
-		} else if (f->guard_op == DDIRR_GUARD_EQ && !(f->kind == DDIRR_FK_REF && f->count_size) &&
-			   (f->guard_size == 1 || f->guard_size == 2 || f->guard_size == 4 || f->guard_size == 8)) {
-			/* A union's alternative (BuildPagingBuffer's Operation):
-			   most records fail the test, so it is made here rather
-			   than by a call per alternative. */
-			op.code = OP_FIELD_EQ;
-			op.count_offset = f->guard_offset;
-			op.count_size = (uint8_t)f->guard_size;
-			op.value = f->guard_value;
 		}
 		add_op(p, op);
 	}
@@ -695,8 +704,17 @@ static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst
 				memcpy(w->out + block, ptr, n * op->len);
 			break;
 		case OP_FIELD_EQ:
-			if (gen_read(src + op->count_offset, op->count_size) == op->value)
+			if (gen_read(src + op->count_offset, op->count_size) != op->value)
+				break;
+			if (!op->sub) {
 				run_guarded(w, op->field, src, dst);
+			} else if (op->field->kind == DDIRR_FK_STRUCT) {
+				run_plan(w, op->sub, src + op->off, dst + op->off);
+			} else if ((ptr = load_ptr(src + op->off))) {
+				block = plan_reserve(w, op->sub->s->size);
+				store_offset(w, dst + op->off, block);
+				run_plan(w, op->sub, ptr, block);
+			}
 			break;
 		default:
 			run_field(w, p->s, op->field, src, dst);
