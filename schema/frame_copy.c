@@ -6,6 +6,7 @@
  * block that does not, so the hot path walks once when the record fits. */
 #include "frame_copy.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ddirr/error.h"
@@ -1022,12 +1023,25 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #undef DDIRR_ARG
 #undef DDIRR_END
 
+/* 0: not built; 1: a thread is building them; 2: built. The recorder
+ * (at open) and the replayer (reorder_new) may both ask, on any thread:
+ * one builds, a concurrent caller waits the few microseconds it takes, and
+ * the plans are read only once published (release/acquire). */
+static atomic_int plans_state;
+
 void ddirr_frame_plans_build(void)
 {
 	uint32_t id, ph;
+	int expected = 0;
 
-	if (n_plans)
+	if (atomic_load_explicit(&plans_state, memory_order_acquire) == 2)
 		return;
+	if (!atomic_compare_exchange_strong_explicit(&plans_state, &expected, 1, memory_order_acquire,
+						     memory_order_acquire)) {
+		while (atomic_load_explicit(&plans_state, memory_order_acquire) != 2)
+			;
+		return;
+	}
 	for (id = 0; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
 		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
 
@@ -1047,6 +1061,7 @@ void ddirr_frame_plans_build(void)
 #undef DDIRR_FX
 #undef DDIRR_END_STRUCT
 	}
+	atomic_store_explicit(&plans_state, 2, memory_order_release);
 }
 
 /* The generated copy of (ddi, phase); 0 for an unknown one. Inlined into

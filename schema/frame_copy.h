@@ -49,8 +49,9 @@ size_t ddirr_frame_copy_bounded(void *dst, size_t cap, const ddirr_struct_desc *
 /* Builds, once, a copy plan for every call, struct and phase: the walk's
  * decisions that do not depend on the frame (which fields, which kinds,
  * which guards), made ahead, for the structs the generated copies do not
- * handle themselves. Not thread-safe: call it before any copy that may use
- * the plans (the recorder does so when it opens). Idempotent. */
+ * handle themselves. Call it before any copy that may use the plans (the
+ * recorder does so when it opens, the replayer's reorder when it starts).
+ * Idempotent and safe from several threads: one builds, the others wait. */
 void ddirr_frame_plans_build(void);
 
 /* ddirr_frame_copy_bounded() for the frame of call `ddi` (enum ddirr_ddi)
