@@ -20,7 +20,8 @@ enum {
 	IDLE_SLEEP_MS = 1,
 	BUSY_PASS_RECORDS = 1024, /* a pass this big means load: no sleep before the next */
 	PASS_RECORD_LIMIT = 1 << 16, /* records per pass before requests are looked at again */
-	DUE_CHECK_RECORDS = 64       /* records drained between two looks at the flush deadline */
+	DUE_CHECK_RECORDS = 64,      /* records drained between two looks at the flush deadline */
+	RATE_RECORDS = 1024          /* records per measure of the drain's rate (fewer: mostly its overhead) */
 };
 
 /* The loss bound (docs/recorder.md): a record is in a written chunk at most
@@ -124,8 +125,10 @@ static void hash_private_data(void *slot, const void *bytes, uint64_t n, void *c
 	memcpy(slot, &none, sizeof(none));
 }
 
-/* Rebuilds the record at h (contiguous, h->size bytes) and appends it. */
-static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
+/* Rebuilds the record at h (contiguous, h->size bytes) and appends it
+ * with its time in monotonic ns (h->time may still be ticks: the drain
+ * never writes a ring's header, see take()). */
+static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns)
 {
 	const ddirr_ddi_desc *d = ddirr_desc_ddi(h->ddi);
 	ddirr_event ev;
@@ -141,7 +144,7 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	}
 	ev.seq = h->seq;
 	ev.parent_seq = h->parent_seq;
-	ev.time_ns = h->time; /* monotonic ns since take() */
+	ev.time_ns = time_ns;
 	ev.thread = h->thread;
 	ev.ddi = h->ddi;
 	ev.phase = h->phase;
@@ -157,7 +160,7 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h)
 	}
 	rc = ddirr_trace_writer_append(r->writer, &ev);
 	if (rc == 0) {
-		uint64_t due = h->time + flush_budget_ns(r);
+		uint64_t due = time_ns + flush_budget_ns(r);
 
 		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);
 		/* Rings are drained one after the other, so the oldest record
@@ -218,8 +221,12 @@ static void flight_note(ddirr_recorder *r, const ddirr_ring_hdr *h)
 		ddirr_drain_fail(r, ddirr_error_last());
 }
 
-static void flight_put(ddirr_recorder *r, const ddirr_ring_hdr *h)
+/* Records enter flight memory with their time converted. */
+static void flight_put(ddirr_recorder *r, const ddirr_ring_hdr *h, uint64_t time_ns)
 {
+	ddirr_ring_hdr hdr = *h;
+
+	hdr.time = time_ns;
 	flight_note(r, h);
 	if (h->size > r->flight_size) {
 		drop(r, DROP_TOO_LARGE);
@@ -233,7 +240,8 @@ static void flight_put(ddirr_recorder *r, const ddirr_ring_hdr *h)
 		r->flight_used -= old.size;
 		drop(r, DROP_FLIGHT_EVICTED);
 	}
-	flight_copy_in(r, r->flight_start + r->flight_used, h, h->size);
+	flight_copy_in(r, r->flight_start + r->flight_used, &hdr, sizeof(hdr));
+	flight_copy_in(r, r->flight_start + r->flight_used + sizeof(hdr), h + 1, h->size - sizeof(hdr));
 	r->flight_used += h->size;
 }
 
@@ -249,7 +257,7 @@ int64_t ddirr_drain_flight_dump(ddirr_recorder *r)
 		rec = scratch(r, hdr.size);
 		if (rec) {
 			flight_copy_out(r, r->flight_start, rec, hdr.size);
-			write_record(r, (ddirr_ring_hdr *)rec);
+			write_record(r, (ddirr_ring_hdr *)rec, ((ddirr_ring_hdr *)rec)->time);
 			n++;
 		} else {
 			drop(r, DROP_WRITE_FAILED);
@@ -265,37 +273,43 @@ int64_t ddirr_drain_flight_dump(ddirr_recorder *r)
 
 /* ------------------------------------------------------------------ */
 
-/* Replaces the record's ticks by monotonic ns, never earlier than the
- * thread's previous record: a new anchor may move the conversion back by
- * its read error (tens of ns), and a thread's times must not go back. Every
- * path to the trace (the drain thread, close, the crash handler, flight
- * memory and its dumps) goes through here, once per record. */
-static void stamp(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *rec)
+/* The record's ticks as monotonic ns, never earlier than the thread's
+ * previous record: a new anchor may move the conversion back by its read
+ * error (tens of ns), and a thread's times must not go back. Every path to
+ * the trace (the drain thread, close, the crash handler, flight memory and
+ * its dumps) goes through here, once per record. */
+static uint64_t stamp(ddirr_recorder *r, ddirr_thread_ring *t, const ddirr_ring_hdr *rec)
 {
 	uint64_t ns = ddirr_clock_ns(&r->clock, rec->time);
 
 	if (ns < t->last_time_ns)
 		ns = t->last_time_ns;
 	t->last_time_ns = ns;
-	rec->time = ns;
+	return ns;
 }
 
+/* The time goes beside the record, not into its header: the producer
+ * reads the header of the oldest record in its ring while the drain holds
+ * it (block mode's age check, ring.c), so the drain never writes one. */
 static void take(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *h)
 {
 	ddirr_ring_hdr *rec = h;
 	char *heap = NULL;
+	uint64_t time_ns;
 
 	if (h->kind == DDIRR_RING_INDIRECT) {
 		memcpy(&heap, h + 1, sizeof(heap));
 		rec = (ddirr_ring_hdr *)heap;
 	}
-	stamp(r, t, rec);
+	time_ns = stamp(r, t, rec);
 	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
-		flight_put(r, rec);
+		flight_put(r, rec, time_ns);
 	else
-		write_record(r, rec);
+		write_record(r, rec, time_ns);
 	free(heap);
 }
+
+static void note_rate(ddirr_recorder *r);
 
 static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 {
@@ -309,8 +323,11 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 		ddirr_ring_hdr *h;
 
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
+			r->taken_bytes += h->size;
 			take(r, t, h);
 			ddirr_ring_release(&t->ring, h);
+			if (++r->rate_records % RATE_RECORDS == 0)
+				note_rate(r);
 			/* Under load a pass can last longer than the interval:
 			   the deadline is looked at while draining too. */
 			if (++n % DUE_CHECK_RECORDS == 0 && flush_due(r, ddirr_platform_now_ns()))
@@ -336,12 +353,55 @@ void ddirr_drain_note_drops(ddirr_recorder *r)
 	}
 }
 
+/* Block mode: how many bytes a ring may hold (g_rec.backlog_cap), from
+ * the drain's own rate while it works (bytes taken over the time it spent
+ * taking and writing them, RATE_RECORDS at a time, not counting its sleeps: the rate of arrivals
+ * would shrink the cap to what a throttled producer sends). A ring that
+ * holds more than the drain takes in half the interval has records that
+ * will be older than that when the drain reaches them: the age bound
+ * (wrappers.c, age_wait) would come too late for them, since it can only
+ * hold back new records. Shared among the threads that have recorded, as
+ * the drain takes their rings in turn. Smoothed over passes; never below
+ * the producer's look-ahead nor above the ring. */
+static void note_rate(ddirr_recorder *r)
+{
+	uint64_t now = ddirr_platform_now_ns(), bytes = r->taken_bytes - r->rate_bytes0, ns = now - r->rate_t0;
+	uint64_t cap, old = atomic_load_explicit(&g_rec.backlog_cap, memory_order_relaxed);
+	uint64_t threads = atomic_load(&g_rec.threads);
+
+	/* Over at least half the age bound, so that the flushes (a chunk's
+	   compression and write, every few ms) are in the measure: between
+	   two of them the drain runs several times faster. */
+	if (!r->age_limit_ns || ns < r->age_limit_ns / 2)
+		return;
+	r->rate_records = 0;
+	r->rate_t0 = now;
+	r->rate_bytes0 = r->taken_bytes;
+	if (bytes > UINT64_MAX / r->age_limit_ns)
+		return;
+	cap = bytes * r->age_limit_ns / ns / (threads ? threads : 1);
+	/* Down at once, up by a quarter of the difference: too small a cap
+	   costs a wait, too large a one a record past its deadline. */
+	if (cap > old)
+		cap = old + (cap - old) / 4;
+	if (cap < g_rec.age_check_bytes)
+		cap = g_rec.age_check_bytes;
+	if (cap > g_rec.ring_bytes)
+		cap = g_rec.ring_bytes;
+	atomic_store_explicit(&g_rec.backlog_cap, cap, memory_order_relaxed);
+}
+
 uint64_t ddirr_drain_pass(ddirr_recorder *r)
 {
 	uint64_t sync_t = atomic_load(&r->sync_req);
 	uint64_t dump_t = atomic_load(&g_rec.dump_req);
 	uint64_t total = 0, n, now;
 
+	/* The rate is measured from here, every RATE_RECORDS records: the
+	   time asleep between passes is not the drain's. */
+	r->rate_records = 0;
+	r->rate_t0 = ddirr_platform_now_ns();
+	r->rate_bytes0 = r->taken_bytes;
 	do {
 		n = drain_rings(r, PASS_RECORD_LIMIT);
 		total += n;

@@ -23,6 +23,12 @@ enum {
 	MIN_FLIGHT = 4096,
 	DEFAULT_FLUSH_MS = 100,
 	WAIT_LIMIT_MS = 10000,
+	/* Block mode: bytes a thread records between two looks at the age of
+	   its ring's oldest record (at most an eighth of the ring). At the
+	   fastest a thread records here (about 60 ns a 80-byte record), 64 KiB
+	   is under 0.1 ms; it costs the bench's caller about one slow path in
+	   400 records. */
+	AGE_CHECK_BYTES = 64u << 10,
 	/* DXGKRNL_INTERFACE copies handed to drivers; they live as long as the
 	   process, since a driver keeps the pointer. */
 	MAX_INTERFACES = 16,
@@ -195,6 +201,25 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	g_rec.triggers = r->opts.flight_triggers;
 	g_rec.copy_flags = r->copy_flags;
 	g_rec.ring_bytes = round_pow2(r->opts.buffer_bytes);
+	/* Block mode's age bound (wrappers.c, age_wait), in ticks, converted
+	   once: half the flush interval, the least the drain leaves itself
+	   between a record's time and its flush deadline (drain.c,
+	   flush_budget_ns), so a record taken at that age is written within
+	   the interval. A larger bound would leave the drain taking records
+	   already past their deadline under load: chunks of a few records. */
+	g_rec.age_limit_ticks = 0;
+	g_rec.age_check_bytes = g_rec.ring_bytes / 8 < AGE_CHECK_BYTES ? g_rec.ring_bytes / 8 : AGE_CHECK_BYTES;
+	if (r->opts.mode == DDIRR_RECORDER_BLOCK) {
+		uint64_t ns = (uint64_t)r->opts.flush_interval_ms * 1000000u / 2;
+
+		r->age_limit_ns = ns;
+		g_rec.age_limit_ticks = r->clock.ticks_are_ns ? ns : ddirr_clock_rate(ns, r->clock.mult);
+		if (!g_rec.age_limit_ticks)
+			g_rec.age_limit_ticks = 1;
+	}
+	/* Until the drain has measured its rate: a little more than the
+	   look-ahead, so that the first burst cannot pile up a whole ring. */
+	atomic_store(&g_rec.backlog_cap, 4 * g_rec.age_check_bytes);
 	g_rec.rec = r;
 	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
 				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
@@ -396,6 +421,16 @@ void ddirr_recorder_get_stats(ddirr_recorder *r, ddirr_recorder_stats *s)
 	s->pending = s->issued - s->recorded - s->dropped;
 	s->threads = atomic_load(&g_rec.threads);
 	s->stopped = atomic_load(&r->stopped);
+}
+
+uint64_t ddirr_recorder_age_waits(void)
+{
+	ddirr_thread_ring *t;
+	uint64_t n = 0;
+
+	for (t = atomic_load(&g_rec.rings); t; t = t->next)
+		n += atomic_load_explicit(&t->age_waits, memory_order_relaxed);
+	return n;
 }
 
 size_t ddirr_recorder_record_bytes(const ddirr_recorder *r, const ddirr_event *ev)

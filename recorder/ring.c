@@ -8,18 +8,88 @@ void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size)
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
 	r->cached_tail = 0;
+	r->check_at = UINT64_MAX;
 	r->data = data;
 	r->size = size;
 }
 
+/* The view of `tail` the fast path keeps: the free room it shows is the
+ * real one, cut at check_at (none once the head is there). The result may
+ * be "below 0": positions are compared by difference, modulo 2^64. */
+static uint64_t view(const ddirr_ring *r, uint64_t head, uint64_t tail)
+{
+	uint64_t free_ = r->size - (head - tail);
+
+	if (r->check_at == UINT64_MAX)
+		return tail;
+	if (head >= r->check_at)
+		free_ = 0;
+	else if (free_ > r->check_at - head)
+		free_ = r->check_at - head;
+	return head + free_ - r->size;
+}
+
+uint64_t ddirr_ring_view_tail(ddirr_ring *r, uint64_t head)
+{
+	return view(r, head, atomic_load_explicit(&r->tail, memory_order_acquire));
+}
+
+void ddirr_ring_set_check(ddirr_ring *r, uint64_t at)
+{
+	r->check_at = at;
+	r->cached_tail = ddirr_ring_view_tail(r, atomic_load_explicit(&r->head, memory_order_relaxed));
+}
+
+/* The slow path's test: against the real free room (the check position
+ * holds back only the fast path, so that a caller waiting here for room
+ * is never kept waiting by it). */
 static int fits(ddirr_ring *r, uint64_t head, uint64_t need)
 {
+	uint64_t tail;
+
 	if (head + need - r->cached_tail <= r->size)
 		return 1;
 	/* Only now look at the consumer's counter: one shared cache line
 	   read per ring-full check rather than per record. */
-	r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	return head + need - r->cached_tail <= r->size;
+	tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	if (head + need - tail > r->size)
+		return 0;
+	/* The view may end before these bytes (check_at): it must still
+	   cover what the caller takes now, or the fast path's free room would
+	   go below zero once they are published. */
+	r->cached_tail = view(r, head, tail);
+	if (head + need - r->cached_tail > r->size)
+		r->cached_tail = head + need - r->size;
+	return 1;
+}
+
+/* Why the producer may read a header the consumer may be holding: every
+ * byte of the ring is written by the producer only. The consumer reads the
+ * records it takes and rebuilds their frames in place (the bytes after the
+ * header), but never writes a header (drain.c converts a record's time
+ * outside the ring for that reason), so the producer's reads of `kind`,
+ * `size` and `time` race with nothing. And a record's bytes are reused only
+ * when the producer itself reserves them again, which it cannot be doing
+ * while it reads here: a record the consumer releases meanwhile keeps its
+ * header, the answer is merely stale (a record already taken, older than
+ * any left, so the caller waits a little longer and looks again). The
+ * acquire load of tail pairs with the consumer's release store, as in
+ * fits(): whatever the consumer did with the bytes before tail happens
+ * before the producer goes on to reuse them. */
+const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	while (tail != head) {
+		const ddirr_ring_hdr *h = (const ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
+
+		/* A padding entry may have only its size and kind written. */
+		if (h->kind != DDIRR_RING_PAD)
+			return h;
+		tail += h->size;
+	}
+	return NULL;
 }
 
 void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n)

@@ -38,14 +38,39 @@ typedef struct ddirr_ring_hdr {
 
 typedef struct ddirr_ring {
 	_Alignas(64) _Atomic uint64_t head; /* bytes published by the producer */
-	uint64_t cached_tail;               /* producer's last view of tail */
+	/* The producer's view of tail: never ahead of it, and held back so
+	   that the free room it shows ends at check_at (the view's arithmetic
+	   is modulo 2^64, like every position difference here). */
+	uint64_t cached_tail;
+	/* Producer only: the head position at which the room runs out for the
+	   fast path, which then takes its slow path (block mode looks at the
+	   age of the oldest record there, then moves this on;
+	   ddirr_ring_set_check). UINT64_MAX: never. */
+	uint64_t check_at;
 	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer */
 	_Alignas(64) char *data;
 	uint64_t size; /* power of two */
 } ddirr_ring;
 
-/* Sets up r over data (size bytes: a power of two, 8-byte aligned). */
+/* Sets up r over data (size bytes: a power of two, 8-byte aligned), with
+ * no check position. */
 void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size);
+
+/* Producer: the consumer's counter (an acquire load), as the view keeps it:
+ * the free room it leaves ends at check_at. Out of line: only the slow
+ * paths refresh the view. */
+uint64_t ddirr_ring_view_tail(ddirr_ring *r, uint64_t head);
+
+/* Producer: the fast path (ddirr_ring_reserve_room) finds no room once the
+ * head reaches `at`, so that the caller takes its slow path there.
+ * ddirr_ring_reserve() is not held back by it. */
+void ddirr_ring_set_check(ddirr_ring *r, uint64_t at);
+
+/* Producer: the header of the oldest record still in the ring (a padding
+ * entry is skipped), or NULL when the consumer has taken everything. Only
+ * its fields are to be read, and only by the producer; see ring.c for why
+ * that is safe while the consumer works. */
+const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r);
 
 /* Producer: returns where `n` bytes (a multiple of 8, at most size / 2) can
  * be written, or NULL when the ring has no room now. Nothing is visible to
@@ -70,10 +95,11 @@ static inline void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64
 	if (n < want)
 		return NULL;
 	/* Look at the consumer's counter only when the last view leaves less
-	   than `want`, as fits() does. */
+	   than `want`, as fits() does; the view also runs out at check_at,
+	   which costs the fast path nothing. */
 	free_ = r->size - (head - r->cached_tail);
 	if (free_ < want) {
-		r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		r->cached_tail = ddirr_ring_view_tail(r, head);
 		free_ = r->size - (head - r->cached_tail);
 		if (free_ < want)
 			return NULL;

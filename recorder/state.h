@@ -39,6 +39,7 @@ typedef struct ddirr_thread_ring {
 	_Atomic int writing;            /* inside a record write: close waits */
 	_Atomic uint64_t issued;
 	_Atomic uint64_t drops[DROP_N_CAUSES];
+	_Atomic uint64_t age_waits; /* block mode: calls that waited for the drain to take an old record */
 	uint64_t last_time_ns; /* drain only: the thread's latest converted time */
 } ddirr_thread_ring;
 
@@ -65,6 +66,9 @@ struct ddirr_recorder {
 	uint64_t noted_drops[DROP_N_CAUSES]; /* already passed to the writer */
 	uint64_t last_flush_ns;
 	uint64_t appended_since_flush;
+	uint64_t taken_bytes;  /* ring bytes the drain has taken, for its rate */
+	uint64_t rate_t0, rate_bytes0, rate_records; /* the measure in progress (drain.c, note_rate) */
+	uint64_t age_limit_ns; /* block mode: g_rec.age_limit_ticks in ns */
 	/* When the pending chunk must be written: the oldest record appended
 	   since the last flush, plus the flush interval, minus the time a
 	   flush takes (flush_cost_ns, the slowest recent one). */
@@ -98,6 +102,17 @@ typedef struct ddirr_global {
 	unsigned triggers;
 	unsigned copy_flags;
 	uint64_t ring_bytes;
+	/* Block mode's age bound (wrappers.c, age_wait): the oldest record a
+	   ring may hold, in ticks (0: no bound; drop and flight mode), and
+	   how many bytes a thread records between two looks at it. Set at
+	   open. */
+	uint64_t age_limit_ticks;
+	uint64_t age_check_bytes;
+	/* Block mode: the bytes a ring may hold before its producer waits,
+	   what the drain takes in half the flush interval (measured by the
+	   drain, drain.c note_rate; shared among the threads). Relaxed: a
+	   stale value only makes a wait a little longer or shorter. */
+	_Atomic uint64_t backlog_cap;
 	ddirr_fn real[DDIRR_DDI_MAX_PLUS_ONE]; /* the driver's and the host's functions */
 } ddirr_global;
 
@@ -114,6 +129,10 @@ void ddirr_wrappers_guard(int on);
 
 /* wrappers.c: bytes a record takes in a ring (header + flat frame). */
 size_t ddirr_record_size(uint32_t ddi, uint32_t phase, const void *frame, unsigned copy_flags);
+
+/* recorder.c: calls that waited for age (block mode), over every thread
+ * of the open recorder. Read as the stats are: relaxed, any thread. */
+uint64_t ddirr_recorder_age_waits(void);
 
 /* recorder.c: replaces the interface StartDevice hands the driver by a
  * recording copy (called from the StartDevice wrapper). */

@@ -81,6 +81,8 @@ static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 		return NULL;
 	t = (ddirr_thread_ring *)mem;
 	ddirr_ring_init(&t->ring, mem + ((sizeof(*t) + 63) & ~(size_t)63), size);
+	if (g_rec.age_limit_ticks)
+		ddirr_ring_set_check(&t->ring, g_rec.age_check_bytes);
 	ddirr_platform_lock();
 	if (gen != atomic_load(&g_rec.generation)) { /* closed meanwhile */
 		ddirr_platform_unlock();
@@ -116,8 +118,20 @@ size_t ddirr_record_size(uint32_t ddi, uint32_t phase, const void *frame, unsign
 	return sizeof(ddirr_ring_hdr) + (d ? ddirr_frame_copy_size(d->frame, frame, phase, copy_flags) : 0);
 }
 
-/* Waits for room in block mode: spin briefly, then yield, then sleep. Gives
- * up (NULL) only when recording stops. */
+/* One step of block mode's wait for the drain: spin briefly, then yield,
+ * then sleep 1 ms at a time. */
+static void wait_step(unsigned *spins)
+{
+	if (++*spins < 64)
+		return;
+	if (*spins < 256)
+		ddirr_platform_yield();
+	else
+		ddirr_platform_sleep_ms(1);
+}
+
+/* Waits for room in block mode. Gives up (NULL) only when recording
+ * stops. */
 static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 {
 	unsigned spins = 0;
@@ -126,14 +140,71 @@ static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 	while (!(p = ddirr_ring_reserve(&t->ring, n))) {
 		if (atomic_load_explicit(&g_rec.enabled, memory_order_relaxed) == 0)
 			return NULL;
-		if (++spins < 64)
-			continue;
-		if (spins < 256)
-			ddirr_platform_yield();
-		else
-			ddirr_platform_sleep_ms(1);
+		wait_step(&spins);
 	}
 	return p;
+}
+
+/* Block mode's loss bound (docs/recorder.md, "Modes"): the drain writes a
+ * chunk within the flush interval of its oldest record's timestamp, but
+ * only for records it has taken; a producer faster than the drain would
+ * otherwise keep a full ring's backlog (tens of ms for 4 MiB) waiting
+ * before the drain sees it, and a SIGKILL would lose that too. So a ring
+ * may not hold a record older than g_rec.age_limit_ticks (half the
+ * interval: the drain's deadline is never brought forward by more than
+ * that, so a record taken that old is still written in time): while its
+ * oldest record is older, the call waits as for a full ring, until the
+ * drain has taken it and every other one that old.
+ *
+ * That alone comes too late for a burst: a producer ten times faster than
+ * the drain fills 4 MiB in 2 ms, before any record is old, and the last of
+ * them then wait the whole backlog (measured: 20-28 ms at a 10 ms
+ * interval). So the call also waits while the ring holds more than
+ * g_rec.backlog_cap bytes, what the drain takes in the same half interval
+ * at the rate it measures (drain.c, note_rate).
+ *
+ * Only the slow path looks: the ring's view (ring.h, check_at) makes the
+ * fast path find no room once the thread has recorded age_check_bytes
+ * since the last look, or the ring reaches the cap, so the fast path pays
+ * nothing for it. Ticks are
+ * compared with ticks: the limit was converted once, at open. A tick
+ * count read on another CPU may be a little ahead of this one's (unfenced
+ * rdtsc): such a record counts as new. */
+static void age_wait(ddirr_thread_ring *t)
+{
+	ddirr_ring *r = &t->ring;
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed), tail, cap;
+	/* The wait for a full ring, from its second stage: the drain must take
+	   a backlog here, not a record or two, so spinning would only burn
+	   the time it needs. */
+	unsigned spins = 64;
+	int waited = 0;
+
+	for (;;) {
+		const ddirr_ring_hdr *h;
+		uint64_t now, stamped;
+
+		cap = atomic_load_explicit(&g_rec.backlog_cap, memory_order_relaxed);
+		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (!(h = ddirr_ring_oldest(r)))
+			break;
+		now = ddirr_platform_ticks();
+		stamped = h->time;
+		if ((head - tail <= cap && (now <= stamped || now - stamped <= g_rec.age_limit_ticks)) ||
+		    !atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+			break;
+		if (!waited++)
+			atomic_store_explicit(&t->age_waits,
+					      atomic_load_explicit(&t->age_waits, memory_order_relaxed) + 1,
+					      memory_order_relaxed);
+		wait_step(&spins);
+	}
+	/* Look again after age_check_bytes, or sooner when the ring would
+	   reach the cap before (tail may move on meanwhile: then the look
+	   comes early and costs a slow path, nothing more). */
+	tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	ddirr_ring_set_check(r, head + g_rec.age_check_bytes < tail + cap ? head + g_rec.age_check_bytes
+									   : tail + cap);
 }
 
 static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent,
@@ -151,7 +222,8 @@ static void fill_header(ddirr_ring_hdr *h, uint64_t n, uint32_t ddi, uint32_t ph
 }
 
 /* A record that did not fit the ring's contiguous free room (n: its size
- * with the header, or 0 when not measured yet): measure it, then reserve
+ * with the header, or 0 when not measured yet), or that the ring's check
+ * position sent here: in block mode, wait for age first; then measure it, reserve
  * (with padding at the end of the buffer) and copy; too large for the ring,
  * a heap copy in block mode. Then clears t->writing. */
 static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t ddi, uint32_t phase, uint64_t seq,
@@ -161,6 +233,21 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 	ddirr_ring_hdr *h;
 	char *heap = NULL;
 
+	if (g_rec.age_limit_ticks) {
+		uint64_t room;
+
+		age_wait(t);
+		/* When the check position sent the record here, the room is
+		   there now: copy as the fast path does, without measuring. */
+		if (!n && (h = ddirr_ring_reserve_room(&t->ring, sizeof(*h), &room))) {
+			n = sizeof(*h) + ddirr_frame_copy_call_bounded(h + 1, room - sizeof(*h), ddi, phase, frame, flags);
+			if (n <= room) {
+				fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
+				ddirr_ring_publish(&t->ring, n);
+				goto out;
+			}
+		}
+	}
 	if (!n)
 		n = ddirr_record_size(ddi, phase, frame, flags);
 	if (n > t->ring.size / 2) {
