@@ -65,6 +65,16 @@ if(DDIRR_SANITIZE)
   # (the median must still be within the flush interval).
   set_property(TEST test_kill APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
 endif()
+# The same with the default ring (4 MiB): a producer faster than the drain
+# fills it, and block mode's age rule keeps its backlog within the bound
+# too. Alone as well, in a directory of its own.
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_default_ring)
+add_test(NAME test_kill_default_ring COMMAND test_kill)
+set_tests_properties(test_kill_default_ring PROPERTIES RUN_SERIAL TRUE ENVIRONMENT
+  "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_default_ring;DDIRR_TEST_RING=4194304")
+if(DDIRR_SANITIZE)
+  set_property(TEST test_kill_default_ring APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
+endif()
 
 # Stress: 8 threads x 1M calls in block mode, alone in its process so that
 # its peak RSS is its own (tests/stress/stress-8x1M.sh runs all three modes).
