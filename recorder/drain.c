@@ -365,7 +365,8 @@ void ddirr_drain_note_drops(ddirr_recorder *r)
  * the producer's look-ahead nor above the ring. */
 static void note_rate(ddirr_recorder *r)
 {
-	uint64_t now = ddirr_platform_now_ns(), bytes = r->taken_bytes - r->rate_bytes0, ns = now - r->rate_t0;
+	uint64_t now = ddirr_platform_now_ns(), bytes = r->taken_bytes - r->rate_bytes0;
+	uint64_t ns = r->rate_busy_ns + (now - r->pass_t0);
 	uint64_t cap, old = atomic_load_explicit(&g_rec.backlog_cap, memory_order_relaxed);
 	uint64_t threads = atomic_load(&g_rec.threads);
 
@@ -375,15 +376,16 @@ static void note_rate(ddirr_recorder *r)
 	if (!r->age_limit_ns || ns < r->age_limit_ns / 2)
 		return;
 	r->rate_records = 0;
-	r->rate_t0 = now;
+	r->rate_busy_ns = 0;
+	r->pass_t0 = now;
 	r->rate_bytes0 = r->taken_bytes;
 	if (bytes > UINT64_MAX / r->age_limit_ns)
 		return;
 	cap = bytes * r->age_limit_ns / ns / (threads ? threads : 1);
-	/* Down at once, up by a quarter of the difference: too small a cap
-	   costs a wait, too large a one a record past its deadline. */
+	/* Down at once, up by half the difference: too small a cap costs a
+	   wait, too large a one a record past its deadline. */
 	if (cap > old)
-		cap = old + (cap - old) / 4;
+		cap = old + (cap - old) / 2;
 	if (cap < g_rec.age_check_bytes)
 		cap = g_rec.age_check_bytes;
 	if (cap > g_rec.ring_bytes)
@@ -397,11 +399,10 @@ uint64_t ddirr_drain_pass(ddirr_recorder *r)
 	uint64_t dump_t = atomic_load(&g_rec.dump_req);
 	uint64_t total = 0, n, now;
 
-	/* The rate is measured from here, every RATE_RECORDS records: the
-	   time asleep between passes is not the drain's. */
-	r->rate_records = 0;
-	r->rate_t0 = ddirr_platform_now_ns();
-	r->rate_bytes0 = r->taken_bytes;
+	/* The rate counts the time the drain works, summed over passes, and
+	   not its sleeps between them: a bursty producer's short passes add
+	   up to a measure as a saturating one's long pass does. */
+	r->pass_t0 = ddirr_platform_now_ns();
 	do {
 		n = drain_rings(r, PASS_RECORD_LIMIT);
 		total += n;
@@ -417,6 +418,8 @@ uint64_t ddirr_drain_pass(ddirr_recorder *r)
 		flush_now(r);
 	if (n == 0) /* everything published before the ticket was taken is in */
 		atomic_store(&r->sync_done, sync_t);
+	if (total)
+		r->rate_busy_ns += ddirr_platform_now_ns() - r->pass_t0;
 	return total;
 }
 

@@ -219,7 +219,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	}
 	/* Until the drain has measured its rate: a little more than the
 	   look-ahead, so that the first burst cannot pile up a whole ring. */
-	atomic_store(&g_rec.backlog_cap, 4 * g_rec.age_check_bytes);
+	/* The whole ring until the drain has measured its rate (note_rate):
+	   a cap guessed low would hold back every burst longer than it. */
+	atomic_store(&g_rec.backlog_cap, g_rec.ring_bytes);
 	g_rec.rec = r;
 	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
 				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))

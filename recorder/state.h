@@ -67,7 +67,10 @@ struct ddirr_recorder {
 	uint64_t last_flush_ns;
 	uint64_t appended_since_flush;
 	uint64_t taken_bytes;  /* ring bytes the drain has taken, for its rate */
-	uint64_t rate_t0, rate_bytes0, rate_records; /* the measure in progress (drain.c, note_rate) */
+	/* The measure in progress (drain.c, note_rate): bytes taken since
+	   rate_bytes0 over the time the drain worked for them, which is
+	   rate_busy_ns of passes already ended plus the pass begun at pass_t0. */
+	uint64_t rate_bytes0, rate_busy_ns, pass_t0, rate_records;
 	uint64_t age_limit_ns; /* block mode: g_rec.age_limit_ticks in ns */
 	/* When the pending chunk must be written: the oldest record appended
 	   since the last flush, plus the flush interval, minus the time a
