@@ -142,10 +142,15 @@ static void check_alignment(ddirr_model *m, uint64_t value, uint64_t align, cons
 			     (unsigned long long)value, (unsigned long long)align);
 }
 
-/* Bytes one leaf page table maps: 4 KB pages times its entries. */
+/* Bytes one leaf page table maps: 4 KB pages times its entries. A
+ * PageTableIndexBitCount too large for a 64-bit VA (a broken or hostile
+ * answer; the fuzzer sent 73) covers the whole VA space: shifting by it
+ * would be undefined. */
 static uint64_t leaf_coverage(const ddirr_model *m)
 {
-	return 4096ull << (m->leaf_index_bits ? m->leaf_index_bits : 9);
+	uint32_t bits = m->leaf_index_bits ? m->leaf_index_bits : 9;
+
+	return bits >= 52 ? UINT64_MAX : 4096ull << bits;
 }
 
 static int apply_entry(ddirr_model *m, const ddirr_event *ev)
@@ -576,6 +581,11 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 
 	if (!p)
 		return 0; /* its entry is not in the trace: nothing to apply */
+	/* An exit whose seq belongs to an entry of another DDI (a damaged or
+	   hostile trace; the fuzzer made an Unmap entry and a BuildPagingBuffer
+	   exit share seq): what the entry stashed is not this call's. */
+	if (p->ddi != ev->ddi)
+		return 0;
 	switch (ev->ddi) {
 	case DDIRR_DDI_AddDevice: {
 		FRAME(AddDevice);

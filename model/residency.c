@@ -241,6 +241,11 @@ static void write_ptes(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETA
 {
 	uint64_t table, i, count = u->Flags.Repeat ? u->NumPageTableEntries : n;
 
+	/* No entries came with the call (a NULL pPageTableEntries, or more than
+	   the stash keeps): there is nothing to write, not even the repeated
+	   first one (the fuzzer found the read past an empty stash). */
+	if (!n)
+		return;
 	/* A table is known by where it is: its GPU physical address, or its
 	   VA in the paging process. CPU-virtual updates name host memory. */
 	if (u->UpdateMode == DXGK_PAGETABLEUPDATE_GPU_PHYSICAL)
