@@ -181,13 +181,26 @@ static void walk_struct(walk *w, const ddirr_struct_desc *s, const char *x, char
 		return;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
+		const char *fe = e;
 
 		if ((i < 64 && !(keep >> i & 1)) || (f->dir & w->dirs) != w->dirs || !present(s, f, x))
 			continue;
+		/* A guarded member (a union alternative, a buffer its size
+		   admits) is walked only where the other frame holds it too: its
+		   selector may choose another alternative (a divergence the
+		   selector's own comparison reports), whose bytes are not this
+		   member's and may not be a pointer (the fuzzer found that). The
+		   expectation follows its own selector. */
+		if (f->guard_op != DDIRR_GUARD_NONE || (f->kind == DDIRR_FK_REF && f->count_size)) {
+			if (!present(s, f, y))
+				continue;
+			if (e && !present(s, f, e))
+				fe = NULL;
+		}
 		w->names[w->depth] = f->name;
 		w->index[w->depth] = -1;
 		w->depth++;
-		walk_field(w, f, x, y, e);
+		walk_field(w, f, x, y, fe);
 		w->depth--;
 	}
 }
