@@ -151,25 +151,6 @@ static uint64_t prune_mask(walk *w, const ddirr_struct_desc *s)
 	return mask;
 }
 
-/* ddirr_desc_field_present, with the most common union guard (selector ==
- * value, BuildPagingBuffer's Operation) answered here: a walk meets it in
- * every record, and the out-of-line call costs more than the test. */
-static inline int present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const char *x)
-{
-	if (f->guard_op == DDIRR_GUARD_EQ && !(f->kind == DDIRR_FK_REF && f->count_size)) {
-		const char *p = x + f->guard_offset;
-
-		switch (f->guard_size) {
-		case 1: { uint8_t v; memcpy(&v, p, 1); return v == f->guard_value; }
-		case 2: { uint16_t v; memcpy(&v, p, 2); return v == f->guard_value; }
-		case 4: { uint32_t v; memcpy(&v, p, 4); return v == f->guard_value; }
-		case 8: { uint64_t v; memcpy(&v, p, 8); return v == f->guard_value; }
-		default: break;
-		}
-	}
-	return ddirr_desc_field_present(s, f, x);
-}
-
 static void walk_struct(walk *w, const ddirr_struct_desc *s, const char *x, char *y, const char *e)
 {
 	uint64_t keep = ~(uint64_t)0;
@@ -183,7 +164,7 @@ static void walk_struct(walk *w, const ddirr_struct_desc *s, const char *x, char
 		const ddirr_field_desc *f = &s->fields[i];
 		const char *fe = e;
 
-		if ((i < 64 && !(keep >> i & 1)) || (f->dir & w->dirs) != w->dirs || !present(s, f, x))
+		if ((i < 64 && !(keep >> i & 1)) || (f->dir & w->dirs) != w->dirs || !ddirr_desc_field_present(s, f, x))
 			continue;
 		/* A guarded member (a union alternative, a buffer its size
 		   admits) is walked only where the other frame holds it too: its
@@ -192,9 +173,9 @@ static void walk_struct(walk *w, const ddirr_struct_desc *s, const char *x, char
 		   member's and may not be a pointer (the fuzzer found that). The
 		   expectation follows its own selector. */
 		if (f->guard_op != DDIRR_GUARD_NONE || (f->kind == DDIRR_FK_REF && f->count_size)) {
-			if (!present(s, f, y))
+			if (!ddirr_desc_field_present(s, f, y))
 				continue;
-			if (e && !present(s, f, e))
+			if (e && !ddirr_desc_field_present(s, f, e))
 				fe = NULL;
 		}
 		w->names[w->depth] = f->name;

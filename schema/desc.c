@@ -69,18 +69,6 @@ const ddirr_struct_desc *const ddirr_desc_structs[] = {
 };
 const size_t ddirr_desc_n_structs = sizeof(ddirr_desc_structs) / sizeof(ddirr_desc_structs[0]);
 
-uint64_t ddirr_desc_read(const void *p, uint32_t size)
-{
-	/* memcpy: members may be bitfield words or sit at odd offsets. */
-	switch (size) {
-	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
-	default: return 0;
-	}
-}
-
 void ddirr_desc_write(void *p, uint32_t size, uint64_t v)
 {
 	switch (size) {

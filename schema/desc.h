@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ddirr/ddi.h"
 
@@ -176,21 +177,38 @@ extern const size_t ddirr_desc_n_structs;
 extern const ddirr_decoder *const ddirr_desc_decoders[];
 extern const size_t ddirr_desc_n_decoders;
 
-/* Reads an unsigned scalar of `size` bytes at p. */
-uint64_t ddirr_desc_read(const void *p, uint32_t size);
+/* Reads an unsigned scalar of `size` bytes (1, 2, 4 or 8; else 0) at p.
+ * Inline: every walker (the recorder's copies, the codec, the replayer)
+ * reads counts, selectors and elements with it. memcpy, because members
+ * may be bitfield words or sit at odd offsets. */
+static inline uint64_t ddirr_desc_read(const void *p, uint32_t size)
+{
+	switch (size) {
+	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+	default: return 0;
+	}
+}
 
 /* Writes the low `size` bytes of v at p. */
 void ddirr_desc_write(void *p, uint32_t size, uint64_t v);
 
 /* True when field f of the struct at base is present: its guard holds.
- * Most fields have no guard and no size condition; they are answered inline
- * because every walker asks for every field. */
+ * Most fields have no guard and no size condition, and most guarded ones a
+ * `selector == value` (BuildPagingBuffer's Operation): both are answered
+ * inline, because every walker asks for every field. */
 int ddirr_desc_field_present_slow(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base);
 
 static inline int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddirr_field_desc *f, const void *base)
 {
-	if (f->guard_op == DDIRR_GUARD_NONE && !(f->kind == DDIRR_FK_REF && f->count_size))
-		return 1;
+	if (!(f->kind == DDIRR_FK_REF && f->count_size)) {
+		if (f->guard_op == DDIRR_GUARD_NONE)
+			return 1;
+		if (f->guard_op == DDIRR_GUARD_EQ)
+			return ddirr_desc_read((const char *)base + f->guard_offset, f->guard_size) == f->guard_value;
+	}
 	return ddirr_desc_field_present_slow(s, f, base);
 }
 

@@ -180,23 +180,6 @@ typedef struct encode_ctx {
 	size_t bound; /* upper bound of the packed size so far */
 } encode_ctx;
 
-/* ddirr_desc_read for an array element, with the common widths inline: a
- * page array is walked element by element on the drain thread. */
-static inline uint64_t read_element(const char *p, uint32_t size)
-{
-	uint64_t v8;
-	uint32_t v4;
-
-	if (size == 8) {
-		memcpy(&v8, p, 8);
-		return v8;
-	}
-	if (size == 4) {
-		memcpy(&v4, p, 4);
-		return v4;
-	}
-	return ddirr_desc_read(p, size);
-}
 
 /* Stores the n values of `size` bytes at src in f's delta form. Returns 1
  * when stored, 0 when a step does not fit an int64 (the caller writes the
@@ -215,7 +198,7 @@ static int encode_deltas(ProtobufCMessage *msg, const ddirr_field_desc *f, const
 	if (!d)
 		return DDIRR_ENOMEM;
 	for (i = 0; i < n; i++) {
-		uint64_t v = read_element(src + i * size, size);
+		uint64_t v = ddirr_desc_read(src + i * size, size);
 
 		if (!delta_of(v, prev, &d[i]))
 			return 0;

@@ -626,18 +626,6 @@ static inline __attribute__((always_inline)) size_t plan_reserve(walker *w, size
 	return off;
 }
 
-/* An unsigned count of 1, 2, 4 or 8 bytes (ddirr_desc_read, inline). */
-static inline uint64_t gen_read(const char *p, size_t size)
-{
-	switch (size) {
-	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
-	default: return 0;
-	}
-}
-
 /* An OP_FIELD: the walk's own steps, out of line so that the plan's loop
  * keeps its registers. */
 static __attribute__((noinline)) void run_field(walker *w, const ddirr_struct_desc *s, const ddirr_field_desc *f,
@@ -705,7 +693,7 @@ static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst
 				memcpy(w->out + block, ptr, n * op->len);
 			break;
 		case OP_FIELD_EQ:
-			if (gen_read(src + op->count_offset, op->count_size) != op->value)
+			if (ddirr_desc_read(src + op->count_offset, op->count_size) != op->value)
 				break;
 			if (!op->sub) {
 				run_guarded(w, op->field, src, dst);
@@ -831,7 +819,7 @@ static void run_plan(walker *w, const frame_plan *p, const char *src, size_t dst
 		}                                                        \
 	}
 #define GEN_COPY_ARRAY_(c, esize)                                                              \
-	gen_scalar_array(w, src, dst, off_, gen_read(src + DDIRR_OFF(DDIRR_T, c), DDIRR_MSIZE(DDIRR_T, c)), esize);
+	gen_scalar_array(w, src, dst, off_, ddirr_desc_read(src + DDIRR_OFF(DDIRR_T, c), DDIRR_MSIZE(DDIRR_T, c)), esize);
 #define GEN_COPY_ARRAY(c, esize, k) GEN_COPY_ARRAY_(c, esize)
 #define GEN_COPY_ARRAY_HANDLE(c, n) GEN_COPY_ARRAY_(c, sizeof(void *))
 #define GEN_COPY_REF_SCALAR_EXACT
