@@ -14,7 +14,7 @@
 # while it runs (the CTF traces are deleted once measured).
 #
 # Knobs (environment): BENCH_ROUNDS (default 11), BENCH_SCALE (percent of the
-# default calls per round; default 100).
+# default calls per round; default 100), BENCH_PAYLOADS (default "16B 256B 4KiB").
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -109,9 +109,18 @@ payload() {
 }
 
 # nominal payload -> pages of 12 bytes (a UINT32 slot and a UINT64 segment page)
-payload 16B 1 200000
-payload 256B 21 100000
-payload 4KiB 341 20000
+# BENCH_PAYLOADS picks some of the three (for instance "4KiB" alone).
+for name in ${BENCH_PAYLOADS:-16B 256B 4KiB}; do
+	case $name in
+	16B) payload 16B 1 200000 ;;
+	256B) payload 256B 21 100000 ;;
+	4KiB) payload 4KiB 341 20000 ;;
+	*)
+		echo "bench: BENCH_PAYLOADS: unknown payload '$name' (16B, 256B or 4KiB)" >&2
+		exit 2
+		;;
+	esac
+done
 
 dres=$out/disabled.txt
 "$bench" disabled --trace "$out/disabled.ddirr" --rounds "$rounds" --calls $((20000000 * scale / 100)) >"$dres"
