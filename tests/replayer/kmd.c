@@ -32,6 +32,7 @@ static struct {
 	UINT64 page;
 } ptes[64];
 static size_t n_ptes;
+static DXGK_ALLOCATIONUSAGEHINT usage_hint;
 
 static HANDLE fresh(void)
 {
@@ -152,6 +153,7 @@ static NTSTATUS CreateAllocation(const HANDLE a, DXGKARG_CREATEALLOCATION *c)
 		ai->SupportedReadSegmentSet = 1;
 		ai->SupportedWriteSegmentSet = 1;
 		ai->hAllocation = fresh();
+		ai->pAllocationUsageHint = &usage_hint;
 	}
 	return STATUS_SUCCESS;
 }

@@ -23,6 +23,9 @@
 #define KMD_RESERVE_VA 0x100000000ull
 #define KMD_CONTEXT_ALLOCATION 0xCA00u
 #define KMD_CONTEXT_VA 0x200000000ull /* where VidMm mapped the context allocation */
+/* pAllocationUsageHint (volatile: a host pointer) as the capture saw it;
+ * the driver returns the address of its own hint instead. */
+#define KMD_CAPTURED_USAGE_HINT 0xFFFFA00012340000ull
 
 /* The seqs of the scenario's calls. */
 enum kmd_seq {
@@ -55,6 +58,7 @@ typedef struct kmd_script_options {
 	int stray_handle;    /* DestroyAllocation names an allocation no call created */
 	int nb_segment;      /* record this NbSegment on QUERYSEGMENT4's exit (0: 2) */
 	int destroy_twice;   /* seq 20 destroys the allocation again instead of the device */
+	int dma_buffer_size; /* record this ContextInfo.DmaBufferSize on CreateContext's exit (0: 4096) */
 } kmd_script_options;
 
 /* The adapter's two segments, as QUERYSEGMENT4 describes them: 256 MiB of

@@ -117,7 +117,7 @@ static void objects(script *s)
 	cp_out.hKmdProcess = out_handle(s, KMD_SEQ_CREATE_PROCESS, H(1));
 	record(s, KMD_SEQ_CREATE_PROCESS, DDIRR_DDI_CreateProcess, DDIRR_PHASE_EXIT, &cpf_out);
 	call(s, KMD_SEQ_CREATE_DEVICE, DDIRR_DDI_CreateDevice, &cdf, &cdf_out);
-	cc_out.ContextInfo.DmaBufferSize = 4096;
+	cc_out.ContextInfo.DmaBufferSize = s->o->dma_buffer_size ? (UINT)s->o->dma_buffer_size : 4096;
 	record(s, KMD_SEQ_CREATE_CONTEXT, DDIRR_DDI_CreateContext, DDIRR_PHASE_ENTRY, &ccf);
 	s->parent = KMD_SEQ_CREATE_CONTEXT;
 	ca_out.hAllocation = P(KMD_CONTEXT_ALLOCATION);
@@ -172,6 +172,7 @@ static void memory(script *s)
 	ai_out.SupportedReadSegmentSet = 1;
 	ai_out.SupportedWriteSegmentSet = 1;
 	ai_out.hAllocation = out_handle(s, KMD_SEQ_CREATE_ALLOCATION, H(5));
+	ai_out.pAllocationUsageHint = (DXGK_ALLOCATIONUSAGEHINT *)(uintptr_t)KMD_CAPTURED_USAGE_HINT;
 	call(s, KMD_SEQ_CREATE_ALLOCATION, DDIRR_DDI_CreateAllocation, &caf, &caf_out);
 
 	memset(&b, 0, sizeof(b));

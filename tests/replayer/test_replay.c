@@ -71,6 +71,21 @@ static const ddirr_replay_divergence *expect_first(const ddirr_replay_result *r,
 	return d;
 }
 
+/* The verdict is divergence and the first divergence is of kind, at seq,
+ * at exactly this field path, of this class, with these values. */
+static void expect_divergence(const ddirr_replay_result *r, int kind, uint64_t seq, const char *field, int cls,
+			      const char *expected, const char *actual)
+{
+	const ddirr_replay_divergence *d;
+
+	expect_verdict(r, DDIRR_REPLAY_DIVERGENCE);
+	d = expect_first(r, kind, seq, NULL);
+	assert_string_equal(d->field, field);
+	assert_int_equal(d->cls, cls);
+	assert_string_equal(d->expected, expected);
+	assert_string_equal(d->actual, actual);
+}
+
 #define DRIVER(v) "driver:" KMD_DIR "/libkmd_" v ".so"
 
 /* ---- the model target: every verdict */
@@ -196,13 +211,37 @@ static void replay__count_class_divergence(void **state)
 {
 	kmd_script_options o = {.nb_segment = 3};
 	ddirr_replay_result *r = replay(&o, "driver:" KMD_DIR "/libkmd_good.so", NULL, 0);
-	const ddirr_replay_divergence *d;
 
 	(void)state;
-	d = expect_first(r, DDIRR_DIV_FIELD, KMD_SEQ_QUERY_SEGMENTS, "pQueryAdapterInfo.QuerySegmentOut4.NbSegment");
-	assert_int_equal(d->cls, DDIRR_CLASS_COUNT);
-	assert_string_equal(d->expected, "3");
-	assert_string_equal(d->actual, "2");
+	expect_divergence(r, DDIRR_DIV_FIELD, KMD_SEQ_QUERY_SEGMENTS, "pQueryAdapterInfo.QuerySegmentOut4.NbSegment",
+			  DDIRR_CLASS_COUNT, "3", "2");
+	ddirr_replay_result_free(r);
+}
+
+/* ---- a divergence in every other field class, through a driver */
+
+static void replay__exact_class_divergence_in_an_out_field(void **state)
+{
+	kmd_script_options o = {.dma_buffer_size = 8192};
+	ddirr_replay_result *r = replay(&o, DRIVER("good"), NULL, 0);
+
+	(void)state;
+	expect_divergence(r, DDIRR_DIV_FIELD, KMD_SEQ_CREATE_CONTEXT, "pCreateContext.ContextInfo.DmaBufferSize",
+			  DDIRR_CLASS_EXACT, "8192", "4096");
+	ddirr_replay_result_free(r);
+}
+
+/* The trace holds the capture's host pointer (KMD_CAPTURED_USAGE_HINT),
+ * the driver returns the address of its own hint: every replay differs
+ * there, and nothing may say so. */
+static void replay__volatile_field_that_differs_does_not_diverge(void **state)
+{
+	ddirr_replay_result *r = replay(NULL, DRIVER("good"), NULL, 1);
+
+	(void)state;
+	expect_verdict(r, DDIRR_REPLAY_PASS);
+	assert_int_equal(r->n_divergences, 0);
+	assert_int_equal(r->last_seq, KMD_SEQ_LAST);
 	ddirr_replay_result_free(r);
 }
 
@@ -378,6 +417,8 @@ int main(void)
 		cmocka_unit_test(replay__handle_class_divergence),
 		cmocka_unit_test(replay__gpu_va_class_divergence_in_a_callback),
 		cmocka_unit_test(replay__count_class_divergence),
+		cmocka_unit_test(replay__exact_class_divergence_in_an_out_field),
+		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
 		cmocka_unit_test(replay__probe_catches_a_wrong_translation),
