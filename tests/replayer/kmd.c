@@ -33,6 +33,11 @@ static struct {
 } ptes[64];
 static size_t n_ptes;
 static DXGK_ALLOCATIONUSAGEHINT usage_hint;
+#ifdef KMD_WRONG_SLOT
+#define SLOT(k) (((k) + 1) % 1024)
+#else
+#define SLOT(k) ((k) % 1024)
+#endif
 
 static HANDLE fresh(void)
 {
@@ -187,8 +192,8 @@ static NTSTATUS MapCpuHostAperture(const HANDLE a, const DXGKARG_MAPCPUHOSTAPERT
 	if (m->SegmentId < 1 || m->SegmentId > 2)
 		return STATUS_INVALID_PARAMETER;
 	for (i = 0; i < m->NumberOfPages; i++) {
-		slots[m->SegmentId][m->pCpuHostAperturePages[i] % 1024].mapped = 1;
-		slots[m->SegmentId][m->pCpuHostAperturePages[i] % 1024].page = m->pMemorySegmentPages[i];
+		slots[m->SegmentId][SLOT(m->pCpuHostAperturePages[i])].mapped = 1;
+		slots[m->SegmentId][SLOT(m->pCpuHostAperturePages[i])].page = m->pMemorySegmentPages[i];
 	}
 	return STATUS_SUCCESS;
 }
@@ -201,7 +206,7 @@ static NTSTATUS UnmapCpuHostAperture(const HANDLE a, const DXGKARG_UNMAPCPUHOSTA
 	if (u->SegmentId < 1 || u->SegmentId > 2)
 		return STATUS_INVALID_PARAMETER;
 	for (i = 0; i < u->NumberOfPages; i++)
-		slots[u->SegmentId][u->pCpuHostAperturePages[i] % 1024].mapped = 0;
+		slots[u->SegmentId][SLOT(u->pCpuHostAperturePages[i])].mapped = 0;
 	return STATUS_SUCCESS;
 }
 

@@ -7,6 +7,7 @@
  *   kmd_wrong_translation  the probe reports slot -> page + 1
  *   kmd_extra_callback   CreateContext maps its context allocation twice
  *   kmd_wrong_status     the second MapCpuHostAperture fails
+ *   kmd_wrong_slot       MapCpuHostAperture and Unmap use slot + 1: the probe reports it
  *   kmd_no_entry         exports no DriverEntry: cannot test */
 #ifndef DDIRR_TEST_KMD_H
 #define DDIRR_TEST_KMD_H

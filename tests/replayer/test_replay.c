@@ -231,6 +231,21 @@ static void replay__exact_class_divergence_in_an_out_field(void **state)
 	ddirr_replay_result_free(r);
 }
 
+/* No output field is an aperture slot: the slots a call names are inputs,
+ * checked after the call by asking the driver's probe what each one maps,
+ * against the shadow model. The probe reports the segment page it finds,
+ * and tags every answer segment_page (probe.c). */
+static void replay__aperture_slot_divergence_is_a_probe_divergence(void **state)
+{
+	ddirr_replay_result *r = replay(NULL, DRIVER("wrong_slot"), NULL, 0);
+
+	(void)state;
+	/* DDIRR_PROBE_NOT_FOUND: the driver mapped slot 1 */
+	expect_divergence(r, DDIRR_DIV_PROBE, KMD_SEQ_MAP1, "aperture segment 1 slot 0",
+			  DDIRR_CLASS_SEGMENT_PAGE, "segment page 0", "status 0xc0000225");
+	ddirr_replay_result_free(r);
+}
+
 /* The trace holds the capture's host pointer (KMD_CAPTURED_USAGE_HINT),
  * the driver returns the address of its own hint: every replay differs
  * there, and nothing may say so. */
@@ -418,6 +433,7 @@ int main(void)
 		cmocka_unit_test(replay__gpu_va_class_divergence_in_a_callback),
 		cmocka_unit_test(replay__count_class_divergence),
 		cmocka_unit_test(replay__exact_class_divergence_in_an_out_field),
+		cmocka_unit_test(replay__aperture_slot_divergence_is_a_probe_divergence),
 		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
