@@ -33,6 +33,11 @@ static struct {
 } ptes[64];
 static size_t n_ptes;
 static DXGK_ALLOCATIONUSAGEHINT usage_hint;
+#ifdef KMD_WRONG_PRIVATE
+static const char private_data[KMD_PRIVATE_SIZE] = KMD_PRIVATE_DATA_V2;
+#else
+static const char private_data[KMD_PRIVATE_SIZE] = KMD_PRIVATE_DATA;
+#endif
 #ifdef KMD_WRONG_SLOT
 #define SLOT(k) (((k) + 1) % 1024)
 #else
@@ -71,6 +76,12 @@ static NTSTATUS QueryAdapterInfo(const HANDLE a, const DXGKARG_QUERYADAPTERINFO 
 	UINT k;
 
 	(void)a;
+	if (q->Type == DXGKQAITYPE_UMDRIVERPRIVATE) {
+		if (!q->pOutputData || q->OutputDataSize < KMD_PRIVATE_SIZE)
+			return STATUS_BUFFER_TOO_SMALL;
+		memcpy(q->pOutputData, private_data, KMD_PRIVATE_SIZE);
+		return STATUS_SUCCESS;
+	}
 	if (q->Type != DXGKQAITYPE_QUERYSEGMENT4 || q->OutputDataSize < sizeof(*out))
 		return STATUS_NOT_SUPPORTED;
 	memset(d, 0, sizeof(d));

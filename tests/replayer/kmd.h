@@ -8,6 +8,7 @@
  *   kmd_extra_callback   CreateContext maps its context allocation twice
  *   kmd_wrong_status     the second MapCpuHostAperture fails
  *   kmd_wrong_slot       MapCpuHostAperture and Unmap use slot + 1: the probe reports it
+ *   kmd_wrong_private    answers another private data (KMD_PRIVATE_DATA_V2)
  *   kmd_no_entry         exports no DriverEntry: cannot test */
 #ifndef DDIRR_TEST_KMD_H
 #define DDIRR_TEST_KMD_H
@@ -27,6 +28,10 @@
 /* pAllocationUsageHint (volatile: a host pointer) as the capture saw it;
  * the driver returns the address of its own hint instead. */
 #define KMD_CAPTURED_USAGE_HINT 0xFFFFA00012340000ull
+/* The private data QueryAdapterInfo(UMDRIVERPRIVATE) answers (opaque). */
+#define KMD_PRIVATE_SIZE 16u
+#define KMD_PRIVATE_DATA "kmd private v1"
+#define KMD_PRIVATE_DATA_V2 "kmd private v2"
 
 /* The seqs of the scenario's calls. */
 enum kmd_seq {
@@ -47,7 +52,8 @@ enum kmd_seq {
 	KMD_SEQ_DESTROY_CONTEXT = 18, /* callback 19: DestroyContextAllocation */
 	KMD_SEQ_DESTROY_DEVICE = 20,
 	KMD_SEQ_DESTROY_PROCESS = 21,
-	KMD_SEQ_LAST = 21
+	KMD_SEQ_LAST = 21,
+	KMD_SEQ_QUERY_PRIVATE = 22 /* only with kmd_script_options.private_data */
 };
 
 typedef struct kmd_script_options {
@@ -60,6 +66,7 @@ typedef struct kmd_script_options {
 	int nb_segment;      /* record this NbSegment on QUERYSEGMENT4's exit (0: 2) */
 	int destroy_twice;   /* seq 20 destroys the allocation again instead of the device */
 	int dma_buffer_size; /* record this ContextInfo.DmaBufferSize on CreateContext's exit (0: 4096) */
+	int private_data;    /* seq 22 queries the driver's private data, kept whole (privacy tier full) */
 } kmd_script_options;
 
 /* The adapter's two segments, as QUERYSEGMENT4 describes them: 256 MiB of

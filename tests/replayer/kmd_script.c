@@ -235,6 +235,19 @@ static void teardown(script *s)
 	call(s, KMD_SEQ_DESTROY_PROCESS, DDIRR_DDI_DestroyProcess, &dp, &dp);
 }
 
+/* Seq 22: the UMD's private data, kept whole (privacy tier full). */
+static void private_query(script *s)
+{
+	char data[KMD_PRIVATE_SIZE] = KMD_PRIVATE_DATA;
+	DXGKARG_QUERYADAPTERINFO q = {.Type = DXGKQAITYPE_UMDRIVERPRIVATE, .OutputDataSize = KMD_PRIVATE_SIZE};
+	ddirr_frame_QueryAdapterInfo qf = {.hAdapter = P(H(0)), .pQueryAdapterInfo = &q,
+					   .ReturnValue = status(s, KMD_SEQ_QUERY_PRIVATE)};
+
+	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_ENTRY, &qf);
+	q.pOutputData = data;
+	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_EXIT, &qf);
+}
+
 int kmd_script_write(const char *path, const kmd_script_options *o)
 {
 	static const kmd_script_options none;
@@ -250,6 +263,8 @@ int kmd_script_write(const char *path, const kmd_script_options *o)
 	objects(&s);
 	memory(&s);
 	teardown(&s);
+	if (s.o->private_data)
+		private_query(&s);
 	rc = s.rc;
 	if (!rc && !s.stopped)
 		rc = ddirr_trace_writer_close(s.w);

@@ -1,7 +1,10 @@
 /* Tests for replayer/: traces written with the writer API (kmd_script.c)
  * replayed against the model and against the test driver's variants
- * (kmd.c), for every verdict, every namespace, every field class, callback
- * divergences, truncation, lockstep and drivers that cannot be tested. */
+ * (kmd.c), for every verdict, every namespace, a divergence in every field
+ * class (aperture slots, inputs only, through the probe; opaque data where
+ * the trace kept the bytes) and none in a volatile field that differs,
+ * callback divergences, truncation, lockstep and drivers that cannot be
+ * tested. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -246,6 +249,29 @@ static void replay__aperture_slot_divergence_is_a_probe_divergence(void **state)
 	ddirr_replay_result_free(r);
 }
 
+static void replay__opaque_class_divergence_when_the_trace_kept_the_bytes(void **state)
+{
+	kmd_script_options o = {.private_data = 1};
+	ddirr_replay_result *r = replay(&o, DRIVER("wrong_private"), NULL, 0);
+
+	(void)state;
+	/* FNV-1a of "kmd private v1" and "kmd private v2", NUL-padded to 16 */
+	expect_divergence(r, DDIRR_DIV_FIELD, KMD_SEQ_QUERY_PRIVATE, "pQueryAdapterInfo.pOutputData",
+			  DDIRR_CLASS_OPAQUE, "16 bytes, hash 0c4db7a94c784901", "16 bytes, hash f25146a93dc04d00");
+	ddirr_replay_result_free(r);
+}
+
+static void replay__opaque_bytes_kept_whole_match_the_same_driver(void **state)
+{
+	kmd_script_options o = {.private_data = 1};
+	ddirr_replay_result *r = replay(&o, DRIVER("good"), NULL, 0);
+
+	(void)state;
+	expect_verdict(r, DDIRR_REPLAY_PASS);
+	assert_int_equal(r->last_seq, KMD_SEQ_QUERY_PRIVATE);
+	ddirr_replay_result_free(r);
+}
+
 /* The trace holds the capture's host pointer (KMD_CAPTURED_USAGE_HINT),
  * the driver returns the address of its own hint: every replay differs
  * there, and nothing may say so. */
@@ -434,6 +460,8 @@ int main(void)
 		cmocka_unit_test(replay__count_class_divergence),
 		cmocka_unit_test(replay__exact_class_divergence_in_an_out_field),
 		cmocka_unit_test(replay__aperture_slot_divergence_is_a_probe_divergence),
+		cmocka_unit_test(replay__opaque_class_divergence_when_the_trace_kept_the_bytes),
+		cmocka_unit_test(replay__opaque_bytes_kept_whole_match_the_same_driver),
 		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
