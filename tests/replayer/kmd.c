@@ -265,7 +265,11 @@ EXPORT NTSTATUS ddirr_probe_gpu_va(HANDLE hAdapter, HANDLE hKmdProcess, D3DGPU_V
 	for (i = n_ptes; i-- > 0;)
 		if (ptes[i].va == Va) {
 			*SegmentId = ptes[i].segment;
+#ifdef KMD_WRONG_PTE
+			*SegmentPage = ptes[i].page + 1;
+#else
 			*SegmentPage = ptes[i].page;
+#endif
 			return STATUS_SUCCESS;
 		}
 	return DDIRR_PROBE_NOT_FOUND;

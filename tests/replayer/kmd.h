@@ -8,6 +8,7 @@
  *   kmd_extra_callback   CreateContext maps its context allocation twice
  *   kmd_wrong_status     the second MapCpuHostAperture fails
  *   kmd_wrong_slot       MapCpuHostAperture and Unmap use slot + 1: the probe reports it
+ *   kmd_wrong_pte        the VA probe reports PTE page + 1
  *   kmd_wrong_private    answers another private data (KMD_PRIVATE_DATA_V2)
  *   kmd_no_entry         exports no DriverEntry: cannot test */
 #ifndef DDIRR_TEST_KMD_H

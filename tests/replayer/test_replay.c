@@ -325,6 +325,17 @@ static void replay__probe_catches_a_wrong_translation(void **state)
 	ddirr_replay_result_free(r);
 }
 
+static void replay__probe_catches_a_wrong_page_table_entry(void **state)
+{
+	ddirr_replay_result *r = replay(NULL, DRIVER("wrong_pte"), NULL, 0);
+
+	(void)state;
+	/* the first PTE UpdatePageTable wrote: KMD_RESERVE_VA + 1 MiB -> page 0 */
+	expect_divergence(r, DDIRR_DIV_PROBE, KMD_SEQ_UPDATE_PAGE_TABLE, "GPU VA 0x100100000",
+			  DDIRR_CLASS_SEGMENT_PAGE, "segment 1 page 0x0", "segment 1 page 0x1");
+	ddirr_replay_result_free(r);
+}
+
 static void replay__extra_callback_is_a_callback_divergence(void **state)
 {
 	ddirr_replay_result *r = replay(NULL, DRIVER("extra_callback"), NULL, 0);
@@ -466,6 +477,7 @@ int main(void)
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
 		cmocka_unit_test(replay__probe_catches_a_wrong_translation),
+		cmocka_unit_test(replay__probe_catches_a_wrong_page_table_entry),
 		cmocka_unit_test(replay__extra_callback_is_a_callback_divergence),
 		cmocka_unit_test(replay__wrong_status_stops_at_its_seq),
 		cmocka_unit_test(replay__keep_going_lists_every_divergence),
