@@ -61,7 +61,7 @@ static size_t find(const u64map *m, uint64_t key)
 	if (!m->cap)
 		return (size_t)-1;
 	for (i = slot_of(key, m->cap); m->state[i]; i = (i + 1) & (m->cap - 1))
-		if (m->state[i] == 1 && m->keys[i] == key)
+		if (m->keys[i] == key)
 			return i;
 	return (size_t)-1;
 }
@@ -85,13 +85,11 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val)
 		m->vals[i] = val;
 		return 0;
 	}
-	/* keep the load (used + deleted) under 3/4 */
-	if ((m->n + m->deleted + 1) * 4 > m->cap * 3 && rehash(m, m->cap ? (m->n + 1) * 4 > m->cap * 2 ? m->cap * 2 : m->cap : 16))
+	/* keep the load under 3/4 */
+	if ((m->n + 1) * 4 > m->cap * 3 && rehash(m, m->cap ? m->cap * 2 : 16))
 		return -1;
-	for (i = slot_of(key, m->cap); m->state[i] == 1; i = (i + 1) & (m->cap - 1))
+	for (i = slot_of(key, m->cap); m->state[i]; i = (i + 1) & (m->cap - 1))
 		;
-	if (m->state[i] == 2)
-		m->deleted--;
 	m->state[i] = 1;
 	m->keys[i] = key;
 	m->vals[i] = val;
@@ -99,18 +97,35 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val)
 	return 0;
 }
 
+/* Least capacity a shrink goes down to: a table whose size swings between
+ * none and a few dozen (a map and unmap of a few aperture pages, one
+ * pending call) would otherwise be rebuilt on every swing. */
+#define SHRINK_FLOOR 256
+
 int u64map_del(u64map *m, uint64_t key)
 {
-	size_t i = find(m, key);
+	size_t i = find(m, key), j, mask = m->cap - 1;
 
 	if (i == (size_t)-1)
 		return 0;
-	m->state[i] = 2;
+	/* Backward-shift deletion: entries after i in its probe run move
+	   back into the hole unless that would put them before their home
+	   slot, so no tombstone is left and probes stay short under churn. */
+	for (j = (i + 1) & mask; m->state[j]; j = (j + 1) & mask) {
+		size_t home = slot_of(m->keys[j], m->cap);
+
+		/* j moves when the hole lies cyclically in [home, j) */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			i = j;
+		}
+	}
+	m->state[i] = 0;
 	m->n--;
-	m->deleted++;
 	/* Shrink so memory follows the live objects down again. A failed
 	   shrink leaves a valid, larger table. */
-	if (m->cap > 16 && m->n * 8 < m->cap)
+	if (m->cap > SHRINK_FLOOR && m->n * 8 < m->cap)
 		(void)rehash(m, m->cap / 2);
 	return 1;
 }
@@ -124,7 +139,7 @@ void u64map_free(u64map *m)
 	free(m->state);
 	m->keys = m->vals = NULL;
 	m->state = NULL;
-	m->cap = m->n = m->deleted = 0;
+	m->cap = m->n = 0;
 }
 
 int u64map_next(const u64map *m, size_t *i, uint64_t *key, uint64_t *val)

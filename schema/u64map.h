@@ -10,10 +10,9 @@
 typedef struct u64map {
 	uint64_t *keys;
 	uint64_t *vals;
-	uint8_t *state; /* 0 empty, 1 used, 2 deleted */
+	uint8_t *state; /* 0 empty, 1 used (deletion leaves no tombstones) */
 	size_t cap;     /* a power of two, or 0 */
 	size_t n;       /* used */
-	size_t deleted;
 	size_t *bytes;  /* memory accounting, may be NULL */
 } u64map;
 
