@@ -35,7 +35,7 @@ static slot_obj *slot_get(const ddirr_model *m, uint32_t segment, uint64_t slot)
 static const ddirr_model_segment *host_aperture_segment(ddirr_model *m, WORD segment_id, WORD adapter_index)
 {
 	const ddirr_model_segment *s = model_segment(m, segment_id);
-	ddirr_violation o = {.segment = segment_id};
+	violation_objects o = {.segment = segment_id};
 
 	if (adapter_index >= m->physical_adapters)
 		model_report(m, DDIRR_INV_PHYSICAL_ADAPTER_OUT_OF_RANGE, &o,
@@ -59,7 +59,7 @@ static const ddirr_model_segment *host_aperture_segment(ddirr_model *m, WORD seg
 
 static void report_slot_range(ddirr_model *m, const ddirr_model_segment *s, uint64_t slot)
 {
-	ddirr_violation o = {.segment = s->id, .slot = slot};
+	violation_objects o = {.segment = s->id, .slot = slot};
 
 	model_report(m, DDIRR_INV_APERTURE_SLOT_OUT_OF_RANGE, &o,
 		     "slot %llu is past the end of segment %u's host aperture (%u slots)", (unsigned long long)slot,
@@ -70,7 +70,7 @@ void aperture_map_entry(ddirr_model *m, const DXGKARG_MAPCPUHOSTAPERTURE *a)
 {
 	const ddirr_model_segment *s = host_aperture_segment(m, a->SegmentId, a->PhysicalAdapterIndex);
 	alloc_obj *al = NULL;
-	ddirr_violation o = {.segment = a->SegmentId, .handle = H(a->hAllocation), .handle_ns = DDIRR_NS_ALLOCATION_KMD};
+	violation_objects o = {.segment = a->SegmentId, .handle = H(a->hAllocation), .handle_ns = DDIRR_NS_ALLOCATION_KMD};
 	uint64_t i, j, seg_pages, dup_checks;
 	int reported_dup = 0;
 
@@ -256,7 +256,7 @@ int aperture_map_exit(ddirr_model *m, const pending *p)
 void aperture_unmap_entry(ddirr_model *m, const DXGKARG_UNMAPCPUHOSTAPERTURE *a)
 {
 	const ddirr_model_segment *s = host_aperture_segment(m, a->SegmentId, a->PhysicalAdapterIndex);
-	ddirr_violation o = {.segment = a->SegmentId};
+	violation_objects o = {.segment = a->SegmentId};
 	uint64_t i, unmapped = 0, first_unmapped = 0;
 
 	if (a->NumberOfPages == 0) {
@@ -354,7 +354,7 @@ void aperture_check_unmapped(ddirr_model *m, const alloc_obj *a, int inv, const 
 {
 	const slot_obj *so;
 	uint64_t key;
-	ddirr_violation o = {.handle = a->handle, .handle_ns = DDIRR_NS_ALLOCATION_KMD};
+	violation_objects o = {.handle = a->handle, .handle_ns = DDIRR_NS_ALLOCATION_KMD};
 
 	if (!a->mapped_slots || !first_slot_of(m, a->handle, &key, &so))
 		return;
@@ -375,7 +375,7 @@ void aperture_check_all_unmapped(ddirr_model *m, int inv, const char *what)
 {
 	size_t i = 0;
 	uint64_t k, v;
-	ddirr_violation o = {0};
+	violation_objects o = {0};
 
 	if (!u64map_next(&m->slots, &i, &k, &v))
 		return;

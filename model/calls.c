@@ -54,7 +54,7 @@ static void check_adapter(ddirr_model *m, uint64_t value, int ns)
 {
 	uint64_t *want = ns == DDIRR_NS_ADAPTER_KMD ? &m->adapter_kmd : &m->adapter_dxgk;
 	uint64_t other = ns == DDIRR_NS_ADAPTER_KMD ? m->adapter_dxgk : m->adapter_kmd;
-	ddirr_violation o = {.handle = value, .handle_ns = ns};
+	violation_objects o = {.handle = value, .handle_ns = ns};
 
 	if (value == *want)
 		return;
@@ -135,7 +135,7 @@ process_obj *model_process_by_dxgk(const ddirr_model *m, uint64_t dxgk)
 
 static void check_alignment(ddirr_model *m, uint64_t value, uint64_t align, const char *what)
 {
-	ddirr_violation o = {.va = value};
+	violation_objects o = {.va = value};
 
 	if (value % align)
 		model_report(m, DDIRR_INV_VA_MISALIGNED, &o, "%s 0x%llx is not a multiple of 0x%llx", what,
@@ -334,7 +334,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		model_find(m, DDIRR_NS_CONTEXT_KMD, p->h[0], "context");
 		s = model_segment(m, r->Address.SegmentId);
 		if (m->n_segments && (!s || r->Address.SegmentOffset >= s->size)) {
-			ddirr_violation o = {.segment = r->Address.SegmentId,
+			violation_objects o = {.segment = r->Address.SegmentId,
 					     .page = r->Address.SegmentOffset / (s ? s->page_size : 4096)};
 
 			model_report(m, DDIRR_INV_SEGMENT_PAGE_OUT_OF_RANGE, &o,
@@ -380,7 +380,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		FRAME(CreateContextAllocation);
 		const DXGKARGCB_CREATECONTEXTALLOCATION *c = f->pArgs;
 		pending *parent = pending_get(m, ev->parent_seq);
-		ddirr_violation o = {0};
+		violation_objects o = {0};
 		ctx_alloc_obj *ca;
 
 		if (!c)
@@ -437,7 +437,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		FRAME(MapContextAllocation);
 		const DXGKARGCB_MAPCONTEXTALLOCATION *a = f->pArgs;
 		ctx_alloc_obj *ca;
-		ddirr_violation o = {0};
+		violation_objects o = {0};
 
 		check_adapter(m, H(f->hAdapter), DDIRR_NS_ADAPTER_DXGK);
 		if (!a)
@@ -493,7 +493,7 @@ static int apply_entry(ddirr_model *m, const ddirr_event *ev)
 		FRAME(ReserveGpuVirtualAddressRange);
 		const DXGKARGCB_RESERVEGPUVIRTUALADDRESSRANGE *r = f->pArgs;
 		pending *parent = pending_get(m, ev->parent_seq);
-		ddirr_violation o = {0};
+		violation_objects o = {0};
 		uint64_t cover = leaf_coverage(m);
 
 		check_adapter(m, H(f->hAdapter), DDIRR_NS_ADAPTER_DXGK);
@@ -566,7 +566,7 @@ static int add_device_object(ddirr_model *m, const pending *p, uint64_t kmd)
 
 static void leak_check(ddirr_model *m, uint64_t live, const char *what, uint64_t handle, int ns, const char *child)
 {
-	ddirr_violation o = {.handle = handle, .handle_ns = ns};
+	violation_objects o = {.handle = handle, .handle_ns = ns};
 
 	if (live)
 		model_report(m, DDIRR_INV_LEAK_AT_DESTROY, &o, "%s 0x%llx is destroyed with %llu %s still alive", what,
@@ -629,7 +629,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 			a->created = (origin){ev->seq, ev->ddi};
 			rc = model_add(m, DDIRR_NS_ALLOCATION_KMD, a->handle, a, "allocation");
 			for (s = 0; s < m->n_segments && s < 32; s++) {
-				ddirr_violation o = {.handle = a->handle, .handle_ns = DDIRR_NS_ALLOCATION_KMD,
+				violation_objects o = {.handle = a->handle, .handle_ns = DDIRR_NS_ALLOCATION_KMD,
 						     .segment = s + 1, .size = a->alignment};
 
 				if ((a->write_set & (1u << s)) && m->segments[s].page_size == 65536 &&
@@ -814,7 +814,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 		break;
 	case DDIRR_DDI_MapCpuHostAperture:
 		if (!ok) {
-			ddirr_violation o = {0};
+			violation_objects o = {0};
 
 			model_report(m, DDIRR_INV_DDI_UNEXPECTED_FAILURE, &o,
 				     "failed with 0x%08x; dxgkrnl requires success (bug check 0x10E/0x2D)", (unsigned)st);
@@ -824,7 +824,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 		break;
 	case DDIRR_DDI_UnmapCpuHostAperture:
 		if (!ok) {
-			ddirr_violation o = {0};
+			violation_objects o = {0};
 
 			model_report(m, DDIRR_INV_DDI_UNEXPECTED_FAILURE, &o,
 				     "failed with 0x%08x; dxgkrnl requires success (bug check 0x10E/0x2E)", (unsigned)st);
@@ -894,7 +894,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 		ctx_alloc_obj *ca = model_peek(m, DDIRR_NS_CONTEXT_ALLOCATION_DXGK, p->h[0]);
 		process_obj *proc = ca ? va_space_of_context_allocation(m, ca) : NULL;
 		uint64_t va = f->ReturnValue, size = p->count * 4096, base = p->h[1], min = p->h[2], max = p->h[3];
-		ddirr_violation o = {.va = va, .size = size, .handle = p->h[0],
+		violation_objects o = {.va = va, .size = size, .handle = p->h[0],
 				     .handle_ns = DDIRR_NS_CONTEXT_ALLOCATION_DXGK};
 		const va_range *hit;
 
@@ -927,7 +927,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 		FRAME(ReserveGpuVirtualAddressRange);
 		process_obj *proc = p->h[0] ? model_process_by_dxgk(m, p->h[0]) : NULL;
 		uint64_t start = f->pArgs ? f->pArgs->StartVirtualAddress : 0, end = start + p->h[1];
-		ddirr_violation o = {.va = start, .size = p->h[1], .handle = p->h[0], .handle_ns = DDIRR_NS_PROCESS_DXGK};
+		violation_objects o = {.va = start, .size = p->h[1], .handle = p->h[0], .handle_ns = DDIRR_NS_PROCESS_DXGK};
 		uint32_t bits = m->va_bits ? m->va_bits : 48;
 		const va_range *hit;
 

@@ -96,15 +96,24 @@ const char *model_ddi_name(uint32_t ddi)
 	return n ? n : "?";
 }
 
-void model_report(ddirr_model *m, int inv, const ddirr_violation *objects, const char *fmt, ...)
+void model_report(ddirr_model *m, int inv, const violation_objects *objects, const char *fmt, ...)
 {
 	ddirr_violation v;
 	va_list ap;
 	int n;
 
 	memset(&v, 0, sizeof(v));
-	if (objects)
-		v = *objects;
+	if (objects) {
+		v.earlier_seq = objects->earlier_seq;
+		v.earlier_ddi = objects->earlier_ddi;
+		v.handle = objects->handle;
+		v.handle_ns = objects->handle_ns;
+		v.segment = objects->segment;
+		v.slot = objects->slot;
+		v.page = objects->page;
+		v.va = objects->va;
+		v.size = objects->size;
+	}
 	v.invariant = inv;
 	v.seq = m->ev->seq;
 	v.ddi = m->ev->ddi;
@@ -175,7 +184,7 @@ static const tombstone *grave_of(const ddirr_model *m, int ns, uint64_t handle)
 void *model_find(ddirr_model *m, int ns, uint64_t handle, const char *what)
 {
 	const tombstone *t;
-	ddirr_violation o = {.handle = handle, .handle_ns = ns};
+	violation_objects o = {.handle = handle, .handle_ns = ns};
 	entry *e;
 	int i;
 
@@ -297,7 +306,7 @@ int model_add(ddirr_model *m, int ns, uint64_t handle, void *obj, const char *wh
 	uint64_t pos;
 
 	if (e) {
-		ddirr_violation o = {.handle = handle, .handle_ns = ns, .earlier_seq = e->created.seq,
+		violation_objects o = {.handle = handle, .handle_ns = ns, .earlier_seq = e->created.seq,
 				     .earlier_ddi = e->created.ddi};
 
 		model_report(m, DDIRR_INV_HANDLE_REUSED_WHILE_LIVE, &o,

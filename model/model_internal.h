@@ -150,12 +150,25 @@ struct ddirr_model {
 	const ddirr_event *ev; /* the record being applied */
 };
 
+/* The objects a violation names: a ddirr_violation without the call and
+ * the message, which model_report fills in. Checks build one on every call
+ * (most find nothing), and a ddirr_violation would zero its 320-byte
+ * message each time. */
+typedef struct violation_objects {
+	uint64_t earlier_seq; /* the call that set up the conflicting state; 0 if none */
+	uint32_t earlier_ddi;
+	uint64_t handle;
+	int handle_ns;
+	uint32_t segment;
+	uint64_t slot, page, va, size;
+} violation_objects;
+
 /* model.c */
 void *model_alloc(ddirr_model *m, size_t size);
 void model_free(ddirr_model *m, void *p, size_t size);
 int model_grow_array(ddirr_model *m, void **array, size_t *cap, size_t need, size_t elem);
 /* Reports a violation of `inv` by the record being applied. */
-void model_report(ddirr_model *m, int inv, const ddirr_violation *objects, const char *fmt, ...)
+void model_report(ddirr_model *m, int inv, const violation_objects *objects, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Looks a handle up in namespace ns; on a miss reports USE_AFTER_DESTROY,
  * HANDLE_NAMESPACE_MIXUP or UNKNOWN_HANDLE (what = "allocation", ...) and

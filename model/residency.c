@@ -22,7 +22,7 @@ static const ddirr_model_segment *segment_range(ddirr_model *m, uint32_t id, uin
 	const ddirr_model_segment *s = model_segment(m, id);
 	/* violation.page counts segment pages; a segment that does not exist
 	   has none, so its address is counted in 4 KB pages. */
-	ddirr_violation o = {.segment = id, .page = address / (s ? s->page_size : 4096), .size = size};
+	violation_objects o = {.segment = id, .page = address / (s ? s->page_size : 4096), .size = size};
 
 	if (!m->n_segments)
 		return NULL;
@@ -47,7 +47,7 @@ static void check_pte(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETAB
 	uint32_t seg = pte->Segment;
 	const ddirr_model_segment *s = model_segment(m, seg);
 	uint64_t address = pte->PageAddress << 12;
-	ddirr_violation o = {.segment = seg, .handle = H(u->hAllocation), .handle_ns = DDIRR_NS_ALLOCATION_KMD};
+	violation_objects o = {.segment = seg, .handle = H(u->hAllocation), .handle_ns = DDIRR_NS_ALLOCATION_KMD};
 
 	if (!pte->Valid || !s || (s->flags & 0x1))
 		return; /* invalid, system memory or the aperture segment */
@@ -81,7 +81,7 @@ static void check_pte(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETAB
 static void gart_entry(ddirr_model *m, uint32_t segment, uint64_t first, uint64_t n, int map)
 {
 	const ddirr_model_segment *s = model_segment(m, segment);
-	ddirr_violation o = {.segment = segment, .page = first, .size = n};
+	violation_objects o = {.segment = segment, .page = first, .size = n};
 	uint64_t i, seq;
 
 	if (!m->n_segments)
@@ -303,7 +303,7 @@ void paging_exit(ddirr_model *m, const pending *p, NTSTATUS status)
 	    (b->Operation == DXGK_OPERATION_TRANSFER || b->Operation == DXGK_OPERATION_DISCARD_CONTENT))
 		return; /* dxgkrnl waits for idle and calls again */
 	if (!NT_SUCCESS(status)) {
-		ddirr_violation o = {0};
+		violation_objects o = {0};
 
 		model_report(m, DDIRR_INV_DDI_UNEXPECTED_FAILURE, &o,
 			     "operation %u failed with 0x%08x; only INSUFFICIENT_DMA_BUFFER (and ALLOCATION_BUSY for "
