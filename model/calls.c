@@ -767,8 +767,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 			break;
 		if (!ok || !f->pArgs || !f->pArgs->hKmdProcess) {
 			u64map_del(&m->processes_dxgk, p->h[0]);
-			model_free(m, proc->ranges, proc->cap_ranges * sizeof(va_range));
-			model_free(m, proc, sizeof(*proc));
+			model_free_process(m, proc);
 			break;
 		}
 		proc->handle = H(f->pArgs->hKmdProcess);
@@ -792,8 +791,7 @@ static int apply_exit(ddirr_model *m, const ddirr_event *ev)
 		u64map_del(&m->processes_dxgk, proc->dxgk);
 		if (m->system_process == proc->handle)
 			m->system_process = 0;
-		model_free(m, proc->ranges, proc->cap_ranges * sizeof(va_range));
-		model_free(m, proc, sizeof(*proc));
+		model_free_process(m, proc);
 		break;
 	}
 	case DDIRR_DDI_SetRootPageTable: {

@@ -18,10 +18,32 @@
 /* ------------------------------------------------------------------ */
 /* Memory, with accounting                                             */
 
+/* The model makes and drops a block for every aperture page mapped (its
+ * slot), every call (its pending) and most calls' stash, so small blocks
+ * go back to a per-size cache rather than to malloc, whose own free lists
+ * cost more on that path. A cached block stays counted in m->bytes: it is
+ * held. Sizes are rounded up to the class, so that a block serves every
+ * size of its class. */
+static size_t cache_class(size_t size)
+{
+	return size && size <= MODEL_CACHE_MAX ? (size - 1) / MODEL_CACHE_STEP : (size_t)-1;
+}
+
 void *model_alloc(ddirr_model *m, size_t size)
 {
-	void *p = calloc(1, size);
+	size_t c = cache_class(size);
+	void *p;
 
+	if (c != (size_t)-1) {
+		size = (c + 1) * MODEL_CACHE_STEP;
+		if (m->cache[c]) {
+			p = m->cache[c];
+			m->cache[c] = m->cache[c]->next;
+			m->n_cached[c]--;
+			return memset(p, 0, size);
+		}
+	}
+	p = calloc(1, size);
 	if (p)
 		m->bytes += size;
 	return p;
@@ -29,10 +51,37 @@ void *model_alloc(ddirr_model *m, size_t size)
 
 void model_free(ddirr_model *m, void *p, size_t size)
 {
-	if (p) {
-		m->bytes -= size;
-		free(p);
+	size_t c = cache_class(size);
+
+	if (!p)
+		return;
+	if (c != (size_t)-1) {
+		if (m->n_cached[c] < MODEL_CACHE_BLOCKS) {
+			cached_block *b = p;
+
+			b->next = m->cache[c];
+			m->cache[c] = b;
+			m->n_cached[c]++;
+			return;
+		}
+		size = (c + 1) * MODEL_CACHE_STEP;
 	}
+	m->bytes -= size;
+	free(p);
+}
+
+static void cache_release(ddirr_model *m)
+{
+	size_t c;
+
+	for (c = 0; c < MODEL_CACHE_MAX / MODEL_CACHE_STEP; c++)
+		while (m->cache[c]) {
+			cached_block *b = m->cache[c];
+
+			m->cache[c] = b->next;
+			m->bytes -= (c + 1) * MODEL_CACHE_STEP;
+			free(b);
+		}
 }
 
 int model_grow_array(ddirr_model *m, void **array, size_t *cap, size_t need, size_t elem)
@@ -51,6 +100,14 @@ int model_grow_array(ddirr_model *m, void **array, size_t *cap, size_t need, siz
 	*array = p;
 	*cap = n;
 	return 0;
+}
+
+void model_free_array(ddirr_model *m, void *array, size_t cap, size_t elem)
+{
+	if (array) {
+		m->bytes -= cap * elem;
+		free(array);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,9 +475,9 @@ static void free_pending(ddirr_model *m, pending *p)
 	model_free(m, p, sizeof(*p));
 }
 
-static void free_process(ddirr_model *m, process_obj *p)
+void model_free_process(ddirr_model *m, process_obj *p)
 {
-	model_free(m, p->ranges, p->cap_ranges * sizeof(va_range));
+	model_free_array(m, p->ranges, p->cap_ranges, sizeof(va_range));
 	model_free(m, p, sizeof(*p));
 }
 
@@ -440,7 +497,7 @@ void ddirr_model_free(ddirr_model *m)
 			model_free(m, ((entry *)(uintptr_t)v)->obj, owners[i].size);
 	}
 	for (i = 0; u64map_next(&m->processes_dxgk, &i, &k, &v);)
-		free_process(m, (process_obj *)(uintptr_t)v);
+		model_free_process(m, (process_obj *)(uintptr_t)v);
 	for (i = 0; u64map_next(&m->slots, &i, &k, &v);)
 		model_free(m, (void *)(uintptr_t)v, sizeof(slot_obj));
 	for (i = 0; u64map_next(&m->pending, &i, &k, &v);)
@@ -460,6 +517,7 @@ void ddirr_model_free(ddirr_model *m)
 	u64map_free(&m->gart);
 	u64map_free(&m->ptes);
 	u64map_free(&m->pending);
+	cache_release(m);
 	free(m->segments);
 	free(m);
 }

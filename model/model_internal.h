@@ -122,9 +122,21 @@ typedef struct pending {
 	size_t data_size;
 } pending;
 
+/* Small blocks model_free gave back, kept for model_alloc to hand out
+ * again: one size class per MODEL_CACHE_STEP bytes up to MODEL_CACHE_MAX,
+ * at most MODEL_CACHE_BLOCKS blocks each (see model_alloc). */
+#define MODEL_CACHE_STEP 32
+#define MODEL_CACHE_MAX 512
+#define MODEL_CACHE_BLOCKS 1024
+typedef struct cached_block {
+	struct cached_block *next;
+} cached_block;
+
 struct ddirr_model {
 	ddirr_model_options opts;
-	size_t bytes; /* memory held, counted by every allocation of the model */
+	size_t bytes; /* memory held, counted by every allocation of the model (and the cache) */
+	cached_block *cache[MODEL_CACHE_MAX / MODEL_CACHE_STEP];
+	size_t n_cached[MODEL_CACHE_MAX / MODEL_CACHE_STEP];
 	uint64_t rng;
 
 	ddirr_model_segment *segments; /* [0] is SegmentId 1 */
@@ -164,9 +176,15 @@ typedef struct violation_objects {
 } violation_objects;
 
 /* model.c */
+/* A zeroed block of `size` bytes, given back with model_free and the same
+ * size. */
 void *model_alloc(ddirr_model *m, size_t size);
 void model_free(ddirr_model *m, void *p, size_t size);
+/* Arrays grown with model_grow_array are freed with model_free_array. */
 int model_grow_array(ddirr_model *m, void **array, size_t *cap, size_t need, size_t elem);
+void model_free_array(ddirr_model *m, void *array, size_t cap, size_t elem);
+/* Frees a process and its VA ranges. */
+void model_free_process(ddirr_model *m, process_obj *p);
 /* Reports a violation of `inv` by the record being applied. */
 void model_report(ddirr_model *m, int inv, const violation_objects *objects, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
