@@ -541,7 +541,7 @@ void ddirr_model_get_counts(const ddirr_model *m, ddirr_model_counts *out)
 	out->processes = m->processes_dxgk.n;
 	out->mapped_slots = m->slots.n;
 	out->gart_pages = m->gart.n;
-	out->page_table_entries = m->ptes.n;
+	out->page_table_entries = m->n_ptes;
 	out->pending_calls = m->pending.n;
 	while (u64map_next(&m->processes_dxgk, &i, &k, &v))
 		out->va_ranges += ((const process_obj *)(uintptr_t)v)->n_ranges;

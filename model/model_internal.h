@@ -152,7 +152,12 @@ struct ddirr_model {
 	u64map slots;          /* segment << 32 | slot -> slot_obj* */
 	u64map page_slots;     /* segment << 48 | page -> slot: reverse index for aliasing */
 	u64map gart;           /* segment << 48 | page -> pfn + 1 */
-	u64map ptes;           /* page-table writes: key of (table, index) -> PTE.PageAddress | valid */
+	/* Page-table entries written valid, as a bit per entry: key of
+	   (table, index / 64) -> bit index % 64. Only their number is ever
+	   read (ddirr_model_stats), and an UpdatePageTable writes runs of
+	   neighbouring entries, so one lookup serves 64 of them. */
+	u64map ptes;
+	size_t n_ptes;
 	u64map pending;        /* seq -> pending* */
 	uint64_t system_process; /* KMD handle of the process created with SystemProcess */
 	uint64_t next_handle;    /* handles the model invents when it answers calls */

@@ -236,10 +236,23 @@ static void place(ddirr_model *m, alloc_obj *al, int resident, uint32_t segment,
 		al->placed = (origin){p->seq, p->ddi};
 }
 
+/* Stores the valid bits of one group of 64 entries; 0 or DDIRR_ENOMEM. */
+static int store_pte_bits(ddirr_model *m, uint64_t group, uint64_t old, uint64_t bits)
+{
+	if (bits == old)
+		return 0;
+	if (bits ? u64map_put(&m->ptes, group, bits) : (u64map_del(&m->ptes, group), 0))
+		return DDIRR_ENOMEM;
+	m->n_ptes = m->n_ptes - (size_t)__builtin_popcountll(old) + (size_t)__builtin_popcountll(bits);
+	return 0;
+}
+
 static void write_ptes(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE *u, const DXGK_PTE *ptes,
 		       uint64_t n)
 {
 	uint64_t table, i, count = u->Flags.Repeat ? u->NumPageTableEntries : n;
+	uint64_t group = 0, old = 0, bits = 0;
+	int have = 0;
 
 	/* No entries came with the call (a NULL pPageTableEntries, or more than
 	   the stash keeps): there is nothing to write, not even the repeated
@@ -261,16 +274,22 @@ static void write_ptes(ddirr_model *m, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETA
 
 		if (index > 0xffff)
 			break;
-		if (pte->Valid) {
-			uint64_t v = (pte->PageAddress & 0xfffffffffffffull) | (uint64_t)(pte->Segment & 0x1f) << 52 |
-				     1ull << 63;
-
-			if (u64map_put(&m->ptes, key, v))
+		if (!have || key >> 6 != group) {
+			if (have && store_pte_bits(m, group, old, bits))
 				return;
-		} else {
-			u64map_del(&m->ptes, key);
+			group = key >> 6;
+			if (!u64map_get(&m->ptes, group, &old))
+				old = 0;
+			bits = old;
+			have = 1;
 		}
+		if (pte->Valid)
+			bits |= 1ull << (key & 63);
+		else
+			bits &= ~(1ull << (key & 63));
 	}
+	if (have)
+		(void)store_pte_bits(m, group, old, bits);
 }
 
 static void gart_exit(ddirr_model *m, uint32_t segment, uint64_t first, uint64_t n, int map, uint64_t seq)

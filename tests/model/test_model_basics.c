@@ -131,6 +131,65 @@ static void model__partial_trace_adopts_handles_created_before_it(void **state)
 	calls_fini(&c);
 }
 
+/* Writes entries start..start+n-1 of the page table at 16 MiB of segment 1,
+ * valid or not; with repeat, the one entry given is repeated n times. */
+static void write_ptes(calls *c, uint32_t start, uint32_t n, int valid, int repeat)
+{
+	DXGKARG_BUILDPAGINGBUFFER b;
+	DXGK_PTE pte[200];
+	uint32_t i;
+
+	assert_true(n <= 200);
+	memset(&b, 0, sizeof(b));
+	memset(pte, 0, sizeof(pte));
+	for (i = 0; i < n; i++) {
+		pte[i].Valid = valid;
+		pte[i].Segment = 4; /* the aperture segment: no allocation checks */
+		pte[i].PageAddress = i;
+	}
+	b.Operation = DXGK_OPERATION_UPDATE_PAGE_TABLE;
+	b.UpdatePageTable.UpdateMode = DXGK_PAGETABLEUPDATE_GPU_PHYSICAL;
+	b.UpdatePageTable.PageTableAddress.GpuPhysical.SegmentId = 1;
+	b.UpdatePageTable.PageTableAddress.GpuPhysical.SegmentOffset = 0x1000000;
+	b.UpdatePageTable.StartIndex = start;
+	b.UpdatePageTable.Flags.Repeat = repeat;
+	b.UpdatePageTable.pPageTableEntries = pte;
+	b.UpdatePageTable.NumPageTableEntries = n;
+	calls_paging(c, &b, 0);
+}
+
+static size_t valid_ptes(calls *c)
+{
+	ddirr_model_counts n;
+
+	ddirr_model_get_counts(c->m, &n);
+	return n.page_table_entries;
+}
+
+static void model__page_table_entries_count_what_is_valid_now(void **state)
+{
+	calls c;
+
+	(void)state;
+	calls_init(&c, 0, 1);
+	calls_adapter(&c);
+	write_ptes(&c, 50, 100, 1, 0); /* 50..149: across two 64-entry boundaries */
+	assert_int_equal(valid_ptes(&c), 100);
+	write_ptes(&c, 60, 10, 1, 0); /* written again: no new entry */
+	assert_int_equal(valid_ptes(&c), 100);
+	write_ptes(&c, 120, 40, 0, 0); /* 120..149 invalidated, 150..159 were not valid */
+	assert_int_equal(valid_ptes(&c), 70);
+	write_ptes(&c, 0, 200, 1, 1); /* one entry repeated over 0..199 */
+	assert_int_equal(valid_ptes(&c), 200);
+	write_ptes(&c, 65500, 100, 1, 0); /* stops past index 0xffff */
+	assert_int_equal(valid_ptes(&c), 236);
+	write_ptes(&c, 0, 200, 0, 1);
+	write_ptes(&c, 65500, 36, 0, 0);
+	assert_int_equal(valid_ptes(&c), 0);
+	calls_expect_none(&c);
+	calls_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +199,7 @@ int main(void)
 		cmocka_unit_test(model__eviction_with_slots_mapped_is_stale),
 		cmocka_unit_test(model__failed_map_changes_nothing_but_is_reported),
 		cmocka_unit_test(model__partial_trace_adopts_handles_created_before_it),
+		cmocka_unit_test(model__page_table_entries_count_what_is_valid_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
