@@ -66,6 +66,19 @@ static void report_slot_range(ddirr_model *m, const ddirr_model_segment *s, uint
 		     s->id, s->aperture_slots);
 }
 
+/* Whether slots and pages both strictly increase, the usual call (a run
+ * of slots onto a run of pages): then none repeats within the call. */
+static int increasing_pages(const DXGKARG_MAPCPUHOSTAPERTURE *a)
+{
+	uint64_t i;
+
+	for (i = 1; i < a->NumberOfPages; i++)
+		if (a->pCpuHostAperturePages[i] <= a->pCpuHostAperturePages[i - 1] ||
+		    a->pMemorySegmentPages[i] <= a->pMemorySegmentPages[i - 1])
+			return 0;
+	return 1;
+}
+
 void aperture_map_entry(ddirr_model *m, const DXGKARG_MAPCPUHOSTAPERTURE *a)
 {
 	const ddirr_model_segment *s = host_aperture_segment(m, a->SegmentId, a->PhysicalAdapterIndex);
@@ -111,8 +124,9 @@ void aperture_map_entry(ddirr_model *m, const DXGKARG_MAPCPUHOSTAPERTURE *a)
 		return; /* every page below would be flagged again */
 	}
 	/* Within one call, slots and pages must be distinct (5.3.4). The check
-	   is quadratic, so it covers the first 4096 pages of a call only. */
-	dup_checks = a->NumberOfPages < 4096 ? a->NumberOfPages : 4096;
+	   is quadratic, so it covers the first 4096 pages of a call only, and
+	   none of a call whose slots and pages increase. */
+	dup_checks = increasing_pages(a) ? 0 : a->NumberOfPages < 4096 ? a->NumberOfPages : 4096;
 	for (i = 0; i < a->NumberOfPages; i++) {
 		uint64_t slot = a->pCpuHostAperturePages[i];
 		uint64_t page = a->pMemorySegmentPages[i];

@@ -889,6 +889,18 @@ static void model__map_naming_a_page_twice_in_one_call_is_reported(void **state)
 	calls_expect(c, DDIRR_INV_APERTURE_DUPLICATE_IN_CALL, "entries 0 and 1 name the same page 32");
 }
 
+/* Slots that increase do not hide a page named again further on. */
+static void model__map_naming_a_page_again_after_a_run_is_reported(void **state)
+{
+	calls *c = *state;
+	uint32_t slots[4] = {1, 2, 3, 4};
+	uint64_t pages[4] = {32, 33, 34, 32};
+
+	resident_allocation(c);
+	calls_map(c, 0x10, 1, 4, slots, pages, 0);
+	calls_expect(c, DDIRR_INV_APERTURE_DUPLICATE_IN_CALL, "entries 0 and 3 name the same page 32");
+}
+
 static void model__map_of_distinct_slots_and_pages_in_one_call_is_valid(void **state)
 {
 	calls *c = *state;
@@ -1717,6 +1729,7 @@ int main(void)
 		TEST(model__ddi_given_the_dxgkrnl_adapter_handle_is_a_mixup),
 		TEST(model__destroy_of_a_mapped_context_allocation_is_reported),
 		TEST(model__map_naming_a_page_twice_in_one_call_is_reported),
+		TEST(model__map_naming_a_page_again_after_a_run_is_reported),
 		TEST(model__map_of_one_page_more_than_the_allocation_is_reported),
 		TEST(model__failed_unmap_is_reported_and_leaves_the_slot_mapped),
 		TEST(model__destroy_of_a_context_with_a_live_context_allocation_is_a_leak),
