@@ -329,15 +329,20 @@ void aperture_unmap_exit(ddirr_model *m, const pending *p)
 {
 	const uint64_t *slots = p->data;
 	uint32_t segment = (uint32_t)p->h[0];
-	uint64_t i;
+	uint64_t i, handle = 0;
+	alloc_obj *al = NULL;
 
 	for (i = 0; i < p->count; i++) {
 		slot_obj *so = slot_get(m, segment, slots[i]);
-		alloc_obj *al;
 
 		if (!so)
 			continue;
-		al = model_peek(m, DDIRR_NS_ALLOCATION_KMD, so->allocation);
+		/* The slots of one call mostly map one allocation: look it up
+		   once per run (the loop changes no handle table). */
+		if (so->allocation != handle) { /* handle 0 names none */
+			handle = so->allocation;
+			al = model_peek(m, DDIRR_NS_ALLOCATION_KMD, handle);
+		}
 		if (al && al->mapped_slots)
 			al->mapped_slots--;
 		u64map_del(&m->page_slots, page_key(segment, so->page));
