@@ -180,6 +180,17 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Whether the trace keeps private driver data whole: its privacy tier is
+ * "full", or it names none (a trace from the writer API keeps what it was
+ * given). "metadata" and "hashed" keep sizes (and digests) only. */
+static int private_kept(ddirr_trace *trace)
+{
+	const ddirr_trace_info *info = ddirr_trace_get_info(trace);
+	const char *tier = info ? info->settings.privacy : NULL;
+
+	return !tier || !tier[0] || !strcmp(tier, "full");
+}
+
 static int run(replay *r, ddirr_trace *trace)
 {
 	reorder *ro = NULL;
@@ -252,6 +263,7 @@ int ddirr_replay_run(ddirr_replay_result **out, const ddirr_replay_options *o)
 		}
 		if (rc)
 			goto fail;
+		r.t[i]->private_kept = private_kept(trace);
 	}
 	if (r.res->verdict != DDIRR_REPLAY_CANNOT_TEST) {
 		if (o->progress)

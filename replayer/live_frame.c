@@ -138,11 +138,40 @@ static int add_outputs(ddirr_arena *a, const ddirr_struct_desc *s, char *live, c
 	return 0;
 }
 
-void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit)
-{
-	void *live = live_frame_copy(a, ddi, entry, DDIRR_PHASE_ENTRY);
+typedef struct zero_room {
+	ddirr_arena *a;
+	int failed;
+} zero_room;
 
-	if (live && exit && add_outputs(a, ddirr_desc_ddi(ddi)->frame, live, exit))
+static void give_zeroed_room(void *slot, const void *bytes, uint64_t n, void *ctx)
+{
+	zero_room *z = ctx;
+	void *p;
+
+	(void)bytes;
+	if (n > LIVE_MAX_PRIVATE_BYTES)
+		return; /* a size no capture keeps whole: the driver gets NULL, as recorded */
+	if (!(p = ddirr_arena_alloc(z->a, (size_t)n))) {
+		z->failed = 1;
+		return;
+	}
+	memcpy(slot, &p, sizeof(p));
+}
+
+void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit, int private_kept)
+{
+	const ddirr_struct_desc *s = ddirr_desc_ddi(ddi)->frame;
+	void *live = live_frame_copy(a, ddi, entry, DDIRR_PHASE_ENTRY);
+	zero_room z = {a, 0};
+
+	if (live && exit && add_outputs(a, s, live, exit))
 		return NULL;
-	return live;
+	if (live && !private_kept) {
+		/* The trace kept the size of the private data, not the bytes:
+		   the driver gets zeroed room of that size, for what it reads
+		   (inputs) and what it writes (outputs), not a NULL buffer. */
+		ddirr_frame_visit_missing_opaque(s, live, DDIRR_PHASE_ENTRY, give_zeroed_room, &z);
+		ddirr_frame_visit_missing_opaque(s, live, DDIRR_PHASE_EXIT, give_zeroed_room, &z);
+	}
+	return z.failed ? NULL : live;
 }

@@ -12,11 +12,11 @@
 #include "ddirr/probe.h"
 #include "replay_internal.h"
 
-static void probe_divergence(replay *r, target *t, const ddirr_event *e, const char *field, const char *expected,
-			     const char *actual)
+static void probe_divergence(replay *r, target *t, const ddirr_event *e, int cls, const char *field,
+			     const char *expected, const char *actual)
 {
 	char msg[400];
-	div_info d = {.kind = DDIRR_DIV_PROBE, .cls = DDIRR_CLASS_SEGMENT_PAGE, .seq = e->seq, .ddi = e->ddi,
+	div_info d = {.kind = DDIRR_DIV_PROBE, .cls = cls, .seq = e->seq, .ddi = e->ddi,
 		      .field = field, .expected = expected, .actual = actual, .message = msg};
 
 	snprintf(msg, sizeof(msg), "after seq %llu %s the driver's probe says %s is %s; it must be %s",
@@ -47,7 +47,11 @@ static void check_slots(replay *r, target *t, ddirr_probe_aperture_slot_fn probe
 			snprintf(act, sizeof(act), "segment page %llu", (unsigned long long)got);
 		else
 			snprintf(act, sizeof(act), "status 0x%08x", (unsigned)st);
-		probe_divergence(r, t, e, field, exp, act);
+		/* A slot mapped to another page is a wrong segment page; a slot
+		   mapped where it must not be, or not where it must, a wrong slot. */
+		probe_divergence(r, t, e,
+				 mapped && st == STATUS_SUCCESS ? DDIRR_CLASS_SEGMENT_PAGE : DDIRR_CLASS_APERTURE_SLOT,
+				 field, exp, act);
 		if (replay_should_stop(r))
 			return;
 	}
@@ -79,7 +83,7 @@ static void check_ptes(replay *r, target *t, ddirr_probe_gpu_va_fn probe, const 
 			snprintf(act, sizeof(act), "segment %u page 0x%llx", seg, (unsigned long long)page);
 		else
 			snprintf(act, sizeof(act), "status 0x%08x", (unsigned)st);
-		probe_divergence(r, t, e, field, exp, act);
+		probe_divergence(r, t, e, DDIRR_CLASS_SEGMENT_PAGE, field, exp, act);
 		if (replay_should_stop(r))
 			return;
 	}

@@ -212,7 +212,11 @@ void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t 
 /* The same, from the reorder's copy of the record (ev's frame) when it kept
  * one. */
 void *live_frame_clone(ddirr_arena *a, const ddirr_event *ev, const rec_copy *c);
-void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit);
+/* private_kept: the trace keeps private driver data whole (privacy tier
+ * full); otherwise a size without bytes gets zeroed room of that size (up to
+ * LIVE_MAX_PRIVATE_BYTES). */
+enum { LIVE_MAX_PRIVATE_BYTES = 16u << 20 };
+void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const void *exit, int private_kept);
 
 /* ---- targets */
 struct target {
@@ -227,6 +231,7 @@ struct target {
 	u64map walk_prune;   /* translation's pruned fields (frame_walk.c) */
 	uint64_t violations;
 	uint64_t callbacks;
+	int private_kept;    /* the trace's privacy tier is full (live_frame_build) */
 	void *impl;
 	replay *owner;
 };

@@ -257,7 +257,7 @@ static int driver_call(target *t, replay *r, const call_group *g, void **live_ex
 	ddirr_arena_reset(&t->arena);
 	if (!e->frame || ddirr_ddi_kind(e->ddi) != DDIRR_KIND_DDI)
 		return 0;
-	if (!(live = live_frame_build(&t->arena, e->ddi, e->frame, x->frame)))
+	if (!(live = live_frame_build(&t->arena, e->ddi, e->frame, x->frame, t->private_kept)))
 		return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory at seq %llu", (unsigned long long)e->seq);
 	translate_frame(r, t, e, live, DDIRR_DIR_IN, 1);
 	host_inputs(drv, e->ddi, live);

@@ -1223,6 +1223,7 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 
 typedef struct visitor {
 	uint32_t phase;
+	int missing; /* visit the NULL pointers with a size instead */
 	ddirr_frame_opaque_fn fn;
 	void *ctx;
 } visitor;
@@ -1258,7 +1259,7 @@ static void visit_struct(const visitor *v, const ddirr_struct_desc *s, char *bas
 		case DDIRR_FK_BYTES:
 			p = (char *)load_ptr(base + f->offset);
 			n = ddirr_desc_read(base + f->count_offset, f->count_size);
-			if (p && n && f->cls == DDIRR_CLASS_OPAQUE)
+			if (n && (p == NULL) == (v->missing != 0) && f->cls == DDIRR_CLASS_OPAQUE)
 				v->fn(base + f->offset, p, n, v->ctx);
 			break;
 		default:
@@ -1270,7 +1271,15 @@ static void visit_struct(const visitor *v, const ddirr_struct_desc *s, char *bas
 void ddirr_frame_visit_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase, ddirr_frame_opaque_fn fn,
 			      void *ctx)
 {
-	visitor v = {phase, fn, ctx};
+	visitor v = {phase, 0, fn, ctx};
+
+	visit_struct(&v, s, frame);
+}
+
+void ddirr_frame_visit_missing_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase,
+				      ddirr_frame_opaque_fn fn, void *ctx)
+{
+	visitor v = {phase, 1, fn, ctx};
 
 	visit_struct(&v, s, frame);
 }

@@ -100,5 +100,10 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 typedef void (*ddirr_frame_opaque_fn)(void *slot, const void *bytes, uint64_t n, void *ctx);
 void ddirr_frame_visit_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase, ddirr_frame_opaque_fn fn,
 			      void *ctx);
+/* The same for the opposite case: every such field whose pointer is NULL
+ * while its size field says n > 0 bytes (a trace that kept sizes only);
+ * bytes is NULL. fn may set the member. */
+void ddirr_frame_visit_missing_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase,
+				      ddirr_frame_opaque_fn fn, void *ctx);
 
 #endif

@@ -68,6 +68,7 @@ typedef struct kmd_script_options {
 	int destroy_twice;   /* seq 20 destroys the allocation again instead of the device */
 	int dma_buffer_size; /* record this ContextInfo.DmaBufferSize on CreateContext's exit (0: 4096) */
 	int private_data;    /* seq 22 queries the driver's private data, kept whole (privacy tier full) */
+	int private_size_only; /* with private_data: the trace keeps its size only (privacy tier metadata) */
 } kmd_script_options;
 
 /* The adapter's two segments, as QUERYSEGMENT4 describes them: 256 MiB of

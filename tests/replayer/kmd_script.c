@@ -235,7 +235,8 @@ static void teardown(script *s)
 	call(s, KMD_SEQ_DESTROY_PROCESS, DDIRR_DDI_DestroyProcess, &dp, &dp);
 }
 
-/* Seq 22: the UMD's private data, kept whole (privacy tier full). */
+/* Seq 22: the UMD's private data, kept whole (privacy tier full) or as its
+ * size only (metadata: the pointer reads NULL). */
 static void private_query(script *s)
 {
 	char data[KMD_PRIVATE_SIZE] = KMD_PRIVATE_DATA;
@@ -244,7 +245,7 @@ static void private_query(script *s)
 					   .ReturnValue = status(s, KMD_SEQ_QUERY_PRIVATE)};
 
 	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_ENTRY, &qf);
-	q.pOutputData = data;
+	q.pOutputData = s->o->private_size_only ? NULL : data;
 	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_EXIT, &qf);
 }
 
@@ -257,6 +258,7 @@ int kmd_script_write(const char *path, const kmd_script_options *o)
 
 	info.provenance.driver_path = "kmd_good";
 	info.settings.scenario = "replayer test scenario (tests/replayer/kmd.h)";
+	info.settings.privacy = s.o->private_size_only ? "metadata" : "full";
 	if ((rc = ddirr_trace_writer_open(&s.w, path, &info, NULL)))
 		return rc;
 	adapter(&s);

@@ -245,7 +245,7 @@ static void replay__aperture_slot_divergence_is_a_probe_divergence(void **state)
 	(void)state;
 	/* DDIRR_PROBE_NOT_FOUND: the driver mapped slot 1 */
 	expect_divergence(r, DDIRR_DIV_PROBE, KMD_SEQ_MAP1, "aperture segment 1 slot 0",
-			  DDIRR_CLASS_SEGMENT_PAGE, "segment page 0", "status 0xc0000225");
+			  DDIRR_CLASS_APERTURE_SLOT, "segment page 0", "status 0xc0000225");
 	ddirr_replay_result_free(r);
 }
 
@@ -267,6 +267,20 @@ static void replay__opaque_bytes_kept_whole_match_the_same_driver(void **state)
 	ddirr_replay_result *r = replay(&o, DRIVER("good"), NULL, 0);
 
 	(void)state;
+	expect_verdict(r, DDIRR_REPLAY_PASS);
+	assert_int_equal(r->last_seq, KMD_SEQ_QUERY_PRIVATE);
+	ddirr_replay_result_free(r);
+}
+
+static void replay__private_data_kept_as_size_gets_zeroed_room(void **state)
+{
+	kmd_script_options o = {.private_data = 1, .private_size_only = 1};
+	ddirr_replay_result *r = replay(&o, DRIVER("wrong_private"), NULL, 0);
+
+	(void)state;
+	/* The driver is handed 16 zeroed bytes to fill, not NULL (it would
+	   answer STATUS_BUFFER_TOO_SMALL); with no bytes recorded, any answer
+	   matches. */
 	expect_verdict(r, DDIRR_REPLAY_PASS);
 	assert_int_equal(r->last_seq, KMD_SEQ_QUERY_PRIVATE);
 	ddirr_replay_result_free(r);
@@ -473,6 +487,7 @@ int main(void)
 		cmocka_unit_test(replay__aperture_slot_divergence_is_a_probe_divergence),
 		cmocka_unit_test(replay__opaque_class_divergence_when_the_trace_kept_the_bytes),
 		cmocka_unit_test(replay__opaque_bytes_kept_whole_match_the_same_driver),
+		cmocka_unit_test(replay__private_data_kept_as_size_gets_zeroed_room),
 		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
