@@ -5,11 +5,14 @@
  *                    establishes recorded -> live; any other must match
  *                    through the maps;
  *   volatile         never compared;
- *   opaque           compared by hash, when the trace kept the bytes.
+ *   opaque           compared by hash when the trace kept the bytes (FNV-1a),
+ *                    or by SHA-256 when it kept their digest (tier hashed).
  * Aperture slots and segment pages are also checked against the shadow
  * model and the driver's probe (probe.c). */
 #include <stdio.h>
 #include <string.h>
+
+#include <nettle/sha2.h>
 
 #include "replay_internal.h"
 
@@ -91,10 +94,64 @@ static void cmp_scalar(walk *w, const ddirr_field_desc *f, const void *x, void *
 		report_values(w, f, xv, yv, 0, NULL);
 }
 
+/* The digest the recorded record keeps for the private data at slot (tier
+ * hashed), or NULL. */
+static const ddirr_opaque_digest *digest_at(const ddirr_event *rec, const void *slot)
+{
+	uint32_t i;
+
+	for (i = 0; i < rec->n_digests; i++)
+		if (rec->digests[i].slot == slot)
+			return &rec->digests[i];
+	return NULL;
+}
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* Private data the trace kept as its SHA-256 only: the live bytes must have
+ * the same size and digest. The values name the first 8 bytes of each. */
+static void cmp_digest(walk *w, const ddirr_field_desc *f, const ddirr_opaque_digest *dg, size_t nx, const void *y,
+		       size_t ny)
+{
+	uint8_t got[SHA256_DIGEST_SIZE];
+	char e[96], a[96], he[17], ha[17];
+	struct sha256_ctx h;
+
+	if (y) {
+		sha256_init(&h);
+		sha256_update(&h, ny, y);
+		sha256_digest(&h, sizeof(got), got);
+	}
+	if (y && nx == ny && !memcmp(got, dg->sha256, sizeof(got)))
+		return;
+	hex(he, dg->sha256, 8);
+	snprintf(e, sizeof(e), "%zu bytes, sha256 %s", nx, he);
+	if (y) {
+		hex(ha, got, 8);
+		snprintf(a, sizeof(a), "%zu bytes, sha256 %s", ny, ha);
+	} else {
+		snprintf(a, sizeof(a), "no bytes");
+	}
+	report(w, f, e, a, 0, NULL);
+}
+
 static void cmp_blob(walk *w, const ddirr_field_desc *f, const void *x, size_t nx, const void *y, size_t ny)
 {
+	cmp_ctx *c = w->ctx;
+	const ddirr_opaque_digest *dg;
 	char e[96], a[96];
 
+	if (!x && f->cls == DDIRR_CLASS_OPAQUE && f->kind == DDIRR_FK_BYTES && c->rec->n_digests &&
+	    (dg = digest_at(c->rec, w->blob_slot))) {
+		cmp_digest(w, f, dg, nx, y, ny);
+		return;
+	}
 	if (!x || (f->cls == DDIRR_CLASS_OPAQUE && !y && !ny))
 		return; /* the trace kept no bytes (privacy tier): nothing to compare */
 	if (nx == ny && y && (f->cls == DDIRR_CLASS_OPAQUE ? replay_fnv(x, nx) == replay_fnv(y, ny) : !memcmp(x, y, nx)))

@@ -77,6 +77,7 @@ static void walk_field(walk *w, const ddirr_field_desc *f, const char *x, char *
 		walk_array(w, f, x, y, e);
 		break;
 	case DDIRR_FK_BYTES:
+		w->blob_slot = x + f->offset;
 		if (w->blob)
 			w->blob(w, f, ptr_at(x, f->offset), (size_t)ddirr_desc_read(x + f->count_offset, f->count_size),
 				ptr_at(y, f->offset), (size_t)ddirr_desc_read(y + f->count_offset, f->count_size));

@@ -64,6 +64,8 @@ void reorder_free(reorder *r)
 		free(r->groups[i]->recs);
 		free(r->groups[i]->relocs);
 		free(r->groups[i]->cbs);
+		free(r->groups[i]->kept_digests);
+		free(r->groups[i]->digests);
 		free(r->groups[i]);
 	}
 	free(r->groups);
@@ -91,7 +93,7 @@ static long group_new(reorder *r)
 		long i = (long)r->spare[--r->n_spare];
 
 		g = r->groups[i];
-		g->n_cbs = g->len = g->n_recs = g->n_relocs = g->pending = 0;
+		g->n_cbs = g->len = g->n_recs = g->n_relocs = g->pending = g->n_kept_digests = 0;
 		return i;
 	}
 	if ((r->n_groups & (r->n_groups - 1)) == 0) { /* a power of two, or 0: grow */
@@ -144,6 +146,68 @@ static int group_reserve(call_group *g, size_t need, size_t relocs)
 	return 0;
 }
 
+/* Ranks private data without bytes in a frame: finds the rank of `slot`,
+ * or the slot of rank `rank`. */
+typedef struct rank_search {
+	const void *slot;
+	size_t rank;
+	size_t seen;
+	int found;
+} rank_search;
+
+static void rank_of_slot(void *slot, const void *bytes, uint64_t n, void *ctx)
+{
+	rank_search *q = ctx;
+
+	(void)bytes;
+	(void)n;
+	if (!q->found && slot == q->slot) {
+		q->rank = q->seen;
+		q->found = 1;
+	}
+	q->seen++;
+}
+
+static void slot_of_rank(void *slot, const void *bytes, uint64_t n, void *ctx)
+{
+	rank_search *q = ctx;
+
+	(void)bytes;
+	(void)n;
+	if (!q->found && q->seen == q->rank) {
+		q->slot = slot;
+		q->found = 1;
+	}
+	q->seen++;
+}
+
+/* Keeps ev's digests by the rank of their slots: the record about to be
+ * kept as g->recs[g->n_recs]. A digest whose slot is not private data
+ * without bytes in this frame is dropped (the reader never makes one). */
+static int keep_digests(call_group *g, const ddirr_event *ev)
+{
+	uint32_t i;
+	void *p;
+
+	for (i = 0; i < ev->n_digests; i++) {
+		rank_search q = {ev->digests[i].slot, 0, 0, 0};
+
+		ddirr_frame_visit_missing_opaque(ddirr_desc_ddi(ev->ddi)->frame, (void *)ev->frame, ev->phase,
+						 rank_of_slot, &q);
+		if (!q.found)
+			continue;
+		if (!(p = grow_to(g->kept_digests, &g->cap_kept_digests, g->n_kept_digests + 1,
+				  sizeof(*g->kept_digests), 4)))
+			return DDIRR_ENOMEM;
+		g->kept_digests = p;
+		g->kept_digests[g->n_kept_digests].rec = g->n_recs;
+		g->kept_digests[g->n_kept_digests].rank = q.rank;
+		memcpy(g->kept_digests[g->n_kept_digests].sha256, ev->digests[i].sha256, 32);
+		g->n_kept_digests++;
+	}
+	return 0;
+}
+
 /* Keeps a flat copy of ev's frame in g, with the list of its pointer
  * slots: one walk into the buffer's free room, and a second only when the
  * copy or its list did not fit there. */
@@ -172,6 +236,8 @@ static int keep(call_group *g, const ddirr_event *ev, long cb)
 		}
 		if (need > UINT32_MAX)
 			return DDIRR_ENOMEM; /* slots are listed as 32-bit offsets */
+		if (ev->n_digests && keep_digests(g, ev))
+			return DDIRR_ENOMEM;
 	}
 	g->recs[g->n_recs++] = (struct group_rec){off, need, first, rel.n, cb, ev->phase};
 	g->n_relocs = first + rel.n;
@@ -186,11 +252,18 @@ static call_rec *rec_of(call_group *g, long cb)
 
 /* Turns the kept copies into frames: the group is complete and stops
  * growing, so pointers into its buffer, and into its relocation list,
- * stay valid until the group is recycled. */
-static void rebuild(call_group *g)
+ * stay valid until the group is recycled. Returns 0 or DDIRR_ENOMEM. */
+static int rebuild(call_group *g)
 {
-	size_t i;
+	size_t i, d = 0, n = 0;
 
+	if (g->n_kept_digests) {
+		void *p = grow_to(g->digests, &g->cap_digests, g->n_kept_digests, sizeof(*g->digests), 4);
+
+		if (!p)
+			return DDIRR_ENOMEM;
+		g->digests = p;
+	}
 	for (i = 0; i < g->n_recs; i++) {
 		const struct group_rec *k = &g->recs[i];
 		call_rec *c = rec_of(g, k->cb);
@@ -198,13 +271,32 @@ static void rebuild(call_group *g)
 		rec_copy *cp = k->phase == DDIRR_PHASE_ENTRY ? &c->entry_copy : &c->exit_copy;
 
 		ev->frame = NULL;
+		ev->digests = NULL; /* the reader's, gone by now */
+		ev->n_digests = 0;
 		*cp = (rec_copy){0, NULL, 0};
 		if (!k->len)
 			continue;
 		ddirr_frame_relocate(g->buf + k->off, g->relocs + k->first_reloc, k->n_relocs);
 		ev->frame = g->buf + k->off;
 		*cp = (rec_copy){k->len, g->relocs + k->first_reloc, k->n_relocs};
+		/* the digests kept for this record, with their slots in the copy */
+		ev->digests = g->digests + n;
+		for (; d < g->n_kept_digests && g->kept_digests[d].rec == i; d++) {
+			rank_search q = {NULL, g->kept_digests[d].rank, 0, 0};
+
+			ddirr_frame_visit_missing_opaque(ddirr_desc_ddi(ev->ddi)->frame, (void *)ev->frame, ev->phase,
+							 slot_of_rank, &q);
+			if (!q.found)
+				continue;
+			g->digests[n].slot = q.slot;
+			memcpy(g->digests[n].sha256, g->kept_digests[d].sha256, 32);
+			n++;
+			ev->n_digests++;
+		}
+		if (!ev->n_digests)
+			ev->digests = NULL;
 	}
+	return 0;
 }
 
 static call_group *group_at(reorder *r, uint64_t seq)
@@ -317,7 +409,9 @@ int reorder_next(reorder *r, const call_group **out)
 			r->current = (long)v - 1;
 			r->held -= g->n_recs;
 			r->next++;
-			rebuild(g);
+			if (rebuild(g))
+				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory at seq %llu",
+						       (unsigned long long)(r->next - 1));
 			*out = g;
 			return 1;
 		}

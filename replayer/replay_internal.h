@@ -58,6 +58,18 @@ typedef struct call_group {
 	size_t n_recs, cap_recs;
 	uint32_t *relocs;   /* every record's relocation list, one after another */
 	size_t n_relocs, cap_relocs;
+	/* Digests of private data (privacy tier hashed), each by its record
+	   and the rank of its slot among the record's private data without
+	   bytes (ddirr_frame_visit_missing_opaque order); turned into the
+	   events' `digests`, with slots in the copies, when the group is whole. */
+	struct group_digest {
+		size_t rec;
+		size_t rank;
+		uint8_t sha256[32];
+	} *kept_digests;
+	size_t n_kept_digests, cap_kept_digests;
+	ddirr_opaque_digest *digests;
+	size_t cap_digests;
 } call_group;
 
 typedef struct reorder reorder;
@@ -141,6 +153,7 @@ struct walk {
 	walk_blob_fn blob;   /* BYTES, INLINE, MDL pages; may be NULL */
 	walk_shape_fn shape; /* a pointer present on one side only; may be NULL */
 	void *ctx;
+	const void *blob_slot; /* for a BYTES blob: the address of x's pointer member */
 	/* When set, only fields that lead to a handle with a namespace or a
 	   GPU VA are visited (a walk with a scalar visitor only: translation);
 	   the map caches which fields those are, per struct and dirs. */

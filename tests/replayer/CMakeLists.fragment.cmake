@@ -17,7 +17,8 @@ target_compile_definitions(kmd_no_entry PRIVATE KMD_NO_ENTRY)
 
 add_library(ddirr_kmd_script STATIC replayer/kmd_script.c)
 target_include_directories(ddirr_kmd_script PUBLIC replayer)
-target_link_libraries(ddirr_kmd_script PUBLIC ddirr_schema)
+pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
+target_link_libraries(ddirr_kmd_script PUBLIC ddirr_schema PRIVATE PkgConfig::NETTLE)
 
 ddirr_unit_test(test_replay replayer/test_replay.c)
 target_link_libraries(test_replay PRIVATE ddirr_replayer ddirr_kmd_script)

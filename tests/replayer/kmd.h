@@ -33,6 +33,9 @@
 #define KMD_PRIVATE_SIZE 16u
 #define KMD_PRIVATE_DATA "kmd private v1"
 #define KMD_PRIVATE_DATA_V2 "kmd private v2"
+/* First 8 bytes of the SHA-256 of each, NUL-padded to KMD_PRIVATE_SIZE */
+#define KMD_PRIVATE_SHA256_V1 "bc0caf4ba2a72c9d"
+#define KMD_PRIVATE_SHA256_V2 "262961d4b1ec5a73"
 
 /* The seqs of the scenario's calls. */
 enum kmd_seq {
@@ -69,6 +72,7 @@ typedef struct kmd_script_options {
 	int dma_buffer_size; /* record this ContextInfo.DmaBufferSize on CreateContext's exit (0: 4096) */
 	int private_data;    /* seq 22 queries the driver's private data, kept whole (privacy tier full) */
 	int private_size_only; /* with private_data: the trace keeps its size only (privacy tier metadata) */
+	int private_hashed;  /* with private_data: the trace keeps its size and SHA-256 (privacy tier hashed) */
 } kmd_script_options;
 
 /* The adapter's two segments, as QUERYSEGMENT4 describes them: 256 MiB of

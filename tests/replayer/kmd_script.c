@@ -2,6 +2,8 @@
  * kmd.h): what kmd_good does, call for call, with optional defects. */
 #include <string.h>
 
+#include <nettle/sha2.h>
+
 #include "ddirr/error.h"
 #include "ddirr/trace.h"
 #include "kmd.h"
@@ -17,10 +19,12 @@ typedef struct script {
 	int stopped;
 } script;
 
-static void record(script *s, uint64_t seq, uint32_t ddi, uint32_t phase, const void *frame)
+static void record_digests(script *s, uint64_t seq, uint32_t ddi, uint32_t phase, const void *frame,
+			   const ddirr_opaque_digest *digests, uint32_t n_digests)
 {
 	ddirr_event ev = {.seq = seq, .parent_seq = ddirr_ddi_kind(ddi) == DDIRR_KIND_CB ? s->parent : 0,
-			  .time_ns = seq * 1000 + phase, .thread = 1, .ddi = ddi, .phase = phase, .frame = frame};
+			  .time_ns = seq * 1000 + phase, .thread = 1, .ddi = ddi, .phase = phase, .frame = frame,
+			  .digests = digests, .n_digests = n_digests};
 
 	if (s->rc || s->stopped)
 		return;
@@ -31,6 +35,11 @@ static void record(script *s, uint64_t seq, uint32_t ddi, uint32_t phase, const 
 	s->rc = ddirr_trace_writer_append(s->w, &ev);
 	if (s->o->stop_after == seq && phase == DDIRR_PHASE_ENTRY)
 		s->stopped = 1;
+}
+
+static void record(script *s, uint64_t seq, uint32_t ddi, uint32_t phase, const void *frame)
+{
+	record_digests(s, seq, ddi, phase, frame, NULL, 0);
 }
 
 /* The exit's NTSTATUS: the call's own, unless the options fail this seq. */
@@ -235,18 +244,25 @@ static void teardown(script *s)
 	call(s, KMD_SEQ_DESTROY_PROCESS, DDIRR_DDI_DestroyProcess, &dp, &dp);
 }
 
-/* Seq 22: the UMD's private data, kept whole (privacy tier full) or as its
- * size only (metadata: the pointer reads NULL). */
+/* Seq 22: the UMD's private data, kept whole (privacy tier full), as its
+ * size only (metadata: the pointer reads NULL) or as its size and SHA-256
+ * (hashed). */
 static void private_query(script *s)
 {
 	char data[KMD_PRIVATE_SIZE] = KMD_PRIVATE_DATA;
 	DXGKARG_QUERYADAPTERINFO q = {.Type = DXGKQAITYPE_UMDRIVERPRIVATE, .OutputDataSize = KMD_PRIVATE_SIZE};
 	ddirr_frame_QueryAdapterInfo qf = {.hAdapter = P(H(0)), .pQueryAdapterInfo = &q,
 					   .ReturnValue = status(s, KMD_SEQ_QUERY_PRIVATE)};
+	ddirr_opaque_digest dg = {&q.pOutputData, {0}};
+	struct sha256_ctx h;
 
 	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_ENTRY, &qf);
-	q.pOutputData = s->o->private_size_only ? NULL : data;
-	record(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_EXIT, &qf);
+	sha256_init(&h);
+	sha256_update(&h, sizeof(data), (const uint8_t *)data);
+	sha256_digest(&h, sizeof(dg.sha256), dg.sha256);
+	q.pOutputData = s->o->private_size_only || s->o->private_hashed ? NULL : data;
+	record_digests(s, KMD_SEQ_QUERY_PRIVATE, DDIRR_DDI_QueryAdapterInfo, DDIRR_PHASE_EXIT, &qf,
+		       s->o->private_hashed ? &dg : NULL, s->o->private_hashed ? 1 : 0);
 }
 
 int kmd_script_write(const char *path, const kmd_script_options *o)
@@ -258,7 +274,7 @@ int kmd_script_write(const char *path, const kmd_script_options *o)
 
 	info.provenance.driver_path = "kmd_good";
 	info.settings.scenario = "replayer test scenario (tests/replayer/kmd.h)";
-	info.settings.privacy = s.o->private_size_only ? "metadata" : "full";
+	info.settings.privacy = s.o->private_size_only ? "metadata" : s.o->private_hashed ? "hashed" : "full";
 	if ((rc = ddirr_trace_writer_open(&s.w, path, &info, NULL)))
 		return rc;
 	adapter(&s);

@@ -286,6 +286,31 @@ static void replay__private_data_kept_as_size_gets_zeroed_room(void **state)
 	ddirr_replay_result_free(r);
 }
 
+static void replay__opaque_class_divergence_by_digest_in_tier_hashed(void **state)
+{
+	kmd_script_options o = {.private_data = 1, .private_hashed = 1};
+	ddirr_replay_result *r = replay(&o, DRIVER("wrong_private"), NULL, 0);
+
+	(void)state;
+	/* first 8 bytes of the SHA-256 of "kmd private v1" and "... v2",
+	   NUL-padded to 16 */
+	expect_divergence(r, DDIRR_DIV_FIELD, KMD_SEQ_QUERY_PRIVATE, "pQueryAdapterInfo.pOutputData",
+			  DDIRR_CLASS_OPAQUE, "16 bytes, sha256 " KMD_PRIVATE_SHA256_V1,
+			  "16 bytes, sha256 " KMD_PRIVATE_SHA256_V2);
+	ddirr_replay_result_free(r);
+}
+
+static void replay__opaque_digest_matches_the_same_driver(void **state)
+{
+	kmd_script_options o = {.private_data = 1, .private_hashed = 1};
+	ddirr_replay_result *r = replay(&o, DRIVER("good"), NULL, 0);
+
+	(void)state;
+	expect_verdict(r, DDIRR_REPLAY_PASS);
+	assert_int_equal(r->last_seq, KMD_SEQ_QUERY_PRIVATE);
+	ddirr_replay_result_free(r);
+}
+
 /* The trace holds the capture's host pointer (KMD_CAPTURED_USAGE_HINT),
  * the driver returns the address of its own hint: every replay differs
  * there, and nothing may say so. */
@@ -488,6 +513,8 @@ int main(void)
 		cmocka_unit_test(replay__opaque_class_divergence_when_the_trace_kept_the_bytes),
 		cmocka_unit_test(replay__opaque_bytes_kept_whole_match_the_same_driver),
 		cmocka_unit_test(replay__private_data_kept_as_size_gets_zeroed_room),
+		cmocka_unit_test(replay__opaque_class_divergence_by_digest_in_tier_hashed),
+		cmocka_unit_test(replay__opaque_digest_matches_the_same_driver),
 		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
