@@ -19,6 +19,7 @@
 #include "event_codec.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ddirr/error.h"
@@ -172,6 +173,73 @@ static size_t wire_width(ProtobufCType type)
 	return type == PROTOBUF_C_TYPE_UINT64 ? 8 : 4;
 }
 
+/* An encoding plan: the fields of one struct that one phase records, each
+ * with the wire field descriptors it is stored through, looked up once.
+ * protobuf_c_message_descriptor_get_field is a binary search, and without
+ * a plan the encoder made one or two per field of every record. */
+typedef struct enc_plan enc_plan;
+
+typedef struct enc_field {
+	const ddirr_field_desc *f;
+	const ProtobufCFieldDescriptor *pf;     /* NULL: the field is not in the wire schema */
+	const ProtobufCFieldDescriptor *delta;  /* its delta form (DDIRR_DELTA_FIELD_OFFSET), or NULL */
+	const ProtobufCFieldDescriptor *digest; /* opaque bytes: the digest beside them, or NULL */
+	const enc_plan *sub;                    /* STRUCT, REF, ARRAY of structs: the element's plan */
+} enc_field;
+
+struct enc_plan {
+	const ddirr_struct_desc *s;
+	size_t n;
+	enc_field fields[];
+};
+
+/* Structs do not nest deeper than this; a description that did would be
+ * cyclic. */
+enum { PLAN_MAX_DEPTH = 16 };
+
+static const ProtobufCFieldDescriptor *wire_field(const ProtobufCMessageDescriptor *md, uint32_t number)
+{
+	return md ? protobuf_c_message_descriptor_get_field(md, number) : NULL;
+}
+
+/* Builds the plan of struct s, stored as message md, for phase (a mask of
+ * enum ddirr_phase), and of every struct under it, in arena a. */
+static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, const ProtobufCMessageDescriptor *md,
+				  uint32_t phase, unsigned depth)
+{
+	enc_plan *p;
+	size_t i, n = 0;
+
+	if (depth > PLAN_MAX_DEPTH)
+		return NULL;
+	for (i = 0; i < s->n_fields; i++)
+		n += ddirr_desc_field_in_phase(&s->fields[i], phase);
+	p = ddirr_arena_alloc(a, sizeof(*p) + n * sizeof(p->fields[0]));
+	if (!p)
+		return NULL;
+	p->s = s;
+	for (i = 0; i < s->n_fields; i++) {
+		const ddirr_field_desc *f = &s->fields[i];
+		enc_field *e = &p->fields[p->n];
+
+		if (!ddirr_desc_field_in_phase(f, phase))
+			continue;
+		p->n++;
+		e->f = f;
+		e->pf = wire_field(md, f->number);
+		if (!e->pf)
+			continue;
+		if (ddirr_desc_field_delta(f))
+			e->delta = wire_field(md, f->number + DDIRR_DELTA_FIELD_OFFSET);
+		if (f->kind == DDIRR_FK_BYTES)
+			e->digest = wire_field(md, f->number + DDIRR_DIGEST_FIELD_OFFSET);
+		if (f->sub && !(f->kind == DDIRR_FK_ARRAY && f->raw_elements) &&
+		    !(e->sub = plan_build(a, f->sub, e->pf->descriptor, phase, depth + 1)))
+			return NULL;
+	}
+	return p;
+}
+
 /* What the encoder needs besides the frame: where to allocate, and the
  * event's digests of private data not kept. */
 typedef struct encode_ctx {
@@ -180,15 +248,13 @@ typedef struct encode_ctx {
 	size_t bound; /* upper bound of the packed size so far */
 } encode_ctx;
 
-
-/* Stores the n values of `size` bytes at src in f's delta form. Returns 1
- * when stored, 0 when a step does not fit an int64 (the caller writes the
- * plain form), or DDIRR_ENOMEM. */
-static int encode_deltas(ProtobufCMessage *msg, const ddirr_field_desc *f, const char *src, uint32_t size, uint64_t n,
-			 encode_ctx *c)
+/* Stores the n values of `size` bytes at src in the delta form pd (NULL:
+ * none). Returns 1 when stored, 0 when there is no delta form or a step
+ * does not fit an int64 (the caller writes the plain form), or
+ * DDIRR_ENOMEM. */
+static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pd, const char *src, uint32_t size,
+			 uint64_t n, encode_ctx *c)
 {
-	const ProtobufCFieldDescriptor *pd =
-		protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DELTA_FIELD_OFFSET);
 	uint64_t prev = 0, i;
 	int64_t *d;
 
@@ -210,12 +276,12 @@ static int encode_deltas(ProtobufCMessage *msg, const ddirr_field_desc *f, const
 	return 1;
 }
 
-static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
-			 encode_ctx *c);
+static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *base, encode_ctx *c);
 
-static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
-			const char *base, uint32_t phase, encode_ctx *c)
+static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *base, encode_ctx *c)
 {
+	const ddirr_field_desc *f = e->f;
+	const ProtobufCFieldDescriptor *pf = e->pf;
 	const char *arr = *(const char *const *)(base + f->offset);
 	uint64_t n = ddirr_desc_array_count(f, base);
 	uint64_t stride = ddirr_desc_array_stride(f, base);
@@ -226,7 +292,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	if (!arr || !n)
 		return 0;
 	if (ddirr_desc_field_delta(f)) {
-		int rc = encode_deltas(msg, f, arr, f->elem_size, n, c);
+		int rc = encode_deltas(msg, e->delta, arr, f->elem_size, n, c);
 
 		if (rc)
 			return rc < 0 ? rc : 0;
@@ -268,7 +334,7 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			if (!elems[i])
 				return DDIRR_ENOMEM;
 			c->bound += PREFIX_MAX;
-			rc = encode_struct(elems[i], f->sub, elem, phase, c);
+			rc = encode_struct(elems[i], e->sub, elem, c);
 			if (rc)
 				return rc;
 		}
@@ -291,9 +357,10 @@ static int encode_array(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	return 0;
 }
 
-static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pf, const ddirr_field_desc *f,
-			const char *base, uint32_t phase, encode_ctx *c)
+static int encode_field(ProtobufCMessage *msg, const enc_field *e, const char *base, encode_ctx *c)
 {
+	const ddirr_field_desc *f = e->f;
+	const ProtobufCFieldDescriptor *pf = e->pf;
 	const char *src = base + f->offset;
 	void *dst = (char *)msg + pf->offset;
 	const char *ptr;
@@ -315,7 +382,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 			return DDIRR_ENOMEM;
 		*(ProtobufCMessage **)dst = sub;
 		c->bound += PREFIX_MAX;
-		return encode_struct(sub, f->sub, ptr, phase, c);
+		return encode_struct(sub, e->sub, ptr, c);
 	}
 	case DDIRR_FK_REF_SCALAR:
 		ptr = *(const char *const *)src;
@@ -324,7 +391,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		c->bound += FIELD_MAX;
 		return 0;
 	case DDIRR_FK_ARRAY:
-		return encode_array(msg, pf, f, base, phase, c);
+		return encode_array(msg, e, base, c);
 	case DDIRR_FK_BYTES: {
 		ProtobufCBinaryData *bd = dst;
 		uint32_t k;
@@ -338,14 +405,12 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		/* Bytes not kept: a digest may stand for them. */
 		for (k = 0; k < c->ev->n_digests; k++) {
 			const ddirr_opaque_digest *dg = &c->ev->digests[k];
-			const ProtobufCFieldDescriptor *pd;
 
 			if (dg->slot != src)
 				continue;
-			pd = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DIGEST_FIELD_OFFSET);
-			if (!pd)
+			if (!e->digest)
 				return ddirr_error_set(DDIRR_EINVAL, "field %s has no digest in the wire schema", f->name);
-			bd = (ProtobufCBinaryData *)((char *)msg + pd->offset);
+			bd = (ProtobufCBinaryData *)((char *)msg + e->digest->offset);
 			bd->len = sizeof(dg->sha256);
 			bd->data = (uint8_t *)dg->sha256;
 			c->bound += PREFIX_MAX + bd->len;
@@ -372,7 +437,7 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 		if (!mdl || !n)
 			return 0;
 		pfns = MmGetMdlPfnArray((MDL *)mdl) + first;
-		rc = encode_deltas(msg, f, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
+		rc = encode_deltas(msg, e->delta, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
 		if (rc)
 			return rc < 0 ? rc : 0;
 		*(const PFN_NUMBER **)dst = pfns;
@@ -384,28 +449,64 @@ static int encode_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *p
 	return ddirr_error_set(DDIRR_EINVAL, "field %s: unknown kind %d", f->name, f->kind);
 }
 
-static int encode_struct(ProtobufCMessage *msg, const ddirr_struct_desc *s, const char *base, uint32_t phase,
-			 encode_ctx *c)
+static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *base, encode_ctx *c)
 {
+	const ddirr_struct_desc *s = p->s;
 	size_t i;
 
-	for (i = 0; i < s->n_fields; i++) {
-		const ddirr_field_desc *f = &s->fields[i];
-		const ProtobufCFieldDescriptor *pf;
+	for (i = 0; i < p->n; i++) {
+		const enc_field *e = &p->fields[i];
 		int rc;
 
-		if (!ddirr_desc_field_in_phase(f, phase) || !ddirr_desc_field_present(s, f, base))
+		if (!ddirr_desc_field_present(s, e->f, base))
 			continue;
-		pf = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number);
-		if (!pf)
+		if (!e->pf)
 			return ddirr_error_set(DDIRR_EINVAL, "%s.%s: field %u is not in the wire schema", s->name,
-					       f->name, f->number);
-		rc = encode_field(msg, pf, f, base, phase, c);
+					       e->f->name, e->f->number);
+		rc = encode_field(msg, e, base, c);
 		if (rc)
-			return rc == DDIRR_ENOMEM ? ddirr_error_set(rc, "out of memory encoding %s.%s", s->name, f->name)
+			return rc == DDIRR_ENOMEM ? ddirr_error_set(rc, "out of memory encoding %s.%s", s->name, e->f->name)
 						  : rc;
 	}
 	return 0;
+}
+
+/* The plans of every call's frame, entry and exit, and its Event.args
+ * member, found once, on the first encode, and kept for the life of the
+ * process (a few KiB). 0: not built; 1: a thread is building them; 2:
+ * built; 3: the build failed (out of memory). Until they are built, or when
+ * the build failed, each event gets a plan of its own in its arena: the
+ * same encoding, at the old cost. */
+typedef struct ddi_plan {
+	const ProtobufCFieldDescriptor *args;
+	const enc_plan *phase[2]; /* [phase - 1] */
+} ddi_plan;
+
+static atomic_int plans_state;
+static ddirr_arena plans_arena = DDIRR_ARENA_INIT;
+static ddi_plan ddi_plans[DDIRR_DDI_MAX_PLUS_ONE];
+
+static int plans_ready(void)
+{
+	int state = atomic_load_explicit(&plans_state, memory_order_acquire), expected = 0, ok = 1;
+	uint32_t id, ph;
+
+	if (state != 0)
+		return state == 2;
+	/* Another thread building them does not make this one wait. */
+	if (!atomic_compare_exchange_strong_explicit(&plans_state, &expected, 1, memory_order_acquire,
+						     memory_order_relaxed))
+		return 0;
+	for (id = 0; ok && id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
+		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+		ddi_plan *p = &ddi_plans[id];
+
+		p->args = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + id);
+		for (ph = 0; d && p->args && ok && ph < 2; ph++)
+			ok = (p->phase[ph] = plan_build(&plans_arena, d->frame, p->args->descriptor, ph + 1, 0)) != NULL;
+	}
+	atomic_store_explicit(&plans_state, ok ? 2 : 3, memory_order_release);
+	return ok;
 }
 
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
@@ -419,6 +520,7 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 {
 	const ddirr_ddi_desc *d;
 	const ProtobufCFieldDescriptor *pf;
+	const enc_plan *plan;
 	ProtobufCMessage *args;
 	encode_ctx c;
 	int rc;
@@ -437,10 +539,16 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 	d = ddirr_desc_ddi(ev->ddi);
 	if (!d)
 		return ddirr_error_set(DDIRR_EINVAL, "seq %llu: unknown DDI id %u", (unsigned long long)ev->seq, ev->ddi);
-	pf = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + ev->ddi);
-	if (!pf)
-		return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
-	args = new_message(pf->descriptor, a);
+	if ((ev->phase == DDIRR_PHASE_ENTRY || ev->phase == DDIRR_PHASE_EXIT) && plans_ready() &&
+	    (plan = ddi_plans[ev->ddi].phase[ev->phase - 1])) {
+		pf = ddi_plans[ev->ddi].args;
+	} else {
+		pf = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + ev->ddi);
+		if (!pf)
+			return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
+		plan = plan_build(a, d->frame, pf->descriptor, ev->phase, 0);
+	}
+	args = plan ? new_message(pf->descriptor, a) : NULL;
 	if (!args)
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
 	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
@@ -448,7 +556,7 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 	c.a = a;
 	c.ev = ev;
 	c.bound = PREFIX_MAX;
-	rc = encode_struct(args, d->frame, ev->frame, ev->phase, &c);
+	rc = encode_struct(args, plan, ev->frame, &c);
 	*bound += c.bound;
 	return rc;
 }
@@ -866,8 +974,11 @@ int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const 
 {
 	static const ddirr_event none;
 	encode_ctx c = {a, &none, 0};
+	const enc_plan *p = plan_build(a, s, msg->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0);
 
-	return encode_struct(msg, s, base, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, &c);
+	if (!p)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding %s", s->name);
+	return encode_struct(msg, p, base, &c);
 }
 
 int ddirr_struct_from_pb(void *base, const ddirr_struct_desc *s, const ProtobufCMessage *msg, ddirr_arena *a,
