@@ -252,17 +252,13 @@ typedef struct encode_ctx {
  * none). Returns 1 when stored, 0 when there is no delta form or a step
  * does not fit an int64 (the caller writes the plain form), or
  * DDIRR_ENOMEM. */
-static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pd, const char *src, uint32_t size,
-			 uint64_t n, encode_ctx *c)
+/* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
+ * returns 0 when a step does not fit an int64. Inline, so that each call
+ * below gets a loop for a constant size. */
+static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n)
 {
 	uint64_t prev = 0, i;
-	int64_t *d;
 
-	if (!pd)
-		return 0;
-	d = ddirr_arena_alloc(c->a, n * sizeof(*d));
-	if (!d)
-		return DDIRR_ENOMEM;
 	for (i = 0; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
 
@@ -270,6 +266,24 @@ static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
 			return 0;
 		prev = v;
 	}
+	return 1;
+}
+
+static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pd, const char *src, uint32_t size,
+			 uint64_t n, encode_ctx *c)
+{
+	int64_t *d;
+	int fits;
+
+	if (!pd)
+		return 0;
+	d = ddirr_arena_alloc(c->a, n * sizeof(*d));
+	if (!d)
+		return DDIRR_ENOMEM;
+	/* Slots are 4 bytes, pages, VAs and PFNs 8. */
+	fits = size == 8 ? deltas_of(d, src, 8, n) : size == 4 ? deltas_of(d, src, 4, n) : deltas_of(d, src, size, n);
+	if (!fits)
+		return 0;
 	*(int64_t **)((char *)msg + pd->offset) = d;
 	*(size_t *)((char *)msg + pd->quantifier_offset) = n;
 	c->bound += PREFIX_MAX + n * VARINT_MAX;
