@@ -1194,14 +1194,17 @@ static int rebuild_field(rebuilder *r, const ddirr_struct_desc *s, const ddirr_f
 
 static int rebuild_struct(rebuilder *r, const ddirr_struct_desc *s, char *base)
 {
-	alias_table fixed = {{0}, {0}, 0};
+	alias_table fixed; /* only its first n entries are read */
 	size_t i;
 	int rc;
 
+	fixed.n = 0;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 
-		if (!ddirr_desc_field_in_phase(f, r->phase) || !ddirr_desc_field_present(s, f, base))
+		/* Most fields hold no pointer: pass them before their guard. */
+		if (f->kind == DDIRR_FK_SCALAR || f->kind == DDIRR_FK_INLINE || !ddirr_desc_field_in_phase(f, r->phase) ||
+		    !ddirr_desc_field_present(s, f, base))
 			continue;
 		if ((rc = rebuild_field(r, s, f, base, &fixed)))
 			return rc;
