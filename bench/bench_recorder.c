@@ -31,6 +31,17 @@
  * It prints the medians over rounds of each value and of the per-round
  * ratios ddirr/lttng, as key=value lines (bench/run.sh reads them).
  *
+ * Then, once the recorder has closed, the floor of any drain built on
+ * protobuf-c and zstd: it reads back the trace just written, chunk by chunk
+ * (the writer's own batches: every record as the writer encoded it, deltas
+ * included), and times, in this thread's CPU clock, only what such a drain
+ * cannot avoid: protobuf_c_message_pack of every record as the writer packs
+ * it (a one-record EventBatch; the packs must give back the chunk byte for
+ * byte), and ZSTD_compress2 of every chunk at the writer's level and
+ * parameters. Per recorded call, that is floor_ns; floor_ratio is (the
+ * ddirr caller's ns + floor_ns) / LTTng's total ns, the lowest total ratio
+ * such a drain could reach.
+ *
  * `disabled` interleaves the direct call with the wrapper with recording off
  * (ddirr_recorder_set_enabled(r, 0)), K calls each, and prints the medians of
  * ns per call and of the per-round difference.
@@ -52,11 +63,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <protobuf-c/protobuf-c.h>
+#include <zstd.h>
+
 #include "bench_clock.h"
 #include "bench_driver.h"
 #include "bench_pool.h"
 #include "bench_tp.h"
 #include "bench_ddirr.h"
+#include "ddirr.pb-c.h"
+#include "ddirr/trace.h"
+#include "trace_format.h"
 
 enum variant { V_DIRECT, V_LTTNG, V_DDIRR, V_DDIRR_OFF, V_COUNT };
 static const char *const variant_name[V_COUNT] = {"direct", "lttng", "ddirr", "ddirr-off"};
@@ -72,6 +89,7 @@ struct ctx {
 	struct bench_pids daemons;
 	unsigned long long failures; /* calls that did not return STATUS_SUCCESS */
 	unsigned long long calls[V_COUNT];
+	double caller_ddirr_ns, total_lttng_ns; /* payload's medians, for the floor */
 };
 
 /* One loop per variant, so that the loop body holds nothing but the call. */
@@ -285,6 +303,8 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 	for (int i = 0; i < NV; i++) {
 		MEDIAN_OF(m, o->rounds, s[order[i]][r].caller);
 		printf("caller_ns.%s=%.1f\n", variant_name[order[i]], m);
+		if (order[i] == V_DDIRR)
+			c->caller_ddirr_ns = m;
 	}
 	/* the ratios' spread over rounds: MEDIAN_OF leaves tmp sorted */
 	MEDIAN_OF(m, o->rounds, s[V_DDIRR][r].caller / s[V_LTTNG][r].caller);
@@ -298,6 +318,8 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 	for (int i = 1; i < NV; i++) {
 		MEDIAN_OF(m, o->rounds, NET(order[i], r));
 		printf("total_ns.%s=%.1f\n", variant_name[order[i]], m);
+		if (order[i] == V_LTTNG)
+			c->total_lttng_ns = m;
 		MEDIAN_OF(m, o->rounds, GROSS(order[i], r));
 		printf("total_gross_ns.%s=%.1f\n", variant_name[order[i]], m);
 	}
@@ -328,6 +350,123 @@ out:
 	free(idle_p);
 	free(idle_d);
 	return rv;
+}
+
+/* The floor (see the top of this file): packs every record of every data
+ * chunk of the trace at path and compresses every chunk, timing only the
+ * packs and the compressions. */
+struct floor {
+	uint64_t pack_ns, zstd_ns;
+	unsigned long long records, chunks, mismatches;
+};
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, const uint8_t *content, size_t len, uint8_t *pack,
+		       uint8_t *out, size_t out_cap)
+{
+	Ddirr__EventBatch *b = ddirr__event_batch__unpack(NULL, len, content);
+	Ddirr__EventBatch one = DDIRR__EVENT_BATCH__INIT;
+	size_t at = 0, csize;
+	uint64_t t0;
+
+	if (!b)
+		return -1;
+	one.n_events = 1;
+	t0 = bench_thread_ns();
+	for (size_t i = 0; i < b->n_events; i++) {
+		one.events = &b->events[i];
+		at += protobuf_c_message_pack(&one.base, pack + at); /* room: the chunk's size, checked below */
+	}
+	f->pack_ns += bench_thread_ns() - t0;
+	f->mismatches += at != len || memcmp(pack, content, len) != 0;
+	f->records += b->n_events;
+	ddirr__event_batch__free_unpacked(b, NULL);
+	t0 = bench_thread_ns();
+	csize = ZSTD_compress2(cctx, out, out_cap, content, len);
+	f->zstd_ns += bench_thread_ns() - t0;
+	f->chunks++;
+	return ZSTD_isError(csize) ? -1 : 0;
+}
+
+static int floor_measure(struct floor *f, const char *path)
+{
+	const ddirr_trace_writer_options wo = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	uint8_t *file = NULL, *content = NULL, *pack = NULL, *out = NULL;
+	size_t size = 0, at = 0, cap = 0;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	FILE *fp = fopen(path, "rb");
+	int rv = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (!fp || !cctx || fseek(fp, 0, SEEK_END) || (long)(size = (size_t)ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
+	    !(file = malloc(size ? size : 1)) || fread(file, 1, size, fp) != size)
+		goto out;
+	/* The writer's parameters (trace_writer.c, ddirr_trace_writer_open). */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, wo.level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)))
+		goto out;
+	while (at + 8 <= size) {
+		const uint8_t *p = file + at;
+		size_t fsize;
+		unsigned long long len;
+
+		if ((le32(p) & DDIRR_SKIPPABLE_MASK) == DDIRR_SKIPPABLE_ANY) {
+			at += DDIRR_SKIPPABLE_HEADER_SIZE + le32(p + 4);
+			continue;
+		}
+		fsize = ZSTD_findFrameCompressedSize(p, size - at);
+		len = ZSTD_getFrameContentSize(p, size - at);
+		if (ZSTD_isError(fsize) || len == ZSTD_CONTENTSIZE_UNKNOWN || len == ZSTD_CONTENTSIZE_ERROR ||
+		    len > DDIRR_TRACE_MAX_CHUNK_CONTENT)
+			goto out;
+		if (len > cap) {
+			free(content), free(pack), free(out);
+			cap = (size_t)len;
+			content = malloc(cap);
+			pack = malloc(cap);
+			out = malloc(ZSTD_compressBound(cap));
+			if (!content || !pack || !out)
+				goto out;
+		}
+		if (ZSTD_decompress(content, cap, p, fsize) != len ||
+		    floor_chunk(f, cctx, content, (size_t)len, pack, out, ZSTD_compressBound(cap)))
+			goto out;
+		at += fsize;
+	}
+	rv = at == size ? 0 : -1;
+out:
+	if (rv)
+		fprintf(stderr, "bench: floor: cannot read back %s\n", path);
+	if (fp)
+		fclose(fp);
+	ZSTD_freeCCtx(cctx);
+	free(file);
+	free(content);
+	free(pack);
+	free(out);
+	return rv;
+}
+
+static int print_floor(const struct ctx *c, const char *path)
+{
+	struct floor f;
+	double calls, pack, zstd;
+
+	if (floor_measure(&f, path))
+		return 1;
+	calls = (double)c->calls[V_DDIRR];
+	pack = (double)f.pack_ns / calls;
+	zstd = (double)f.zstd_ns / calls;
+	printf("floor_records=%llu floor_chunks=%llu floor_pack_mismatches=%llu\n", f.records, f.chunks, f.mismatches);
+	printf("floor_pack_ns=%.1f floor_zstd_ns=%.1f floor_ns=%.1f\n", pack, zstd, pack + zstd);
+	printf("floor_ratio=%.3f\n", (c->caller_ddirr_ns + pack + zstd) / c->total_lttng_ns);
+	/* every record of the run is in the trace, an entry and an exit a call */
+	return f.mismatches || f.records != 2 * c->calls[V_DDIRR];
 }
 
 static int bench_disabled(struct ctx *c, const struct opts *o)
@@ -465,6 +604,8 @@ int main(int argc, char **argv)
 	if (bench_ddirr_close(c.rec) != 0 && rv == 0)
 		rv = 1;
 	c.rec = NULL;
+	if (rv == 0 && !strcmp(o.mode, "payload"))
+		rv = print_floor(&c, o.trace);
 out:
 	bench_pool_free(&c.pool);
 	return rv;
