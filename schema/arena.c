@@ -21,7 +21,7 @@ static size_t align_up(size_t n)
 	return (n + a - 1) / a * a;
 }
 
-void *ddirr_arena_alloc(ddirr_arena *a, size_t size)
+void *ddirr_arena_alloc_raw(ddirr_arena *a, size_t size)
 {
 	ddirr_arena_block *b = a->head;
 	size_t need = align_up(size ? size : 1);
@@ -57,7 +57,15 @@ void *ddirr_arena_alloc(ddirr_arena *a, size_t size)
 	p = (char *)b->data + b->used;
 	b->used += need;
 	a->used += need;
-	memset(p, 0, size);
+	return p;
+}
+
+void *ddirr_arena_alloc(ddirr_arena *a, size_t size)
+{
+	void *p = ddirr_arena_alloc_raw(a, size);
+
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 

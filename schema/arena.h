@@ -20,6 +20,11 @@ typedef struct ddirr_arena {
  * past the arena's limit. */
 void *ddirr_arena_alloc(ddirr_arena *a, size_t size);
 
+/* The same, not zeroed: for memory the caller writes whole before reading
+ * it (the encoder's messages, which protobuf-c initialises, and arrays it
+ * fills). */
+void *ddirr_arena_alloc_raw(ddirr_arena *a, size_t size);
+
 /* Frees every allocation but keeps the blocks for reuse. */
 void ddirr_arena_reset(ddirr_arena *a);
 

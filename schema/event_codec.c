@@ -148,10 +148,10 @@ int ddirr_batch_resolve_deltas(Ddirr__EventBatch *b, const char *where)
 
 static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *d, ddirr_arena *a)
 {
-	ProtobufCMessage *m = ddirr_arena_alloc(a, d->sizeof_message);
+	ProtobufCMessage *m = ddirr_arena_alloc_raw(a, d->sizeof_message);
 
 	if (m)
-		protobuf_c_message_init(d, m);
+		protobuf_c_message_init(d, m); /* writes every member */
 	return m;
 }
 
@@ -277,7 +277,7 @@ static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
 
 	if (!pd)
 		return 0;
-	d = ddirr_arena_alloc(c->a, n * sizeof(*d));
+	d = ddirr_arena_alloc_raw(c->a, n * sizeof(*d)); /* read only once all n are set */
 	if (!d)
 		return DDIRR_ENOMEM;
 	/* Slots are 4 bytes, pages, VAs and PFNs 8. */

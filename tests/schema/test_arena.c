@@ -40,6 +40,26 @@ static void arena__reset_reuses_memory_and_rezeroes(void **state)
 	ddirr_arena_release(&a);
 }
 
+static void arena__raw_allocations_count_against_the_limit_and_stay_distinct(void **state)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	char *p, *q;
+
+	(void)state;
+	a.limit = 4096;
+	p = ddirr_arena_alloc_raw(&a, 3000);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+	memset(p, 0xAB, 3000);
+	assert_null(ddirr_arena_alloc_raw(&a, 2000)); /* past the limit */
+	q = ddirr_arena_alloc(&a, 1000);              /* the zeroing form after a raw one */
+	assert_non_null(q);
+	assert_true(q >= p + 3000);
+	assert_int_equal(q[0], 0);
+	assert_int_equal(q[999], 0);
+	ddirr_arena_release(&a);
+}
+
 static void arena__limit_refuses_before_allocating(void **state)
 {
 	ddirr_arena a = DDIRR_ARENA_INIT;
@@ -58,6 +78,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(arena__allocations_are_zeroed_aligned_and_distinct),
 		cmocka_unit_test(arena__reset_reuses_memory_and_rezeroes),
+		cmocka_unit_test(arena__raw_allocations_count_against_the_limit_and_stay_distinct),
 		cmocka_unit_test(arena__limit_refuses_before_allocating),
 	};
 
