@@ -2,7 +2,8 @@
  *
  * Encoding reads each recorded field from the call frame at its described
  * offset and stores it in the generated message through protobuf-c's field
- * descriptors (found by wire number), so no code here knows any DDI. Arrays
+ * descriptors (found by wire number once per struct and phase, in an
+ * encoding plan), so no code here knows any DDI. Arrays
  * whose element width matches the wire type are referenced, not copied.
  *
  * Decoding is the reverse, and treats the message as hostile: every count is
@@ -248,10 +249,6 @@ typedef struct encode_ctx {
 	size_t bound; /* upper bound of the packed size so far */
 } encode_ctx;
 
-/* Stores the n values of `size` bytes at src in the delta form pd (NULL:
- * none). Returns 1 when stored, 0 when there is no delta form or a step
- * does not fit an int64 (the caller writes the plain form), or
- * DDIRR_ENOMEM. */
 /* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
  * returns 0 when a step does not fit an int64. Inline, so that each call
  * below gets a loop for a constant size. */
@@ -269,6 +266,10 @@ static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t
 	return 1;
 }
 
+/* Stores the n values of `size` bytes at src in the delta form pd (NULL:
+ * none). Returns 1 when stored, 0 when there is no delta form or a step
+ * does not fit an int64 (the caller writes the plain form), or
+ * DDIRR_ENOMEM. */
 static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pd, const char *src, uint32_t size,
 			 uint64_t n, encode_ctx *c)
 {
