@@ -255,7 +255,7 @@ static call_rec *rec_of(call_group *g, long cb)
  * stay valid until the group is recycled. Returns 0 or DDIRR_ENOMEM. */
 static int rebuild(call_group *g)
 {
-	size_t i, d = 0, n = 0;
+	size_t i, d = 0, n = 0, first;
 
 	if (g->n_kept_digests) {
 		void *p = grow_to(g->digests, &g->cap_digests, g->n_kept_digests, sizeof(*g->digests), 4);
@@ -280,7 +280,7 @@ static int rebuild(call_group *g)
 		ev->frame = g->buf + k->off;
 		*cp = (rec_copy){k->len, g->relocs + k->first_reloc, k->n_relocs};
 		/* the digests kept for this record, with their slots in the copy */
-		ev->digests = g->digests + n;
+		first = n;
 		for (; d < g->n_kept_digests && g->kept_digests[d].rec == i; d++) {
 			rank_search q = {NULL, g->kept_digests[d].rank, 0, 0};
 
@@ -291,10 +291,11 @@ static int rebuild(call_group *g)
 			g->digests[n].slot = q.slot;
 			memcpy(g->digests[n].sha256, g->kept_digests[d].sha256, 32);
 			n++;
-			ev->n_digests++;
 		}
-		if (!ev->n_digests)
-			ev->digests = NULL;
+		if (n > first) {
+			ev->digests = g->digests + first;
+			ev->n_digests = (uint32_t)(n - first);
+		}
 	}
 	return 0;
 }
