@@ -170,8 +170,7 @@ void *live_frame_build(ddirr_arena *a, uint32_t ddi, const void *entry, const vo
 		/* The trace kept the size of the private data, not the bytes:
 		   the driver gets zeroed room of that size, for what it reads
 		   (inputs) and what it writes (outputs), not a NULL buffer. */
-		ddirr_frame_visit_missing_opaque(s, live, DDIRR_PHASE_ENTRY, give_zeroed_room, &z);
-		ddirr_frame_visit_missing_opaque(s, live, DDIRR_PHASE_EXIT, give_zeroed_room, &z);
+		ddirr_frame_visit_missing_opaque(s, live, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, give_zeroed_room, &z);
 	}
 	return z.failed ? NULL : live;
 }

@@ -102,7 +102,7 @@ void ddirr_frame_visit_opaque(const ddirr_struct_desc *s, void *frame, uint32_t 
 			      void *ctx);
 /* The same for the opposite case: every such field whose pointer is NULL
  * while its size field says n > 0 bytes (a trace that kept sizes only);
- * bytes is NULL. fn may set the member. */
+ * bytes is NULL. fn may set the member. phase may be a mask of both. */
 void ddirr_frame_visit_missing_opaque(const ddirr_struct_desc *s, void *frame, uint32_t phase,
 				      ddirr_frame_opaque_fn fn, void *ctx);
 
