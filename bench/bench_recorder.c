@@ -73,6 +73,7 @@
 #include "bench_ddirr.h"
 #include "ddirr.pb-c.h"
 #include "ddirr/trace.h"
+#include "event_codec.h"
 #include "trace_format.h"
 
 enum variant { V_DIRECT, V_LTTNG, V_DDIRR, V_DDIRR_OFF, V_COUNT };
@@ -376,6 +377,9 @@ static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, const uint8_t *content,
 	if (!b)
 		return -1;
 	one.n_events = 1;
+	/* Each record with the descriptor the writer packs it with. */
+	for (size_t i = 0; i < b->n_events; i++)
+		b->events[i]->base.descriptor = ddirr_event_pack_descriptor(b->events[i]->ddi);
 	t0 = bench_thread_ns();
 	for (size_t i = 0; i < b->n_events; i++) {
 		one.events = &b->events[i];
@@ -384,6 +388,8 @@ static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, const uint8_t *content,
 	f->pack_ns += bench_thread_ns() - t0;
 	f->mismatches += at != len || memcmp(pack, content, len) != 0;
 	f->records += b->n_events;
+	for (size_t i = 0; i < b->n_events; i++)
+		b->events[i]->base.descriptor = &ddirr__event__descriptor; /* as unpacked, for the free */
 	ddirr__event_batch__free_unpacked(b, NULL);
 	t0 = bench_thread_ns();
 	csize = ZSTD_compress2(cctx, out, out_cap, content, len);

@@ -495,11 +495,52 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
 typedef struct ddi_plan {
 	const ProtobufCFieldDescriptor *args;
 	const enc_plan *phase[2]; /* [phase - 1] */
+	ProtobufCMessageDescriptor event; /* see ddirr_event_pack_descriptor() */
 } ddi_plan;
 
 static atomic_int plans_state;
 static ddirr_arena plans_arena = DDIRR_ARENA_INIT;
 static ddi_plan ddi_plans[DDIRR_DDI_MAX_PLUS_ONE];
+
+/* Event's descriptor with one member left in its oneof, `args` (a field
+ * of Event's own descriptor): the other members are never set in an event
+ * of this DDI, and protobuf-c looks at every field of a message it sizes or
+ * packs. Its fields are copies of Event's, in the same order, so it packs
+ * an event to exactly the bytes Event's descriptor does. */
+static int trim_event_descriptor(ProtobufCMessageDescriptor *out, const ProtobufCFieldDescriptor *args)
+{
+	const ProtobufCMessageDescriptor *ev = &ddirr__event__descriptor;
+	ProtobufCFieldDescriptor *fields = ddirr_arena_alloc(&plans_arena, ev->n_fields * sizeof(*fields));
+	unsigned *by_name = ddirr_arena_alloc(&plans_arena, ev->n_fields * sizeof(*by_name));
+	ProtobufCIntRange *ranges = ddirr_arena_alloc(&plans_arena, (ev->n_fields + 1) * sizeof(*ranges));
+	unsigned i, j, n = 0, n_ranges = 0;
+
+	if (!fields || !by_name || !ranges)
+		return 0;
+	for (i = 0; i < ev->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &ev->fields[i];
+
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f != args)
+			continue;
+		/* Ranges of consecutive numbers, and a last entry that gives
+		   the count, as protoc-c lays them out. */
+		if (!n || (int)f->id != (int)fields[n - 1].id + 1)
+			ranges[n_ranges++] = (ProtobufCIntRange){(int)f->id, n};
+		fields[n] = *f;
+		/* by name: insertion into the sorted indices so far */
+		for (j = n; j > 0 && strcmp(fields[by_name[j - 1]].name, f->name) > 0; j--)
+			by_name[j] = by_name[j - 1];
+		by_name[j] = n++;
+	}
+	ranges[n_ranges] = (ProtobufCIntRange){0, n};
+	*out = *ev;
+	out->n_fields = n;
+	out->fields = fields;
+	out->fields_sorted_by_name = by_name;
+	out->n_field_ranges = n_ranges;
+	out->field_ranges = ranges;
+	return 1;
+}
 
 static int plans_ready(void)
 {
@@ -519,9 +560,16 @@ static int plans_ready(void)
 		p->args = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + id);
 		for (ph = 0; d && p->args && ok && ph < 2; ph++)
 			ok = (p->phase[ph] = plan_build(&plans_arena, d->frame, p->args->descriptor, ph + 1, 0)) != NULL;
+		if (ok)
+			ok = p->args ? trim_event_descriptor(&p->event, p->args) : (p->event = ddirr__event__descriptor, 1);
 	}
 	atomic_store_explicit(&plans_state, ok ? 2 : 3, memory_order_release);
 	return ok;
+}
+
+const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(uint32_t ddi)
+{
+	return ddi < DDIRR_DDI_MAX_PLUS_ONE && plans_ready() ? &ddi_plans[ddi].event : &ddirr__event__descriptor;
 }
 
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)

@@ -21,6 +21,16 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
  * that the caller can pack straight into that much room. */
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);
 
+/* For packing an event of DDI `ddi` only (never for unpacking or freeing
+ * one): a descriptor of Event that keeps, of the members of its `args`
+ * oneof, only that DDI's. protobuf-c visits every field of a message it
+ * sizes or packs, so an Event whose base.descriptor is this one packs to
+ * the same bytes with 24 fields fewer to look at, twice (size, then pack).
+ * Event's own descriptor for a DDI id out of range, or while the plans
+ * cannot be built. Built once, with the encoding plans; lives as long as
+ * the process. */
+const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(uint32_t ddi);
+
 /* Format version 2 carries a record's seq and time as deltas from the
  * previous record of the same chunk; the first record of a chunk counts from
  * zero, so every chunk decodes on its own. */

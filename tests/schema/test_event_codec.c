@@ -13,6 +13,39 @@
 #include "event_codec.h"
 #include "frame_fill.h"
 
+/* The writer packs an event through ddirr_event_pack_descriptor(): it must
+ * give the very bytes Event's own descriptor gives (buf, len), and look up
+ * the fields it kept as Event's does. */
+static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t len, ddirr_arena *scratch)
+{
+	const ProtobufCMessageDescriptor *trim = ddirr_event_pack_descriptor(pb->ddi);
+	uint8_t *again = ddirr_arena_alloc(scratch, len ? len : 1);
+	unsigned i;
+
+	assert_non_null(again);
+	assert_ptr_not_equal(trim, &ddirr__event__descriptor);
+	assert_true(trim->n_fields < ddirr__event__descriptor.n_fields);
+	pb->base.descriptor = trim;
+	assert_int_equal(protobuf_c_message_get_packed_size(&pb->base), len);
+	assert_int_equal(protobuf_c_message_pack(&pb->base, again), len);
+	pb->base.descriptor = &ddirr__event__descriptor;
+	assert_memory_equal(again, buf, len);
+	for (i = 0; i < ddirr__event__descriptor.n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &ddirr__event__descriptor.fields[i];
+		const ProtobufCFieldDescriptor *t = protobuf_c_message_descriptor_get_field(trim, f->id);
+		int kept = !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi;
+
+		if (kept) {
+			assert_non_null(t);
+			assert_string_equal(t->name, f->name);
+			assert_ptr_equal(protobuf_c_message_descriptor_get_field_by_name(trim, f->name), t);
+		} else {
+			assert_null(t);
+			assert_null(protobuf_c_message_descriptor_get_field_by_name(trim, f->name));
+		}
+	}
+}
+
 /* Encodes ev, packs it, unpacks it and decodes it into *out (frame memory from
  * `into`). Returns the decoder's result. */
 static int round_trip(const ddirr_event *ev, ddirr_event *out, ddirr_arena *into)
@@ -29,6 +62,7 @@ static int round_trip(const ddirr_event *ev, ddirr_event *out, ddirr_arena *into
 	buf = ddirr_arena_alloc(&scratch, len ? len : 1);
 	assert_non_null(buf);
 	assert_int_equal(protobuf_c_message_pack(&pb.base, buf), len);
+	check_pack_descriptor(&pb, buf, len, &scratch);
 	back = ddirr__event__unpack(NULL, len, buf);
 	assert_non_null(back);
 	rc = ddirr_event_from_pb(out, back, into, "test");
