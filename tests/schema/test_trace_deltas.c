@@ -142,6 +142,58 @@ static void deltas__extreme_values_come_back_in_either_form(void **state)
 	ddirr_arena_release(&a);
 }
 
+/* One step just outside an int64, up (+2^63) or down (-(2^63 + 1)), at
+ * any place among steps that fit, sends the whole array to the plain form;
+ * a step of exactly -2^63 does not. */
+static void deltas__one_step_past_an_int64_anywhere_means_the_plain_form(void **state)
+{
+	static const UINT32 slots[N_PAGES] = {0};
+	ddirr_arena s = DDIRR_ARENA_INIT;
+	size_t at;
+	int kind;
+
+	(void)state;
+	for (kind = 0; kind < 3; kind++) {
+		for (at = 1; at < N_PAGES; at++) {
+			Ddirr__Event pb = DDIRR__EVENT__INIT;
+			UINT64 pages[N_PAGES];
+			map_call m;
+			size_t i;
+
+			for (i = 0; i < N_PAGES; i++)
+				pages[i] = 1000 + i;
+			/* pages[at - 1] -> pages[at] is the step under test: +2^63,
+			   -(2^63 + 1), or -2^63 (from 2^64 - 2, reached in steps
+			   that fit: element 0's step is from 0) */
+			if (kind == 0) {
+				pages[at - 1] = 0;
+				pages[at] = 1ull << 63;
+			} else if (kind == 1) {
+				pages[at - 1] = (1ull << 63) + 1;
+				pages[at] = 0;
+			} else {
+				if (at < 2)
+					continue;
+				pages[at - 2] = (uint64_t)INT64_MAX;
+				pages[at - 1] = UINT64_MAX - 1;
+				pages[at] = UINT64_MAX - 1 - (1ull << 63);
+			}
+			if (at + 1 < N_PAGES)
+				pages[at + 1] = pages[at] + 1;
+			map_call_init(&m, 1, 0, slots, pages);
+			ddirr_arena_reset(&s);
+			assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+			if (kind == 2) {
+				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, N_PAGES);
+			} else {
+				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, N_PAGES);
+				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, 0);
+			}
+		}
+	}
+	ddirr_arena_release(&s);
+}
+
 /* Encodes a one-page map, then replaces its segment pages by `deltas` and
  * decodes: returns the decoder's result. */
 static int decode_forged(const int64_t *deltas, size_t n, uint64_t count, int slot_deltas)
@@ -583,6 +635,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deltas__runs_go_in_the_delta_form_and_come_back),
 		cmocka_unit_test(deltas__extreme_values_come_back_in_either_form),
+		cmocka_unit_test(deltas__one_step_past_an_int64_anywhere_means_the_plain_form),
 		cmocka_unit_test(deltas__hostile_array_deltas_are_corrupt),
 		cmocka_unit_test(deltas__array_in_both_forms_is_corrupt),
 		cmocka_unit_test(deltas__mdl_pages_go_in_the_delta_form),
