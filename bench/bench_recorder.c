@@ -2,17 +2,22 @@
  *
  *   ddirr-bench-recorder payload --pages N --trace PATH [--calls K] [--burst B] [--rounds R]
  *   ddirr-bench-recorder disabled --trace PATH [--calls K] [--rounds R]
- *   ddirr-bench-recorder profile --variant direct|lttng|ddirr --pages N --trace PATH [--calls K]
+ *   ddirr-bench-recorder profile --variant direct|lttng|ddirr|copy --pages N --trace PATH [--calls K]
  *   ddirr-bench-recorder smoke --trace PATH
  *
- * `payload` interleaves three variants of the same DxgkDdiMapCpuHostAperture
+ * `payload` interleaves four variants of the same DxgkDdiMapCpuHostAperture
  * call (N pages: 12 bytes of page arrays a page), in alternating order, round
  * after round:
  *   direct  the driver's function, called through its table;
  *   lttng   one `bench:payload` tracepoint carrying the call's argument
  *           bytes (bench_tp.h), then the direct call;
  *   ddirr   the recorder's wrapper (recording on, default options), which
- *           copies the same bytes into its ring and forwards the call.
+ *           copies the same bytes into its ring and forwards the call;
+ *   copy    the floor of the caller's side: a bare memcpy of the same
+ *           bytes into a 4 MiB ring nobody reads, then the direct call
+ *           (copy_args()): the least a recorder that copies a call's bytes
+ *           in the caller's thread pays, whatever else it does. Its ratio
+ *           to LTTng shows where the caller target stands against that.
  * A phase (one variant, one round) makes K calls in bursts of B (at most
  * 512 KiB of arguments), pausing between bursts until the drain thread has
  * taken every record, so that no call finds a full buffer on either side:
@@ -76,8 +81,8 @@
 #include "event_codec.h"
 #include "trace_format.h"
 
-enum variant { V_DIRECT, V_LTTNG, V_DDIRR, V_DDIRR_OFF, V_COUNT };
-static const char *const variant_name[V_COUNT] = {"direct", "lttng", "ddirr", "ddirr-off"};
+enum variant { V_DIRECT, V_LTTNG, V_DDIRR, V_COPY, V_DDIRR_OFF, V_COUNT };
+static const char *const variant_name[V_COUNT] = {"direct", "lttng", "ddirr", "copy", "ddirr-off"};
 
 struct ctx {
 	struct bench_pool pool;
@@ -91,18 +96,51 @@ struct ctx {
 	unsigned long long failures; /* calls that did not return STATUS_SUCCESS */
 	unsigned long long calls[V_COUNT];
 	double caller_ddirr_ns, total_lttng_ns; /* payload's medians, for the floor */
+	char *copy_ring; /* the copy variant's: COPY_RING bytes */
+	size_t copy_pos;
 };
+
+/* The copy variant's ring: as large as a ddirr ring by default. */
+enum { COPY_RING = 4u << 20, COPY_HEADER = 48 };
+
+/* The copy variant: what any recorder that keeps a call's bytes must do in
+ * the caller's thread, and nothing more: one memcpy each of the argument
+ * struct and of both page arrays into a ring, after room for a header, at
+ * 8-byte granularity as in a ddirr ring. Nobody reads the ring. */
+static void copy_args(struct ctx *c, const DXGKARG_MAPCPUHOSTAPERTURE *a)
+{
+	size_t slots = a->NumberOfPages * sizeof(*a->pCpuHostAperturePages);
+	size_t pages = a->NumberOfPages * sizeof(*a->pMemorySegmentPages);
+	size_t need = (COPY_HEADER + sizeof(*a) + slots + pages + 7) & ~(size_t)7;
+	char *d;
+
+	if (c->copy_pos + need > COPY_RING)
+		c->copy_pos = 0;
+	d = c->copy_ring + c->copy_pos + COPY_HEADER;
+	memcpy(d, a, sizeof(*a));
+	memcpy(d + sizeof(*a), a->pCpuHostAperturePages, slots);
+	memcpy(d + sizeof(*a) + slots, a->pMemorySegmentPages, pages);
+	c->copy_pos += need;
+}
 
 /* One loop per variant, so that the loop body holds nothing but the call. */
 static void run_variant(struct ctx *c, enum variant v, size_t calls)
 {
 	const DXGKARG_MAPCPUHOSTAPERTURE *args = c->pool.args;
 	size_t n = c->pool.n, k = c->next;
-	PDXGKDDI_MAPCPUHOSTAPERTURE fn = v == V_DIRECT || v == V_LTTNG ? c->direct : c->wrapped;
+	PDXGKDDI_MAPCPUHOSTAPERTURE fn = v == V_DIRECT || v == V_LTTNG || v == V_COPY ? c->direct : c->wrapped;
 	HANDLE h = c->hAdapter;
 	unsigned long long bad = 0;
 
 	switch (v) {
+	case V_COPY:
+		for (size_t i = 0; i < calls; i++) {
+			copy_args(c, &args[k]);
+			bad += fn(h, &args[k]) != STATUS_SUCCESS;
+			if (++k == n)
+				k = 0;
+		}
+		break;
 	case V_LTTNG:
 		for (size_t i = 0; i < calls; i++) {
 			lttng_ust_tracepoint(bench, payload, h, &args[k]);
@@ -251,8 +289,8 @@ static void run_phase(struct ctx *c, enum variant v, size_t calls, size_t burst,
 
 static int bench_payload(struct ctx *c, const struct opts *o)
 {
-	enum { NV = 3 };
-	static const enum variant order[NV] = {V_DIRECT, V_DDIRR, V_LTTNG};
+	enum { NV = 4 };
+	static const enum variant order[NV] = {V_DIRECT, V_DDIRR, V_LTTNG, V_COPY};
 	struct sample *s[V_COUNT] = {0};
 	double *tmp = NULL, *idle_p = NULL, *idle_d = NULL, m;
 	uint64_t stat0, stat1, clk0, clk1;
@@ -287,9 +325,10 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 		idle_p[r] = s[V_DIRECT][r].proc_ns / s[V_DIRECT][r].window_ns;
 		idle_d[r] = s[V_DIRECT][r].daem_ns / s[V_DIRECT][r].window_ns;
 		fprintf(stderr,
-		        "round %zu: caller ns/call direct %.1f lttng %.1f ddirr %.1f | phase ms (process+daemons/wall) "
+		        "round %zu: caller ns/call direct %.1f lttng %.1f ddirr %.1f copy %.1f | phase ms (process+daemons/wall) "
 		        "direct %.1f+%.1f/%.0f lttng %.1f+%.1f/%.0f ddirr %.1f+%.1f/%.0f\n",
-		        r, s[V_DIRECT][r].caller, s[V_LTTNG][r].caller, s[V_DDIRR][r].caller, s[V_DIRECT][r].proc_ns / 1e6,
+		        r, s[V_DIRECT][r].caller, s[V_LTTNG][r].caller, s[V_DDIRR][r].caller, s[V_COPY][r].caller,
+		        s[V_DIRECT][r].proc_ns / 1e6,
 		        s[V_DIRECT][r].daem_ns / 1e6, s[V_DIRECT][r].window_ns / 1e6, s[V_LTTNG][r].proc_ns / 1e6,
 		        s[V_LTTNG][r].daem_ns / 1e6, s[V_LTTNG][r].window_ns / 1e6, s[V_DDIRR][r].proc_ns / 1e6,
 		        s[V_DDIRR][r].daem_ns / 1e6, s[V_DDIRR][r].window_ns / 1e6);
@@ -310,6 +349,8 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 	/* the ratios' spread over rounds: MEDIAN_OF leaves tmp sorted */
 	MEDIAN_OF(m, o->rounds, s[V_DDIRR][r].caller / s[V_LTTNG][r].caller);
 	printf("caller_ratio=%.3f caller_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
+	MEDIAN_OF(m, o->rounds, s[V_COPY][r].caller / s[V_LTTNG][r].caller);
+	printf("copy_ratio=%.3f copy_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	/* Wall time of the caller's loop: shows stalls (a full ring or a full
 	 * LTTng buffer makes the caller wait, which costs little CPU). */
 	for (int i = 0; i < NV; i++) {
@@ -317,6 +358,8 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 		printf("caller_wall_ns.%s=%.1f\n", variant_name[order[i]], m);
 	}
 	for (int i = 1; i < NV; i++) {
+		if (order[i] == V_COPY)
+			continue; /* no drain: its total is its caller */
 		MEDIAN_OF(m, o->rounds, NET(order[i], r));
 		printf("total_ns.%s=%.1f\n", variant_name[order[i]], m);
 		if (order[i] == V_LTTNG)
@@ -529,7 +572,7 @@ static int bench_smoke(struct ctx *c)
 	printf("smoke: %d variants x 1000 calls, %llu failures, driver saw %llu pages\n", V_COUNT, c->failures,
 	       bench_driver_pages());
 	/* only the 1000 recorded calls leave records: an entry and an exit each */
-	return c->failures || bench_driver_pages() != 4000ull * c->pool.pages || bench_ddirr_print_stats(c->rec) ? 1
+	return c->failures || bench_driver_pages() != V_COUNT * 1000ull * c->pool.pages || bench_ddirr_print_stats(c->rec) ? 1
 	                                                                                                         : 0;
 }
 
@@ -592,6 +635,11 @@ int main(int argc, char **argv)
 		if (o.burst > 4096)
 			o.burst = 4096;
 	}
+	if (!(c.copy_ring = malloc(COPY_RING))) {
+		fprintf(stderr, "bench: out of memory for the copy variant's ring\n");
+		bench_pool_free(&c.pool);
+		return 2;
+	}
 	bench_driver_table(&c.drv);
 	c.direct = c.drv.DxgkDdiMapCpuHostAperture;
 	c.hAdapter = (HANDLE)(uintptr_t)0xada0;
@@ -613,6 +661,7 @@ int main(int argc, char **argv)
 	if (rv == 0 && !strcmp(o.mode, "payload"))
 		rv = print_floor(&c, o.trace);
 out:
+	free(c.copy_ring);
 	bench_pool_free(&c.pool);
 	return rv;
 }

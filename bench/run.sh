@@ -101,7 +101,7 @@ payload() {
 	db=$(awk -v b="$ddirr_bytes" -v n="$n_ddirr" 'BEGIN { printf "%.1f", b / n }')
 	sr=$(ratio "$db" "$lb")
 	rows_caller="$rows_caller
-| $name ($call_bytes B of args, bursts of $(value burst "$res")) | $(value caller_ns.direct "$res") | $(value caller_ns.lttng "$res") | $(value caller_ns.ddirr "$res") | **$cr** ($(value caller_ratio_range "$res")) | ≤ 0.5 | $(verdict "$cr" 0.5) | $(value caller_wall_ns.lttng "$res") / $(value caller_wall_ns.ddirr "$res") |"
+| $name ($call_bytes B of args, bursts of $(value burst "$res")) | $(value caller_ns.direct "$res") | $(value caller_ns.lttng "$res") | $(value caller_ns.ddirr "$res") | **$cr** ($(value caller_ratio_range "$res")) | ≤ 0.5 | $(verdict "$cr" 0.5) | $(value caller_ns.copy "$res") | $(value copy_ratio "$res") ($(value copy_ratio_range "$res")) | $(value caller_wall_ns.lttng "$res") / $(value caller_wall_ns.ddirr "$res") |"
 	rows_total="$rows_total
 | $name | $(value total_ns.lttng "$res") ($(value lttng_daemons_ns "$res") in daemons) | $(value total_ns.ddirr "$res") | **$tr_** ($(value total_ratio_range "$res")) | ≤ 3 | $(verdict "$tr_" 3) | $(value floor_ratio "$res") ($(value caller_ns.ddirr "$res") + $(value floor_pack_ns "$res") + $(value floor_zstd_ns "$res")) | $(value total_gross_ratio "$res") | $(value idle_pct.process "$res") % / $(value idle_pct.daemons "$res") % | $(value daemons_cpu_ms.clock "$res") / $(value daemons_cpu_ms.proc_stat "$res") |"
 	rows_size="$rows_size
@@ -135,8 +135,10 @@ dd=$(value disabled_ns.difference "$dres")
 	echo
 	echo "### Caller-thread CPU per call (ns, CLOCK_THREAD_CPUTIME_ID)"
 	echo
-	echo "| payload | direct call | LTTng tracepoint + call | ddirr wrapper | ddirr / LTTng (range over rounds) | target | | caller wall ns LTTng / ddirr |"
-	echo "|---|---|---|---|---|---|---|---|$rows_caller"
+	echo "| payload | direct call | LTTng tracepoint + call | ddirr wrapper | ddirr / LTTng (range over rounds) | target | | bare copy + call | bare copy / LTTng (range) | caller wall ns LTTng / ddirr |"
+	echo "|---|---|---|---|---|---|---|---|---|---|$rows_caller"
+	echo
+	echo "The bare copy is the caller's floor: one memcpy each of the argument struct and both page arrays into a 4 MiB ring, in the same bursts and pauses (bench/bench_recorder.c, variant copy)."
 	echo
 	echo "### Total CPU per call (ns): the process + the LTTng daemons (sessiond, consumerd), idle CPU taken off"
 	echo
