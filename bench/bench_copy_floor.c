@@ -1,7 +1,7 @@
 /* ddirr-bench-copy-floor: what copying a call's argument bytes into a ring
  * costs the caller, with nothing else of a recorder around it.
  *
- *   ddirr-bench-copy-floor [--bytes N] [--rounds R] [--calls K]
+ *   ddirr-bench-copy-floor [--bytes N] [--rounds R] [--calls K] [--pause MS] [--pretouch 1]
  *
  * Two variants, alternating round after round:
  *   alone    memcpy of N bytes into a 4 MiB ring nobody reads;
@@ -11,7 +11,14 @@
  * Calls go in bursts of at most 512 KiB, and between bursts the producer
  * waits until the reader has caught up, as in ddirr-bench-recorder. The
  * figure is the caller's CPU time (CLOCK_THREAD_CPUTIME_ID) per copy,
- * measured over whole bursts, median over rounds. The difference between
+ * measured over whole bursts, median over rounds.
+ *
+ * --pause MS sleeps that long before each burst, as ddirr-bench-recorder
+ * does between bursts; --pretouch 1 then writes the ring lines the burst
+ * will fill, before its timing starts. Together they show what the
+ * recorder bench's 4 KiB caller figure is made of: the same copy costs
+ * several times more after a sleep, because the ring's lines it writes
+ * are no longer in this core's caches (bench/RESULTS.md). The difference between
  * the two is the price of handing cache lines to another core, which every
  * recorder that keeps the bytes and drains them elsewhere pays, LTTng-UST
  * included (bench/RESULTS.md, 4 KiB caller figure). */
@@ -21,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_clock.h"
 
@@ -76,13 +84,24 @@ static int parse(const char *s, size_t *out)
 
 /* One phase: `calls` copies of n bytes (each taking `step` bytes of ring),
  * in bursts of `burst`; returns caller CPU ns per copy. */
+static size_t pause_ms, pretouch;
+
 static double phase(struct ring *r, const char *src, size_t n, size_t step, size_t calls, size_t burst, int drained)
 {
 	uint64_t pos = atomic_load(&r->head), cpu = 0;
 
 	for (size_t done = 0; done < calls;) {
 		size_t k = calls - done < burst ? calls - done : burst;
-		uint64_t t0 = bench_thread_ns();
+		uint64_t t0;
+
+		if (pause_ms) {
+			struct timespec ts = {(time_t)(pause_ms / 1000), (long)(pause_ms % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+		for (size_t q = 0; pretouch && q < k * step; q += LINE)
+			r->data[(pos + q) % RING] = 0;
+		t0 = bench_thread_ns();
 
 		for (size_t i = 0; i < k; i++) {
 			memcpy(r->data + pos % RING, src + ((done + i) % SOURCES) * step, n);
@@ -115,10 +134,13 @@ int main(int argc, char **argv)
 			    : !strcmp(argv[i], "--bytes")  ? &n
 			    : !strcmp(argv[i], "--rounds") ? &rounds
 			    : !strcmp(argv[i], "--calls")  ? &calls
+			    : !strcmp(argv[i], "--pause")  ? &pause_ms
+			    : !strcmp(argv[i], "--pretouch") ? &pretouch
 							   : NULL;
 
 		if (!v || parse(argv[i + 1], v)) {
-			fprintf(stderr, "usage: ddirr-bench-copy-floor [--bytes N] [--rounds R] [--calls K]\n");
+			fprintf(stderr, "usage: ddirr-bench-copy-floor [--bytes N] [--rounds R] [--calls K] [--pause MS] "
+					"[--pretouch 1]\n");
 			return 2;
 		}
 	}
@@ -155,8 +177,9 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	qsort(a, rounds, sizeof(*a), cmp_double);
 	qsort(d, rounds, sizeof(*d), cmp_double);
-	printf("bytes=%zu calls_per_round=%zu rounds=%zu burst=%zu copy_ns.alone=%.1f copy_ns.drained=%.1f\n", n, calls,
-	       rounds, burst, a[rounds / 2], d[rounds / 2]);
+	printf("bytes=%zu calls_per_round=%zu rounds=%zu burst=%zu pause_ms=%zu pretouch=%zu copy_ns.alone=%.1f "
+	       "copy_ns.drained=%.1f\n",
+	       n, calls, rounds, burst, pause_ms, pretouch, a[rounds / 2], d[rounds / 2]);
 	free(src);
 	free(alone.data);
 	free(drained.data);
