@@ -45,7 +45,10 @@
  * byte), and ZSTD_compress2 of every chunk at the writer's level and
  * parameters. Per recorded call, that is floor_ns; floor_ratio is (the
  * ddirr caller's ns + floor_ns) / LTTng's total ns, the lowest total ratio
- * such a drain could reach.
+ * such a drain could reach. It also compresses every chunk at zstd level 1
+ * with a minimum match of 5 and prints that time and the bytes it gives
+ * against the writer's (zstd_fast_*): what a faster setting would save and
+ * cost, measured on the same chunks.
  *
  * `disabled` interleaves the direct call with the wrapper with recording off
  * (ddirr_recorder_set_enabled(r, 0)), K calls each, and prints the medians of
@@ -402,15 +405,21 @@ out:
 struct floor {
 	uint64_t pack_ns, zstd_ns;
 	unsigned long long records, chunks, mismatches;
+	/* The same chunks compressed at the writer's level and at FAST_LEVEL
+	   with FAST_MIN_MATCH, for the record: what a faster setting would
+	   save and cost (bench/RESULTS.md). */
+	uint64_t zstd_fast_ns, zstd_bytes, zstd_fast_bytes;
 };
+
+enum { FAST_LEVEL = 1, FAST_MIN_MATCH = 5 };
 
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, const uint8_t *content, size_t len, uint8_t *pack,
-		       uint8_t *out, size_t out_cap)
+static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, ZSTD_CCtx *fast, const uint8_t *content, size_t len,
+		       uint8_t *pack, uint8_t *out, size_t out_cap)
 {
 	Ddirr__EventBatch *b = ddirr__event_batch__unpack(NULL, len, content);
 	Ddirr__EventBatch one = DDIRR__EVENT_BATCH__INIT;
@@ -438,7 +447,16 @@ static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, const uint8_t *content,
 	csize = ZSTD_compress2(cctx, out, out_cap, content, len);
 	f->zstd_ns += bench_thread_ns() - t0;
 	f->chunks++;
-	return ZSTD_isError(csize) ? -1 : 0;
+	if (ZSTD_isError(csize))
+		return -1;
+	f->zstd_bytes += csize;
+	t0 = bench_thread_ns();
+	csize = ZSTD_compress2(fast, out, out_cap, content, len);
+	f->zstd_fast_ns += bench_thread_ns() - t0;
+	if (ZSTD_isError(csize))
+		return -1;
+	f->zstd_fast_bytes += csize;
+	return 0;
 }
 
 static int floor_measure(struct floor *f, const char *path)
@@ -446,18 +464,22 @@ static int floor_measure(struct floor *f, const char *path)
 	const ddirr_trace_writer_options wo = DDIRR_TRACE_WRITER_OPTIONS_INIT;
 	uint8_t *file = NULL, *content = NULL, *pack = NULL, *out = NULL;
 	size_t size = 0, at = 0, cap = 0;
-	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	ZSTD_CCtx *cctx = ZSTD_createCCtx(), *fast = ZSTD_createCCtx();
 	FILE *fp = fopen(path, "rb");
 	int rv = -1;
 
 	memset(f, 0, sizeof(*f));
-	if (!fp || !cctx || fseek(fp, 0, SEEK_END) || (long)(size = (size_t)ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
+	if (!fp || !cctx || !fast || fseek(fp, 0, SEEK_END) || (long)(size = (size_t)ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
 	    !(file = malloc(size ? size : 1)) || fread(file, 1, size, fp) != size)
 		goto out;
 	/* The writer's parameters (trace_writer.c, ddirr_trace_writer_open). */
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, wo.level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)))
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_compressionLevel, FAST_LEVEL)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_minMatch, FAST_MIN_MATCH)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_contentSizeFlag, 1)))
 		goto out;
 	while (at + 8 <= size) {
 		const uint8_t *p = file + at;
@@ -483,7 +505,7 @@ static int floor_measure(struct floor *f, const char *path)
 				goto out;
 		}
 		if (ZSTD_decompress(content, cap, p, fsize) != len ||
-		    floor_chunk(f, cctx, content, (size_t)len, pack, out, ZSTD_compressBound(cap)))
+		    floor_chunk(f, cctx, fast, content, (size_t)len, pack, out, ZSTD_compressBound(cap)))
 			goto out;
 		at += fsize;
 	}
@@ -494,6 +516,7 @@ out:
 	if (fp)
 		fclose(fp);
 	ZSTD_freeCCtx(cctx);
+	ZSTD_freeCCtx(fast);
 	free(file);
 	free(content);
 	free(pack);
@@ -514,6 +537,8 @@ static int print_floor(const struct ctx *c, const char *path)
 	printf("floor_records=%llu floor_chunks=%llu floor_pack_mismatches=%llu\n", f.records, f.chunks, f.mismatches);
 	printf("floor_pack_ns=%.1f floor_zstd_ns=%.1f floor_ns=%.1f\n", pack, zstd, pack + zstd);
 	printf("floor_ratio=%.3f\n", (c->caller_ddirr_ns + pack + zstd) / c->total_lttng_ns);
+	printf("zstd_fast_level=%d zstd_fast_min_match=%d zstd_fast_ns=%.1f zstd_fast_bytes_ratio=%.4f\n", FAST_LEVEL,
+	       FAST_MIN_MATCH, (double)f.zstd_fast_ns / calls, (double)f.zstd_fast_bytes / (double)f.zstd_bytes);
 	/* every record of the run is in the trace, an entry and an exit a call */
 	return f.mismatches || f.records != 2 * c->calls[V_DDIRR];
 }
