@@ -25,6 +25,7 @@
 
 #include "ddirr/error.h"
 #include "desc.h"
+#include "once.h"
 
 /* Reader limits for one record. A 65,536-page map is 64 Ki elements; these
  * leave two orders of magnitude of headroom and still bound memory. */
@@ -487,11 +488,10 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
 }
 
 /* The plans of every call's frame, entry and exit, and its Event.args
- * member, found once, on the first encode, and kept for the life of the
- * process (a few KiB). 0: not built; 1: a thread is building them; 2:
- * built; 3: the build failed (out of memory). Until they are built, or when
- * the build failed, each event gets a plan of its own in its arena: the
- * same encoding, at the old cost. */
+ * member, built once (once.h), on the first encode, and kept for the life
+ * of the process (a few KiB). Until they are built, or when the build
+ * failed (out of memory), each event gets a plan of its own in its arena:
+ * the same encoding, at the old cost. */
 typedef struct ddi_plan {
 	const ProtobufCFieldDescriptor *args;
 	const enc_plan *phase[2]; /* [phase - 1] */
@@ -542,17 +542,11 @@ static int trim_event_descriptor(ProtobufCMessageDescriptor *out, const Protobuf
 	return 1;
 }
 
-static int plans_ready(void)
+static int build_plans(void)
 {
-	int state = atomic_load_explicit(&plans_state, memory_order_acquire), expected = 0, ok = 1;
 	uint32_t id, ph;
+	int ok = 1;
 
-	if (state != 0)
-		return state == 2;
-	/* Another thread building them does not make this one wait. */
-	if (!atomic_compare_exchange_strong_explicit(&plans_state, &expected, 1, memory_order_acquire,
-						     memory_order_relaxed))
-		return 0;
 	for (id = 0; ok && id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
 		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
 		ddi_plan *p = &ddi_plans[id];
@@ -563,8 +557,13 @@ static int plans_ready(void)
 		if (ok)
 			ok = p->args ? trim_event_descriptor(&p->event, p->args) : (p->event = ddirr__event__descriptor, 1);
 	}
-	atomic_store_explicit(&plans_state, ok ? 2 : 3, memory_order_release);
 	return ok;
+}
+
+/* Another thread building them does not make this one wait. */
+static int plans_ready(void)
+{
+	return ddirr_once(&plans_state, build_plans, 0);
 }
 
 const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(uint32_t ddi)

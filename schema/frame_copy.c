@@ -5,6 +5,7 @@
  * copies while the blocks fit in its room and only measures from the first
  * block that does not, so the hot path walks once when the record fits. */
 #include "frame_copy.h"
+#include "once.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -1011,25 +1012,15 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #undef DDIRR_ARG
 #undef DDIRR_END
 
-/* 0: not built; 1: a thread is building them; 2: built. The recorder
- * (at open) and the replayer (reorder_new) may both ask, on any thread:
- * one builds, a concurrent caller waits the few microseconds it takes, and
- * the plans are read only once published (release/acquire). */
+/* Built once (once.h): the recorder (at open) and the replayer
+ * (reorder_new) may both ask, on any thread; a concurrent caller waits the
+ * few microseconds the build takes. */
 static atomic_int plans_state;
 
-void ddirr_frame_plans_build(void)
+static int build_plans(void)
 {
 	uint32_t id, ph;
-	int expected = 0;
 
-	if (atomic_load_explicit(&plans_state, memory_order_acquire) == 2)
-		return;
-	if (!atomic_compare_exchange_strong_explicit(&plans_state, &expected, 1, memory_order_acquire,
-						     memory_order_acquire)) {
-		while (atomic_load_explicit(&plans_state, memory_order_acquire) != 2)
-			;
-		return;
-	}
 	for (id = 0; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
 		const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
 
@@ -1049,7 +1040,12 @@ void ddirr_frame_plans_build(void)
 #undef DDIRR_FX
 #undef DDIRR_END_STRUCT
 	}
-	atomic_store_explicit(&plans_state, 2, memory_order_release);
+	return 1;
+}
+
+void ddirr_frame_plans_build(void)
+{
+	ddirr_once(&plans_state, build_plans, 1);
 }
 
 /* The generated copy of (ddi, phase); 0 for an unknown one. Inlined into
