@@ -81,9 +81,13 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 	printf("interface      0x%x %s\n", p->interface_version, interface_name(p->interface_version));
 	printf("captured       %s on %s (%s), process %s pid %u\n", when, *p->host ? p->host : "?",
 	       *p->os ? p->os : "?", *p->process_name ? p->process_name : "?", p->pid);
-	printf("settings       mode %s, buffer %" PRIu64 " bytes, flush %u ms, privacy %s, lttng %s, clock %s\n",
+	printf("settings       mode %s, buffer %" PRIu64 " bytes, flush %u ms, privacy %s, lttng %s, clock %s, ",
 	       *s->mode ? s->mode : "?", s->buffer_bytes, s->flush_interval_ms, *s->privacy ? s->privacy : "?",
 	       s->lttng ? "on" : "off", s->clock && *s->clock ? s->clock : "not recorded");
+	if (s->zstd_level)
+		printf("zstd level %d\n", s->zstd_level);
+	else
+		printf("zstd level not recorded\n");
 	if (*s->scenario || s->chaos_seed || *s->chaos_flags)
 		printf("scenario       %s, seed %" PRIu64 ", chaos %s\n", *s->scenario ? s->scenario : "-", s->chaos_seed,
 		       *s->chaos_flags ? s->chaos_flags : "none");
@@ -163,6 +167,10 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 	ddirr_dump_json_string(stdout, s->privacy);
 	printf(",\"lttng\":%s,\"clock\":", s->lttng ? "true" : "false");
 	ddirr_dump_json_string(stdout, s->clock);
+	if (s->zstd_level)
+		printf(",\"zstd_level\":%d", s->zstd_level);
+	else
+		printf(",\"zstd_level\":null");
 	printf(",\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->chaos_seed);
 	ddirr_dump_json_string(stdout, s->chaos_flags);
 	printf(",\"scenario\":");

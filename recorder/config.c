@@ -147,6 +147,16 @@ int ddirr_recorder_options_from_env(ddirr_recorder_options *o, int *enabled)
 		return rc;
 	if ((v = getenv("DDIRR_CRASH_HANDLERS")) && (rc = parse_bool("DDIRR_CRASH_HANDLERS", v, &o->crash_handlers)))
 		return rc;
+	if ((v = getenv("DDIRR_ZSTD_LEVEL"))) {
+		long level;
+
+		errno = 0;
+		level = (*v == '-' || (*v >= '0' && *v <= '9')) ? strtol(v, &end, 10) : 0;
+		if (errno || !((*v >= '0' && *v <= '9') || (*v == '-' && v[1] >= '0' && v[1] <= '9')) || *end ||
+		    level < -7 || level > 19 || level == 0)
+			return bad("DDIRR_ZSTD_LEVEL", v, "a zstd level from 1 to 19, or -7 to -1 (faster)");
+		o->zstd_level = (int)level;
+	}
 	if ((v = getenv("DDIRR_DRIVER_VERSION")))
 		o->driver_version = v;
 	return 0;

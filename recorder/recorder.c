@@ -22,6 +22,10 @@ enum {
 	DEFAULT_FLIGHT = 16u << 20,
 	MIN_FLIGHT = 4096,
 	DEFAULT_FLUSH_MS = 100,
+	/* zstd's fast levels to level 19: above it, zstd's "ultra" levels
+	   want windows of up to 128 MiB a writer. */
+	MIN_ZSTD_LEVEL = -7,
+	MAX_ZSTD_LEVEL = 19,
 	WAIT_LIMIT_MS = 10000,
 	/* Block mode: bytes a thread records between two looks at the age of
 	   its ring's oldest record (at most an eighth of the ring). At the
@@ -147,6 +151,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 				       MIN_RING, MAX_RING);
 	if (opts->flight_bytes && opts->flight_bytes < MIN_FLIGHT)
 		return ddirr_error_set(DDIRR_EINVAL, "flight size %zu is below %u", opts->flight_bytes, MIN_FLIGHT);
+	if (opts->zstd_level < MIN_ZSTD_LEVEL || opts->zstd_level > MAX_ZSTD_LEVEL)
+		return ddirr_error_set(DDIRR_EINVAL, "zstd level %d is outside [%d, %d]", opts->zstd_level, MIN_ZSTD_LEVEL,
+				       MAX_ZSTD_LEVEL);
 	if (g_rec.rec)
 		return ddirr_error_set(DDIRR_EINVAL, "a recorder is already open in this process");
 	/* Before anything records: the hot path reads what this chose. */
@@ -239,6 +246,7 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 {
 	ddirr_provenance_buf *p = calloc(1, sizeof(*p));
 	ddirr_trace_info info = DDIRR_TRACE_INFO_INIT;
+	ddirr_trace_writer_options wo = DDIRR_TRACE_WRITER_OPTIONS_INIT;
 	char line[1024];
 	int rc;
 
@@ -265,7 +273,8 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 	info.settings.scenario = r->scenario;
 	info.settings.command_line = r->command_line ? r->command_line : p->command_line;
 	info.settings.clock = r->clock_name;
-	rc = ddirr_trace_writer_open(&r->writer, r->output_path, &info, NULL);
+	wo.level = r->opts.zstd_level;
+	rc = ddirr_trace_writer_open(&r->writer, r->output_path, &info, &wo);
 	free(p);
 	if (rc) {
 		snprintf(line, sizeof(line), "ddirr: not recording, the driver keeps running: %s", ddirr_error_last());

@@ -346,6 +346,7 @@ static int read_header(ddirr_trace *t)
 	info->settings.scenario = s->scenario;
 	info->settings.command_line = s->command_line;
 	info->settings.clock = s->clock;
+	info->settings.zstd_level = s->zstd_level;
 	info->schema = hdr->schema.len ? hdr->schema.data : NULL;
 	info->schema_len = hdr->schema.len;
 	if (hdr->adapter) {

@@ -57,6 +57,7 @@ struct ddirr_trace_writer {
 	size_t chunk_bytes;
 	uint32_t chunk_records;
 	ZSTD_CCtx *cctx;
+	int level; /* the data chunks' zstd level, as the header records it */
 	ddirr_arena arena; /* protobuf form of the record being appended, and the trailer */
 
 	uint8_t *batch; /* the pending chunk: a serialized EventBatch */
@@ -227,6 +228,7 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 	h.schema.len = ddirr_schema_descriptor_set_size;
 	h.provenance = &p;
 	h.settings = &s;
+	s.zstd_level = w->level;
 	p.recorder_version = DDIRR_RECORDER_VERSION;
 	if (info) {
 		const ddirr_trace_provenance *ip = &info->provenance;
@@ -320,6 +322,7 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
 	w->chunk_bytes = opts->chunk_bytes ? opts->chunk_bytes : DDIRR_TRACE_DEFAULT_CHUNK_BYTES;
 	w->chunk_records = opts->chunk_records ? opts->chunk_records : DDIRR_TRACE_DEFAULT_CHUNK_RECORDS;
 	w->pending = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
+	w->level = opts->level ? opts->level : ZSTD_CLEVEL_DEFAULT;
 	w->cctx = ZSTD_createCCtx();
 	if (!w->cctx) {
 		rc = ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a zstd context", path);

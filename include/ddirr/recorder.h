@@ -55,7 +55,7 @@ enum ddirr_recorder_trigger {
 	DDIRR_TRIGGER_ALL = 7u
 };
 
-#define DDIRR_RECORDER_OPTIONS_VERSION 1
+#define DDIRR_RECORDER_OPTIONS_VERSION 2
 
 typedef struct ddirr_recorder_options {
 	unsigned int version; /* DDIRR_RECORDER_OPTIONS_VERSION */
@@ -69,6 +69,8 @@ typedef struct ddirr_recorder_options {
 	int privacy;                /* enum ddirr_recorder_privacy */
 	int lttng;                  /* 1: emit the ddirr:ddi_entry/ddi_exit tracepoints; 0: don't. */
 	unsigned int flight_triggers; /* enum ddirr_recorder_trigger bits; 0 = DDIRR_TRIGGER_ALL */
+	int zstd_level;             /* the data chunks' zstd level: 0 = zstd's default (3); the recorder
+	                               takes -7..19 (higher: smaller traces, more drain CPU) */
 	int crash_handlers;         /* 1: on SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL flush what can be flushed,
 	                               then re-raise (docs/recorder.md says what that does and does not
 	                               guarantee) */

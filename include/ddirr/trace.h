@@ -59,9 +59,10 @@ typedef struct ddirr_trace_settings {
 	const char *scenario;
 	const char *command_line;
 	const char *clock; /* the recorder's tick source: "tsc" or "monotonic" */
+	int zstd_level;    /* reader only (the writer records its own): the data chunks' level; 0: not recorded */
 } ddirr_trace_settings;
 
-#define DDIRR_TRACE_INFO_VERSION 1
+#define DDIRR_TRACE_INFO_VERSION 2
 
 typedef struct ddirr_trace_info {
 	unsigned int version; /* DDIRR_TRACE_INFO_VERSION */

@@ -1030,7 +1030,8 @@ static void recorder__sigkill_loses_at_most_the_flush_interval(void **state)
 
 static const char *const vars[] = {"DDIRR_ENABLE", "DDIRR_OUTPUT", "DDIRR_MODE", "DDIRR_BUFFER_SIZE",
 				   "DDIRR_FLIGHT_SIZE", "DDIRR_FLUSH_MS", "DDIRR_PRIVACY", "DDIRR_LTTNG",
-				   "DDIRR_FLIGHT_TRIGGER", "DDIRR_CRASH_HANDLERS", "DDIRR_DRIVER_VERSION"};
+				   "DDIRR_FLIGHT_TRIGGER", "DDIRR_CRASH_HANDLERS", "DDIRR_DRIVER_VERSION",
+				   "DDIRR_ZSTD_LEVEL"};
 
 static void clear_env(void)
 {
@@ -1057,6 +1058,7 @@ static void recorder__environment_sets_every_option(void **state)
 	setenv("DDIRR_FLIGHT_TRIGGER", "signal,failure", 1);
 	setenv("DDIRR_CRASH_HANDLERS", "0", 1);
 	setenv("DDIRR_DRIVER_VERSION", "v7", 1);
+	setenv("DDIRR_ZSTD_LEVEL", "-3", 1);
 	assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), 0);
 	assert_int_equal(enabled, 1);
 	assert_string_equal(o.output, "/tmp/x-%p-%t.ddirr");
@@ -1069,6 +1071,10 @@ static void recorder__environment_sets_every_option(void **state)
 	assert_int_equal(o.flight_triggers, DDIRR_TRIGGER_SIGNAL | DDIRR_TRIGGER_FAILURE);
 	assert_int_equal(o.crash_handlers, 0);
 	assert_string_equal(o.driver_version, "v7");
+	assert_int_equal(o.zstd_level, -3);
+	setenv("DDIRR_ZSTD_LEVEL", "19", 1);
+	assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), 0);
+	assert_int_equal(o.zstd_level, 19);
 	setenv("DDIRR_ENABLE", "0", 1);
 	assert_int_equal(ddirr_recorder_options_from_env(&o, &enabled), 0);
 	assert_int_equal(enabled, 0);
@@ -1082,6 +1088,9 @@ static void recorder__bad_environment_value_is_named_in_one_line(void **state)
 		{"DDIRR_FLUSH_MS", "0"},       {"DDIRR_FLUSH_MS", "ten"},    {"DDIRR_PRIVACY", "all"},
 		{"DDIRR_PRIVACY", "sha1"},     {"DDIRR_LTTNG", "maybe"},     {"DDIRR_FLIGHT_TRIGGER", "crash"},
 		{"DDIRR_OUTPUT", "t-%q.ddirr"}, {"DDIRR_ENABLE", "2"},       {"DDIRR_FLIGHT_SIZE", "-1"},
+		{"DDIRR_ZSTD_LEVEL", "0"},     {"DDIRR_ZSTD_LEVEL", "20"},   {"DDIRR_ZSTD_LEVEL", "-8"},
+		{"DDIRR_ZSTD_LEVEL", "fast"},  {"DDIRR_ZSTD_LEVEL", "5x"},   {"DDIRR_ZSTD_LEVEL", "-"},
+		{"DDIRR_ZSTD_LEVEL", ""},
 	};
 	size_t i;
 
@@ -1142,7 +1151,35 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 	assert_int_equal(info->settings.chaos_seed, 77);
 	assert_string_equal(info->settings.scenario, "unit");
 	assert_string_equal(info->provenance.recorder_version, ddirr_recorder_version());
+	assert_int_equal(info->settings.zstd_level, 3); /* zstd's default */
 	ddirr_trace_free(t);
+}
+
+/* The zstd level chosen reaches the header; one out of range is refused at
+ * open, before anything is recorded. */
+static void recorder__zstd_level_is_used_and_recorded(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r = NULL;
+	ddirr_trace *t = NULL;
+	int bad[] = {-8, 20};
+	size_t i;
+
+	(void)state;
+	o.output = trace_path("level");
+	o.zstd_level = 1;
+	r = open_recorder(&o);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_level, 1);
+	ddirr_trace_free(t);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.zstd_level = bad[i];
+		r = NULL;
+		assert_int_equal(ddirr_recorder_open(&r, &o), DDIRR_EINVAL);
+		assert_null(r);
+		assert_non_null(strstr(ddirr_error_last(), "zstd level"));
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1324,6 +1361,7 @@ int main(void)
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
 		cmocka_unit_test(recorder__header_names_the_driver_and_the_settings),
+		cmocka_unit_test(recorder__zstd_level_is_used_and_recorded),
 		cmocka_unit_test(recorder__times_lie_within_50us_of_clock_monotonic_around_the_call),
 		cmocka_unit_test(recorder__flight_dump_times_lie_within_50us_of_clock_monotonic),
 		cmocka_unit_test(recorder__monotonic_clock_times_lie_within_50us_of_the_call),

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -244,6 +245,39 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 	assert_int_equal(records, n);
 	ddirr_trace_free(t);
 	unlink(path);
+}
+
+/* The level reaches the compressor (the same records take fewer bytes at
+ * 19 than at -7) and the header, which says 3 for zstd's default. */
+static void trace__zstd_level_is_used_and_recorded(void **state)
+{
+	static const int levels[] = {-7, 19, 0};
+	long size[3];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+		ddirr_trace_writer *w;
+		ddirr_trace *t;
+		struct stat st;
+		char path[512];
+
+		opts.level = levels[i];
+		test_temp_path(path, sizeof(path), "test_trace_writer");
+		assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
+		write_events(w, 0, 20000);
+		assert_int_equal(ddirr_trace_writer_close(w), 0);
+		ddirr_trace_writer_free(w);
+		assert_int_equal(read_all(path, &t), 20000);
+		assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_level, levels[i] ? levels[i] : 3);
+		ddirr_trace_free(t);
+		assert_int_equal(stat(path, &st), 0);
+		size[i] = (long)st.st_size;
+		unlink(path);
+	}
+	if (size[1] >= size[0])
+		fail_msg("level 19 gave %ld bytes, level -7 %ld", size[1], size[0]);
 }
 
 static void trace__chunks_are_cut_at_the_record_threshold(void **state)
@@ -579,6 +613,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trace__round_trip_keeps_records_header_and_counts),
+		cmocka_unit_test(trace__zstd_level_is_used_and_recorded),
 		cmocka_unit_test(trace__chunks_are_cut_at_the_record_threshold),
 		cmocka_unit_test(trace__chunks_are_cut_before_the_byte_threshold),
 		cmocka_unit_test(trace__file_is_one_zstd_stream_of_one_event_batch),
