@@ -115,31 +115,23 @@ static void probe_slots(host *h, uint64_t seq, uint32_t id, UINT segment, const 
 	}
 }
 
-static void probe_ptes(host *h, uint64_t seq, const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE *u)
+/* What report_va needs of the call. */
+typedef struct va_report {
+	host *h;
+	uint64_t seq;
+} va_report;
+
+static int report_va(void *ctx, const ddirr_model_va_mismatch *mm)
 {
-	UINT i;
+	const va_report *c = ctx;
 
-	if (u->PageTableLevel != 0 || !u->FirstPteVirtualAddress || !u->pPageTableEntries)
-		return;
-	for (i = 0; i < u->NumPageTableEntries; i++) {
-		const DXGK_PTE *p = &u->pPageTableEntries[u->Flags.Repeat ? 0 : i];
-		D3DGPU_VIRTUAL_ADDRESS va = u->FirstPteVirtualAddress + (uint64_t)i * 4096;
-		UINT seg = 0;
-		UINT64 page = 0;
-		NTSTATUS st;
-
-		if (!p->Valid)
-			continue;
-		st = h->port.probe_va(P(h->adapter_kmd), u->hProcess, va, &seg, &page);
-		if (st == STATUS_SUCCESS && seg == p->Segment && page == p->PageAddress)
-			continue;
-		h->res->probe_mismatches++;
-		host_finding(h, "probe: after seq %llu UpdatePageTable, GPU VA 0x%llx of process 0x%llx reaches %s%u page 0x%llx; "
-			     "the PTE says segment %u page 0x%llx",
-			     (unsigned long long)seq, (unsigned long long)va, (unsigned long long)H(u->hProcess),
-			     st == STATUS_SUCCESS ? "segment " : "nothing (status), segment ", seg,
-			     (unsigned long long)page, (unsigned)p->Segment, (unsigned long long)p->PageAddress);
-	}
+	c->h->res->probe_mismatches++;
+	host_finding(c->h, "probe: after seq %llu UpdatePageTable, GPU VA 0x%llx of process 0x%llx reaches %s%u page 0x%llx; "
+		     "the PTE says segment %u page 0x%llx",
+		     (unsigned long long)c->seq, (unsigned long long)mm->va, (unsigned long long)H(mm->process),
+		     mm->status == STATUS_SUCCESS ? "segment " : "nothing (status), segment ", mm->segment,
+		     (unsigned long long)mm->page, (unsigned)mm->pte_segment, (unsigned long long)mm->pte_page);
+	return 0;
 }
 
 static void probe_check(host *h, uint64_t seq, uint32_t id, const void *frame)
@@ -163,10 +155,12 @@ static void probe_check(host *h, uint64_t seq, uint32_t id, const void *frame)
 	}
 	case DDIRR_DDI_BuildPagingBuffer: {
 		const ddirr_frame_BuildPagingBuffer *f = frame;
+		va_report c = {h, seq};
 
 		if (h->port.probe_va && f->pBuildPagingBuffer &&
 		    f->pBuildPagingBuffer->Operation == DXGK_OPERATION_UPDATE_PAGE_TABLE)
-			probe_ptes(h, seq, &f->pBuildPagingBuffer->UpdatePageTable);
+			ddirr_model_probe_ptes(&f->pBuildPagingBuffer->UpdatePageTable, h->port.probe_va,
+					       P(h->adapter_kmd), report_va, &c);
 		break;
 	}
 	default:

@@ -6,7 +6,8 @@
  *     against the shadow model's aperture (ddirr_model_aperture_lookup);
  *   BuildPagingBuffer UpdatePageTable, leaf level: every VA whose PTE the
  *     call wrote valid, against that PTE (which the shadow model has checked
- *     against the allocation's residency). */
+ *     against the allocation's residency); the walk is the model's
+ *     ddirr_model_probe_ptes, shared with the capture host. */
 #include <stdio.h>
 
 #include "ddirr/probe.h"
@@ -57,36 +58,27 @@ static void check_slots(replay *r, target *t, ddirr_probe_aperture_slot_fn probe
 	}
 }
 
-static void check_ptes(replay *r, target *t, ddirr_probe_gpu_va_fn probe, const ddirr_event *e, uint64_t adapter,
-		       const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE *u)
+/* What report_va needs of the call. */
+typedef struct va_report {
+	replay *r;
+	target *t;
+	const ddirr_event *e;
+} va_report;
+
+static int report_va(void *ctx, const ddirr_model_va_mismatch *mm)
 {
-	UINT i;
+	const va_report *c = ctx;
+	char field[96], exp[64], act[64];
 
-	if (u->PageTableLevel != 0 || !u->FirstPteVirtualAddress || !u->pPageTableEntries)
-		return;
-	for (i = 0; i < u->NumPageTableEntries; i++) {
-		const DXGK_PTE *p = &u->pPageTableEntries[u->Flags.Repeat ? 0 : i];
-		D3DGPU_VIRTUAL_ADDRESS va = u->FirstPteVirtualAddress + (D3DGPU_VIRTUAL_ADDRESS)i * 4096;
-		UINT seg = 0;
-		UINT64 page = 0;
-		NTSTATUS st;
-		char field[96], exp[64], act[64];
-
-		if (!p->Valid)
-			continue;
-		st = probe((HANDLE)(uintptr_t)adapter, u->hProcess, va, &seg, &page);
-		if (st == STATUS_SUCCESS && seg == p->Segment && page == p->PageAddress)
-			continue;
-		snprintf(field, sizeof(field), "GPU VA 0x%llx", (unsigned long long)va);
-		snprintf(exp, sizeof(exp), "segment %u page 0x%llx", (unsigned)p->Segment, (unsigned long long)p->PageAddress);
-		if (st == STATUS_SUCCESS)
-			snprintf(act, sizeof(act), "segment %u page 0x%llx", seg, (unsigned long long)page);
-		else
-			snprintf(act, sizeof(act), "status 0x%08x", (unsigned)st);
-		probe_divergence(r, t, e, DDIRR_CLASS_SEGMENT_PAGE, field, exp, act);
-		if (replay_should_stop(r))
-			return;
-	}
+	snprintf(field, sizeof(field), "GPU VA 0x%llx", (unsigned long long)mm->va);
+	snprintf(exp, sizeof(exp), "segment %u page 0x%llx", (unsigned)mm->pte_segment,
+		 (unsigned long long)mm->pte_page);
+	if (mm->status == STATUS_SUCCESS)
+		snprintf(act, sizeof(act), "segment %u page 0x%llx", mm->segment, (unsigned long long)mm->page);
+	else
+		snprintf(act, sizeof(act), "status 0x%08x", (unsigned)mm->status);
+	probe_divergence(c->r, c->t, c->e, DDIRR_CLASS_SEGMENT_PAGE, field, exp, act);
+	return replay_should_stop(c->r);
 }
 
 void probe_check(replay *r, target *t, void *probe_aperture, void *probe_va, const ddirr_event *e, const void *live,
@@ -114,9 +106,11 @@ void probe_check(replay *r, target *t, void *probe_aperture, void *probe_va, con
 	}
 	case DDIRR_DDI_BuildPagingBuffer: {
 		const ddirr_frame_BuildPagingBuffer *f = live;
+		va_report c = {r, t, e};
 
 		if (pv && f->pBuildPagingBuffer && f->pBuildPagingBuffer->Operation == DXGK_OPERATION_UPDATE_PAGE_TABLE)
-			check_ptes(r, t, pv, e, adapter, &f->pBuildPagingBuffer->UpdatePageTable);
+			ddirr_model_probe_ptes(&f->pBuildPagingBuffer->UpdatePageTable, pv, (HANDLE)(uintptr_t)adapter,
+					       report_va, &c);
 		break;
 	}
 	default:

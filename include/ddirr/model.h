@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ddirr/event.h"
+#include "ddirr/probe.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -176,6 +177,34 @@ size_t ddirr_model_slots_of(const ddirr_model *m, uint64_t allocation, uint32_t 
  * page when resident at a known place, 0 otherwise. */
 int ddirr_model_allocation_residency(const ddirr_model *m, uint64_t allocation, uint32_t *segment,
 				     uint64_t *first_page, uint64_t *pages);
+
+/* A GPU VA whose leaf PTE an UpdatePageTable wrote valid, and the driver's
+ * probe answer for it, when that answer is not the PTE's segment and page. */
+typedef struct ddirr_model_va_mismatch {
+	uint64_t va;
+	HANDLE process;       /* the KMD process of the VA space (u->hProcess) */
+	uint32_t pte_segment; /* what the PTE holds */
+	uint64_t pte_page;    /* DXGK_PTE.PageAddress */
+	NTSTATUS status;      /* the probe's result; segment and page are its answer */
+	UINT segment;
+	UINT64 page;
+} ddirr_model_va_mismatch;
+
+/* Called once a mismatch; the mismatch is borrowed for the call. Returns
+ * non-zero to stop the walk. */
+typedef int (*ddirr_model_va_mismatch_fn)(void *ctx, const ddirr_model_va_mismatch *mismatch);
+
+/* Asks `probe` (the driver's ddirr_probe_gpu_va, with its own adapter
+ * handle and u->hProcess) where each VA whose leaf PTE the UpdatePageTable
+ * `u` wrote valid translates (FirstPteVirtualAddress + i * 4 KB for entry i;
+ * with Flags.Repeat every entry is the first), and calls on_mismatch for
+ * each answer that is not STATUS_SUCCESS with the PTE's segment and page.
+ * A call at another level, or without FirstPteVirtualAddress or entries,
+ * is not probed. Returns the number of mismatches found (the walk stops at
+ * the first one on_mismatch asks it to). Needs no model: the PTEs the call
+ * wrote are the reference (the model has validated them on apply). */
+uint64_t ddirr_model_probe_ptes(const DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE *u, ddirr_probe_gpu_va_fn probe,
+				HANDLE adapter, ddirr_model_va_mismatch_fn on_mismatch, void *ctx);
 
 /* ------------------------------------------------------------------------
  * VidMm decisions, for the capture host and for the replay target. All
