@@ -66,6 +66,7 @@ typedef struct kmd_script_options {
 	int status_at;       /* record a failure status for this seq's exit */
 	int zero_handle_at;  /* record a NULL handle out of this seq's exit (CreateAllocation, CreateContext...) */
 	int zero_va;         /* record MapContextAllocation as failing (VA 0) */
+	uint64_t map_base_va; /* record this BaseAddress in MapContextAllocation's input (the driver passes 0) */
 	int stray_handle;    /* DestroyAllocation names an allocation no call created */
 	int nb_segment;      /* record this NbSegment on QUERYSEGMENT4's exit (0: 2) */
 	int destroy_twice;   /* seq 20 destroys the allocation again instead of the device */

@@ -114,7 +114,7 @@ static void objects(script *s)
 						.hContext = P(0x800), .hDriverAllocation = P(H(3)), .Size = 64u << 10,
 						.Alignment = 64u << 10, .SupportedSegmentSet = 1}, ca_out = ca;
 	ddirr_frame_CreateContextAllocation caf = {.pArgs = &ca}, caf_out = {.pArgs = &ca_out};
-	DXGKARGCB_MAPCONTEXTALLOCATION m = {.hAllocation = P(KMD_CONTEXT_ALLOCATION),
+	DXGKARGCB_MAPCONTEXTALLOCATION m = {.BaseAddress = s->o->map_base_va, .hAllocation = P(KMD_CONTEXT_ALLOCATION),
 					    .SizeInPages = 16};
 	ddirr_frame_MapContextAllocation mf = {.hAdapter = P(KMD_DXGK_ADAPTER), .pArgs = &m},
 					 mf_out = {.ReturnValue = s->o->zero_va ? 0 : KMD_CONTEXT_VA};

@@ -3,8 +3,8 @@
  * (kmd.c), for every verdict, every namespace, a divergence in every field
  * class (aperture slots, inputs only, through the probe; opaque data where
  * the trace kept the bytes) and none in a volatile field that differs,
- * callback divergences, truncation, lockstep and drivers that cannot be
- * tested. */
+ * callback divergences (a gpu_va in a callback's arguments among them),
+ * truncation, lockstep and drivers that cannot be tested. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -325,6 +325,27 @@ static void replay__volatile_field_that_differs_does_not_diverge(void **state)
 	ddirr_replay_result_free(r);
 }
 
+/* A callback's arguments are what the driver passes to dxgkrnl: the
+ * recorded ones, translated, against the live ones. The trace says the
+ * driver asked for its context allocation at a VA inside its reservation;
+ * kmd_good passes BaseAddress 0 (VidMm chooses). */
+static void replay__gpu_va_class_divergence_in_a_callback_argument(void **state)
+{
+	kmd_script_options o = {.map_base_va = KMD_RESERVE_VA + 0x10000};
+	ddirr_replay_result *r = replay(&o, DRIVER("good"), NULL, 0);
+	const ddirr_replay_divergence *d;
+
+	(void)state;
+	expect_divergence(r, DDIRR_DIV_CALLBACK, KMD_SEQ_CREATE_CONTEXT + 2, "pArgs.BaseAddress", DDIRR_CLASS_GPU_VA,
+			  "0x100010000", "0x0");
+	d = expect_first(r, DDIRR_DIV_CALLBACK, KMD_SEQ_CREATE_CONTEXT + 2, NULL);
+	assert_int_equal(d->parent_seq, KMD_SEQ_CREATE_CONTEXT);
+	assert_int_equal(d->ddi, DDIRR_DDI_MapContextAllocation);
+	assert_non_null(strstr(d->message, "(callback argument)"));
+	assert_int_equal(r->last_seq, KMD_SEQ_CREATE_CONTEXT);
+	ddirr_replay_result_free(r);
+}
+
 /* ---- driver targets */
 
 static void replay__correct_driver_passes_with_shadow_and_probe(void **state)
@@ -516,6 +537,7 @@ int main(void)
 		cmocka_unit_test(replay__opaque_class_divergence_by_digest_in_tier_hashed),
 		cmocka_unit_test(replay__opaque_digest_matches_the_same_driver),
 		cmocka_unit_test(replay__volatile_field_that_differs_does_not_diverge),
+		cmocka_unit_test(replay__gpu_va_class_divergence_in_a_callback_argument),
 		cmocka_unit_test(replay__correct_driver_passes_with_shadow_and_probe),
 		cmocka_unit_test(replay__remap_absorbs_another_handle_scheme),
 		cmocka_unit_test(replay__probe_catches_a_wrong_translation),
