@@ -1,5 +1,7 @@
 /* Tests for model/: a valid life cycle reports nothing, and the central
- * aperture invariants name the call, the objects and the earlier call. */
+ * aperture invariants name the call, the objects and the earlier call.
+ * Also the leaf-PTE probe walk the capture host and the replayer share
+ * (pte_probe.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -190,6 +192,157 @@ static void model__page_table_entries_count_what_is_valid_now(void **state)
 	calls_fini(&c);
 }
 
+/* ---- ddirr_model_probe_ptes, against a probe that answers from a table */
+
+#define PROBE_VA 0x100100000ull
+#define PROBE_PROCESS ((HANDLE)(uintptr_t)0x600)
+#define PROBE_ADAPTER ((HANDLE)(uintptr_t)0x1000)
+
+/* What the fake driver's tables hold, by 4 KB VA page from PROBE_VA, and
+ * the VAs it was asked about. */
+static struct {
+	NTSTATUS status[8];
+	UINT segment[8];
+	UINT64 page[8];
+	D3DGPU_VIRTUAL_ADDRESS asked[8];
+	int n_asked;
+} fake;
+
+static NTSTATUS fake_probe(HANDLE adapter, HANDLE process, D3DGPU_VIRTUAL_ADDRESS va, UINT *segment, UINT64 *page)
+{
+	uint64_t i = (va - PROBE_VA) / 4096;
+
+	assert_ptr_equal(adapter, PROBE_ADAPTER);
+	assert_ptr_equal(process, PROBE_PROCESS);
+	assert_true(va >= PROBE_VA && i < 8 && fake.n_asked < 8);
+	fake.asked[fake.n_asked++] = va;
+	*segment = fake.segment[i];
+	*page = fake.page[i];
+	return fake.status[i];
+}
+
+typedef struct mismatches {
+	ddirr_model_va_mismatch seen[8];
+	int n, stop_after;
+} mismatches;
+
+static int collect(void *ctx, const ddirr_model_va_mismatch *mm)
+{
+	mismatches *m = ctx;
+
+	assert_true(m->n < 8);
+	m->seen[m->n++] = *mm;
+	return m->stop_after && m->n >= m->stop_after;
+}
+
+/* n leaf PTEs of segment 1, pages 10, 11, ...; the fake driver maps each
+ * VA where its PTE says. */
+static DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE leaf_update(DXGK_PTE *pte, UINT n)
+{
+	DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE u;
+	UINT i;
+
+	memset(&u, 0, sizeof(u));
+	memset(&fake, 0, sizeof(fake));
+	memset(pte, 0, n * sizeof(*pte));
+	for (i = 0; i < n; i++) {
+		pte[i].Valid = 1;
+		pte[i].Segment = 1;
+		pte[i].PageAddress = 10 + i;
+		fake.segment[i] = 1;
+		fake.page[i] = 10 + i;
+	}
+	u.hProcess = PROBE_PROCESS;
+	u.pPageTableEntries = pte;
+	u.NumPageTableEntries = n;
+	u.FirstPteVirtualAddress = PROBE_VA;
+	return u;
+}
+
+static void pte_probe__names_each_va_the_driver_maps_elsewhere(void **state)
+{
+	DXGK_PTE pte[4];
+	DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE u = leaf_update(pte, 4);
+	mismatches m = {0};
+
+	(void)state;
+	fake.page[1] = 99;                       /* another page */
+	fake.segment[2] = 2;                     /* another segment */
+	fake.status[3] = DDIRR_PROBE_NOT_FOUND;  /* not mapped */
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 3);
+	assert_int_equal(fake.n_asked, 4);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.seen[0].va, PROBE_VA + 4096);
+	assert_ptr_equal(m.seen[0].process, PROBE_PROCESS);
+	assert_int_equal(m.seen[0].pte_segment, 1);
+	assert_int_equal(m.seen[0].pte_page, 11);
+	assert_int_equal(m.seen[0].status, STATUS_SUCCESS);
+	assert_int_equal(m.seen[0].segment, 1);
+	assert_int_equal(m.seen[0].page, 99);
+	assert_int_equal(m.seen[1].va, PROBE_VA + 2 * 4096);
+	assert_int_equal(m.seen[1].segment, 2);
+	assert_int_equal(m.seen[1].page, 12);
+	assert_int_equal(m.seen[2].va, PROBE_VA + 3 * 4096);
+	assert_int_equal(m.seen[2].status, DDIRR_PROBE_NOT_FOUND);
+	assert_int_equal(m.seen[2].pte_page, 13);
+}
+
+static void pte_probe__asks_only_about_valid_leaf_entries_with_a_va(void **state)
+{
+	DXGK_PTE pte[4];
+	DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE u = leaf_update(pte, 4);
+	mismatches m = {0};
+
+	(void)state;
+	pte[2].Valid = 0;
+	fake.page[2] = 99; /* an invalid PTE says nothing of where its VA leads */
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 0);
+	assert_int_equal(fake.n_asked, 3);
+	assert_int_equal(fake.asked[2], PROBE_VA + 3 * 4096);
+	u.PageTableLevel = 1; /* an upper level maps tables, not VAs */
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 0);
+	u.PageTableLevel = 0;
+	u.FirstPteVirtualAddress = 0;
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 0);
+	u.FirstPteVirtualAddress = PROBE_VA;
+	u.pPageTableEntries = NULL;
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 0);
+	assert_int_equal(fake.n_asked, 3);
+	assert_int_equal(m.n, 0);
+}
+
+static void pte_probe__repeat_gives_every_va_the_first_entry(void **state)
+{
+	DXGK_PTE pte[3];
+	DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE u = leaf_update(pte, 3);
+	mismatches m = {0};
+
+	(void)state;
+	u.Flags.Repeat = 1; /* entries 1 and 2 (pages 11, 12) are not read */
+	fake.page[1] = fake.page[2] = 10;
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 0);
+	assert_int_equal(fake.n_asked, 3);
+	assert_int_equal(fake.asked[2], PROBE_VA + 2 * 4096);
+	fake.page[2] = 12;
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 1);
+	assert_int_equal(m.seen[0].pte_page, 10);
+}
+
+static void pte_probe__stops_when_the_report_asks(void **state)
+{
+	DXGK_PTE pte[4];
+	DXGK_BUILDPAGINGBUFFER_UPDATEPAGETABLE u = leaf_update(pte, 4);
+	mismatches m = {.stop_after = 1};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		fake.status[i] = DDIRR_PROBE_NOT_FOUND;
+	assert_int_equal(ddirr_model_probe_ptes(&u, fake_probe, PROBE_ADAPTER, collect, &m), 1);
+	assert_int_equal(fake.n_asked, 1);
+	assert_int_equal(m.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +353,10 @@ int main(void)
 		cmocka_unit_test(model__failed_map_changes_nothing_but_is_reported),
 		cmocka_unit_test(model__partial_trace_adopts_handles_created_before_it),
 		cmocka_unit_test(model__page_table_entries_count_what_is_valid_now),
+		cmocka_unit_test(pte_probe__names_each_va_the_driver_maps_elsewhere),
+		cmocka_unit_test(pte_probe__asks_only_about_valid_leaf_entries_with_a_va),
+		cmocka_unit_test(pte_probe__repeat_gives_every_va_the_first_entry),
+		cmocka_unit_test(pte_probe__stops_when_the_report_asks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
