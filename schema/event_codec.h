@@ -25,7 +25,7 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
  * one): a descriptor of Event that keeps, of the members of its `args`
  * oneof, only that DDI's. protobuf-c visits every field of a message it
  * sizes or packs, so an Event whose base.descriptor is this one packs to
- * the same bytes with 24 fields fewer to look at, twice (size, then pack).
+ * the same bytes with 24 fields fewer to look at.
  * Event's own descriptor for a DDI id out of range, or while the plans
  * cannot be built. Built once, with the encoding plans; lives as long as
  * the process. */
