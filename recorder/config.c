@@ -148,12 +148,13 @@ int ddirr_recorder_options_from_env(ddirr_recorder_options *o, int *enabled)
 	if ((v = getenv("DDIRR_CRASH_HANDLERS")) && (rc = parse_bool("DDIRR_CRASH_HANDLERS", v, &o->crash_handlers)))
 		return rc;
 	if ((v = getenv("DDIRR_ZSTD_LEVEL"))) {
-		long level;
+		const char *digits = v + (*v == '-'); /* strtol would also take spaces and '+' */
+		long level = 0;
 
 		errno = 0;
-		level = (*v == '-' || (*v >= '0' && *v <= '9')) ? strtol(v, &end, 10) : 0;
-		if (errno || !((*v >= '0' && *v <= '9') || (*v == '-' && v[1] >= '0' && v[1] <= '9')) || *end ||
-		    level < -7 || level > 19 || level == 0)
+		if (*digits >= '0' && *digits <= '9')
+			level = strtol(v, &end, 10);
+		if (!level || errno || *end || level < -7 || level > 19)
 			return bad("DDIRR_ZSTD_LEVEL", v, "a zstd level from 1 to 19, or -7 to -1 (faster)");
 		o->zstd_level = (int)level;
 	}
