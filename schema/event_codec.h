@@ -23,9 +23,12 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 
 /* For packing an event of DDI `ddi` only (never for unpacking or freeing
  * one): a descriptor of Event that keeps, of the members of its `args`
- * oneof, only that DDI's. protobuf-c visits every field of a message it
- * sizes or packs, so an Event whose base.descriptor is this one packs to
- * the same bytes with 24 fields fewer to look at.
+ * oneof, only that DDI's, and puts the record's time (time_ns,
+ * time_delta_ns) on the wire after the args (event_codec.c says why).
+ * protobuf-c visits every field of a message it sizes or packs, so this
+ * one has 24 fields fewer to look at. The bytes are as long as with Event's
+ * own descriptor and unpack to the same Event; only the order of the fields
+ * differs, which protobuf allows. Lookups by name work, by number they miss.
  * Event's own descriptor for a DDI id out of range, or while the plans
  * cannot be built. Built once, with the encoding plans; lives as long as
  * the process. */
