@@ -99,7 +99,8 @@ payload() {
 	tr_=$(value total_ratio "$res")
 	lb=$(awk -v b="$ctf_bytes" -v n="$n_lttng" 'BEGIN { printf "%.1f", b / n }')
 	db=$(awk -v b="$ddirr_bytes" -v n="$n_ddirr" 'BEGIN { printf "%.1f", b / n }')
-	sr=$(ratio "$db" "$lb")
+	# The ratio of the exact figures, not of the rounded ones shown.
+	sr=$(awk -v d="$ddirr_bytes" -v nd="$n_ddirr" -v c="$ctf_bytes" -v nc="$n_lttng" 'BEGIN { printf "%.3f", (d / nd) / (c / nc) }')
 	rows_caller="$rows_caller
 | $name ($call_bytes B of args, bursts of $(value burst "$res")) | $(value caller_ns.direct "$res") | $(value caller_ns.lttng "$res") | $(value caller_ns.ddirr "$res") | **$cr** ($(value caller_ratio_range "$res")) | ≤ 0.5 | $(verdict "$cr" 0.5) | $(value caller_ns.copy "$res") | $(value copy_ratio "$res") ($(value copy_ratio_range "$res")) | $(value caller_wall_ns.lttng "$res") / $(value caller_wall_ns.ddirr "$res") |"
 	rows_total="$rows_total
