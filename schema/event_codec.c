@@ -513,7 +513,7 @@ static ddi_plan ddi_plans[DDIRR_DDI_MAX_PLUS_ONE];
  * from one record to the next (a few ns of jitter). Between the constant
  * envelope and the args it split what zstd could match in one piece; at the
  * end it joins the next record's varying length instead. On the 16 B bench
- * trace that is 3.7 % fewer compressed bytes, and zstd runs faster (fewer
+ * trace that is about 4 % fewer compressed bytes, and zstd runs faster (fewer
  * matches). Protobuf parsers take fields in any order (protobuf-c, protoc),
  * and the bytes unpack to the same Event.
  *
