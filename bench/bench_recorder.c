@@ -431,7 +431,7 @@ static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, ZSTD_CCtx *fast, const 
 	one.n_events = 1;
 	/* Each record with the descriptor the writer packs it with. */
 	for (size_t i = 0; i < b->n_events; i++)
-		b->events[i]->base.descriptor = ddirr_event_pack_descriptor(b->events[i]->ddi);
+		b->events[i]->base.descriptor = ddirr_event_pack_descriptor(b->events[i]);
 	t0 = bench_thread_ns();
 	for (size_t i = 0; i < b->n_events; i++) {
 		one.events = &b->events[i];

@@ -21,18 +21,26 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
  * that the caller can pack straight into that much room. */
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);
 
-/* For packing an event of DDI `ddi` only (never for unpacking or freeing
- * one): a descriptor of Event that keeps, of the members of its `args`
- * oneof, only that DDI's, and puts the record's time (time_ns,
- * time_delta_ns) on the wire after the args (event_codec.c says why).
- * protobuf-c visits every field of a message it sizes or packs, so this
- * one has 24 fields fewer to look at. The bytes are as long as with Event's
- * own descriptor and unpack to the same Event; only the order of the fields
- * differs, which protobuf allows. Lookups by name work, by number they miss.
- * Event's own descriptor for a DDI id out of range, or while the plans
- * cannot be built. Built once, with the encoding plans; lives as long as
- * the process. */
-const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(uint32_t ddi);
+/* For packing the record *pb only (never for unpacking or freeing one): a
+ * descriptor of Event that keeps, of the members of its `args` oneof, only
+ * the one set, leaves out `ddi` (the args member gives it: format version
+ * 3), and puts the record's time (time_ns, time_delta_ns) on the wire after
+ * the args (event_codec.c says why). protobuf-c visits every field of a
+ * message it sizes or packs, so this one has 25 fields fewer to look at.
+ * The bytes unpack to the same Event but for `ddi`, which
+ * ddirr_event_pb_ddi() gives back; protobuf allows the order of the fields.
+ * Lookups by name work, by number they miss.
+ * Event's own descriptor for a record without args (its ddi must then be
+ * on the wire), or whose ddi and args disagree or are out of range, or
+ * while the plans cannot be built. Built once, with the encoding plans;
+ * lives as long as the process. */
+const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(const Ddirr__Event *pb);
+
+/* The DDI of an unpacked record: its `ddi` field, or when that is absent
+ * (format 3 leaves it out), the number of its `args` member minus
+ * DDIRR_EVENT_ARGS_BASE; 0 when it has neither. A hostile file can put any
+ * int32 in `ddi`: the caller checks the range. */
+int ddirr_event_pb_ddi(const Ddirr__Event *pb);
 
 /* Format version 2 carries a record's seq and time as deltas from the
  * previous record of the same chunk; the first record of a chunk counts from

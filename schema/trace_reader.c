@@ -602,7 +602,7 @@ static void account_batch(ddirr_trace *t, const Ddirr__EventBatch *b)
 	for (i = 0; i < b->n_events; i++) {
 		const Ddirr__Event *e = b->events[i];
 		int phase = (int)e->phase;
-		int ddi = (int)e->ddi;
+		int ddi = ddirr_event_pb_ddi(e);
 
 		if (c->records == 0) {
 			c->first_seq = c->last_seq = e->seq;

@@ -499,7 +499,7 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 	ddirr_arena_reset(&w->arena);
 	if ((rc = ddirr_event_to_pb_bound(&pb, ev, &w->arena, &bound)))
 		return rc;
-	pb.base.descriptor = ddirr_event_pack_descriptor(ev->ddi); /* packed faster, time last */
+	pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* format 3: no ddi, time last; packed faster */
 	batch.n_events = 1;
 	batch.events = one;
 	bound += BATCH_OVERHEAD;

@@ -14,19 +14,21 @@
 #include "frame_fill.h"
 
 /* The writer packs an event through ddirr_event_pack_descriptor(): its bytes
- * must be as many as Event's own descriptor gives (buf, len), unpack to the
- * same event (packed again the usual way, the very bytes buf), and end with
- * the record's time; it must find the fields it kept by name, and none by
+ * must be those Event's own descriptor gives (buf, len) less the ddi field,
+ * unpack to the same event once ddirr_event_pb_ddi() gives the ddi back
+ * (packed again the usual way, the very bytes buf), and end with the
+ * record's time; it must find the fields it kept by name, and none by
  * number. */
 static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t len, ddirr_arena *scratch)
 {
-	const ProtobufCMessageDescriptor *trim = ddirr_event_pack_descriptor(pb->ddi);
+	const ProtobufCMessageDescriptor *trim = ddirr_event_pack_descriptor(pb);
 	uint8_t *again = ddirr_arena_alloc(scratch, len ? len : 1);
 	uint8_t *canon = ddirr_arena_alloc(scratch, len ? len : 1);
 	uint8_t time[32];
 	Ddirr__Event only_time = DDIRR__EVENT__INIT;
 	Ddirr__Event *back;
-	size_t time_len;
+	size_t time_len, len_trim;
+	ddirr_event dec;
 	unsigned i;
 
 	assert_non_null(again);
@@ -34,12 +36,19 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 	assert_ptr_not_equal(trim, &ddirr__event__descriptor);
 	assert_true(trim->n_fields < ddirr__event__descriptor.n_fields);
 	pb->base.descriptor = trim;
-	assert_int_equal(protobuf_c_message_get_packed_size(&pb->base), len);
-	assert_int_equal(protobuf_c_message_pack(&pb->base, again), len);
+	len_trim = protobuf_c_message_get_packed_size(&pb->base);
+	assert_int_equal(len_trim, len - 2); /* the key and the value of ddi */
+	assert_int_equal(protobuf_c_message_pack(&pb->base, again), len_trim);
 	pb->base.descriptor = &ddirr__event__descriptor;
 
-	back = ddirr__event__unpack(NULL, len, again);
+	/* No ddi on the wire (format 3): the args member gives it. */
+	back = ddirr__event__unpack(NULL, len_trim, again);
 	assert_non_null(back);
+	assert_int_equal(back->ddi, DDIRR__DDI_ID__DDI_NONE);
+	assert_int_equal(ddirr_event_pb_ddi(back), pb->ddi);
+	assert_int_equal(ddirr_event_from_pb(&dec, back, scratch, "test"), 0);
+	assert_int_equal(dec.ddi, pb->ddi);
+	back->ddi = (Ddirr__DdiId)ddirr_event_pb_ddi(back);
 	assert_int_equal(protobuf_c_message_pack(&back->base, canon), len);
 	ddirr__event__free_unpacked(back, NULL);
 	assert_memory_equal(canon, buf, len);
@@ -47,13 +56,14 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 	only_time.time_ns = pb->time_ns;
 	only_time.time_delta_ns = pb->time_delta_ns;
 	time_len = protobuf_c_message_pack(&only_time.base, time);
-	assert_true(time_len <= len);
-	assert_memory_equal(again + len - time_len, time, time_len);
+	assert_true(time_len <= len_trim);
+	assert_memory_equal(again + len_trim - time_len, time, time_len);
 
 	for (i = 0; i < ddirr__event__descriptor.n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &ddirr__event__descriptor.fields[i];
 		const ProtobufCFieldDescriptor *t = protobuf_c_message_descriptor_get_field_by_name(trim, f->name);
-		int kept = !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi;
+		int kept = strcmp(f->name, "ddi") &&
+			   (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi);
 
 		assert_null(protobuf_c_message_descriptor_get_field(trim, f->id));
 		if (kept) {
@@ -88,6 +98,38 @@ static int round_trip(const ddirr_event *ev, ddirr_event *out, ddirr_arena *into
 	ddirr__event__free_unpacked(back, NULL);
 	ddirr_arena_release(&scratch);
 	return rc;
+}
+
+/* A record without its args member has only `ddi` to say which call it
+ * is: it packs through Event's own descriptor, which writes it. So does one
+ * whose ddi and args member disagree (the reader then refuses it). */
+static void codec__record_without_args_packs_its_ddi(void **state)
+{
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	Ddirr__MapCpuHostApertureCall call = DDIRR__MAP_CPU_HOST_APERTURE_CALL__INIT;
+	uint8_t buf[64];
+	Ddirr__Event *back;
+	size_t len;
+
+	(void)state;
+	pb.seq = 5;
+	pb.phase = DDIRR__PHASE__ENTRY;
+	pb.ddi = DDIRR__DDI_ID__DDI_UnmapCpuHostAperture;
+	assert_ptr_equal(ddirr_event_pack_descriptor(&pb), &ddirr__event__descriptor);
+	len = protobuf_c_message_pack(&pb.base, buf);
+	back = ddirr__event__unpack(NULL, len, buf);
+	assert_non_null(back);
+	assert_int_equal(ddirr_event_pb_ddi(back), DDIRR__DDI_ID__DDI_UnmapCpuHostAperture);
+	ddirr__event__free_unpacked(back, NULL);
+
+	pb.args_case = DDIRR__EVENT__ARGS_MAP_CPU_HOST_APERTURE;
+	pb.mapcpuhostaperture = &call;
+	assert_ptr_equal(ddirr_event_pack_descriptor(&pb), &ddirr__event__descriptor);
+	pb.ddi = DDIRR__DDI_ID__DDI_MapCpuHostAperture;
+	assert_ptr_not_equal(ddirr_event_pack_descriptor(&pb), &ddirr__event__descriptor);
+	pb.ddi = DDIRR__DDI_ID__DDI_NONE;
+	assert_int_equal(ddirr_event_pb_ddi(&pb), DDIRR__DDI_ID__DDI_MapCpuHostAperture);
+	assert_ptr_not_equal(ddirr_event_pack_descriptor(&pb), &ddirr__event__descriptor);
 }
 
 static void check_ddi(uint32_t id, const fill_opts *o)
@@ -361,6 +403,7 @@ static void codec__bad_digest_is_corrupt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(codec__record_without_args_packs_its_ddi),
 		cmocka_unit_test(codec__every_ddi_round_trips_with_zero_values_and_empty_arrays),
 		cmocka_unit_test(codec__every_ddi_round_trips_with_maximum_values),
 		cmocka_unit_test(codec__every_ddi_round_trips_with_random_values),

@@ -456,7 +456,7 @@ static size_t read_stream(const char *path)
 
 	if (ddirr_trace_open(&t, path))
 		fail_msg("%s", ddirr_error_last());
-	assert_int_equal(ddirr_trace_get_info(t)->format_version, 2);
+	assert_int_equal(ddirr_trace_get_info(t)->format_version, 3);
 	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
 		map_call m;
 
@@ -467,6 +467,7 @@ static size_t read_stream(const char *path)
 				 (unsigned long long)ev->time_ns, (unsigned long long)m.ev.seq,
 				 (unsigned long long)m.ev.time_ns);
 		assert_int_equal(ev->phase, m.ev.phase);
+		assert_int_equal(ev->ddi, DDIRR_DDI_MapCpuHostAperture); /* from the args member, or ddi without one */
 		if (m.ev.frame)
 			assert_pages(ev, &m);
 		k++;
@@ -499,6 +500,48 @@ static void deltas__any_order_and_extremes_survive_every_chunking(void **state)
 	opts.chunk_bytes = 300;
 	write_stream(path, &opts);
 	assert_int_equal(read_stream(path), N_RECORDS);
+	unlink(path);
+}
+
+/* Format 3 writes no `ddi` in a record with args: a reader's census of a
+ * trace without its trailer (what a crash leaves) takes the DDI from the
+ * args member, and counts every record under it. */
+static void format3__census_without_trailer_counts_calls_under_their_ddi(void **state)
+{
+	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	ddirr_trace_writer *w;
+	const ddirr_trace_stats *st;
+	const ddirr_event *ev;
+	ddirr_trace *t;
+	char path[512];
+	uint64_t entries = 0, exits = 0;
+	size_t k;
+
+	(void)state;
+	test_temp_path(path, sizeof(path), "test_trace_deltas");
+	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
+	for (k = 0; k < N_RECORDS; k++) {
+		map_call m;
+
+		hostile_stream(&m, k);
+		if (ddirr_trace_writer_append(w, &m.ev))
+			fail_msg("append %zu: %s", k, ddirr_error_last());
+		*(m.ev.phase == DDIRR_PHASE_ENTRY ? &entries : &exits) += 1;
+	}
+	assert_true(entries && exits);
+	assert_int_equal(ddirr_trace_writer_flush(w), 0); /* the chunk, and no trailer yet */
+	assert_int_equal(ddirr_trace_open(&t, path), 0);
+	while (ddirr_trace_next(t, &ev) == 1)
+		;
+	st = ddirr_trace_get_stats(t);
+	assert_false(st->counts_from_trailer);
+	assert_int_equal(st->n_ddi_counts, 1);
+	assert_int_equal(st->ddi_counts[0].ddi, DDIRR_DDI_MapCpuHostAperture);
+	assert_int_equal(st->ddi_counts[0].entries, entries);
+	assert_int_equal(st->ddi_counts[0].exits, exits);
+	ddirr_trace_free(t);
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
+	ddirr_trace_writer_free(w);
 	unlink(path);
 }
 
@@ -642,6 +685,7 @@ int main(void)
 		cmocka_unit_test(deltas__envelope_takes_the_absolute_form_where_a_delta_cannot),
 		cmocka_unit_test(deltas__hostile_envelope_deltas_are_corrupt),
 		cmocka_unit_test(deltas__any_order_and_extremes_survive_every_chunking),
+		cmocka_unit_test(format3__census_without_trailer_counts_calls_under_their_ddi),
 		cmocka_unit_test(deltas__zero_after_a_huge_value_starts_a_new_chunk),
 		cmocka_unit_test(deltas__wrapping_delta_in_a_trace_damages_its_chunk),
 		cmocka_unit_test(deltas__version_1_trace_reads_the_same_events),
