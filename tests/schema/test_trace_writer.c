@@ -70,6 +70,17 @@ static void write_events(ddirr_trace_writer *w, uint64_t from, uint64_t to)
 	}
 }
 
+/* Writes records [0, n) to a new trace at path with opts, and closes it. */
+static void write_trace(const char *path, const ddirr_trace_writer_options *opts, uint64_t n)
+{
+	ddirr_trace_writer *w;
+
+	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, opts), 0);
+	write_events(w, 0, n);
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
+	ddirr_trace_writer_free(w);
+}
+
 /* Reads every record of path, checking that record i is make_event(i).
  * Returns the number read; leaves the trace open in *out. */
 static uint64_t read_all(const char *path, ddirr_trace **out)
@@ -258,17 +269,13 @@ static void trace__zstd_level_is_used_and_recorded(void **state)
 	(void)state;
 	for (i = 0; i < 3; i++) {
 		ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-		ddirr_trace_writer *w;
 		ddirr_trace *t;
 		struct stat st;
 		char path[512];
 
 		opts.level = levels[i];
 		test_temp_path(path, sizeof(path), "test_trace_writer");
-		assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
-		write_events(w, 0, 20000);
-		assert_int_equal(ddirr_trace_writer_close(w), 0);
-		ddirr_trace_writer_free(w);
+		write_trace(path, &opts, 20000);
 		assert_int_equal(read_all(path, &t), 20000);
 		assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_level, levels[i] ? levels[i] : 3);
 		ddirr_trace_free(t);
@@ -283,7 +290,6 @@ static void trace__zstd_level_is_used_and_recorded(void **state)
 static void trace__chunks_are_cut_at_the_record_threshold(void **state)
 {
 	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-	ddirr_trace_writer *w;
 	ddirr_trace *t;
 	const ddirr_trace_chunk *c;
 	size_t n, i;
@@ -292,10 +298,7 @@ static void trace__chunks_are_cut_at_the_record_threshold(void **state)
 	(void)state;
 	opts.chunk_records = 10;
 	test_temp_path(path, sizeof(path), "test_trace_writer");
-	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
-	write_events(w, 0, 95);
-	assert_int_equal(ddirr_trace_writer_close(w), 0);
-	ddirr_trace_writer_free(w);
+	write_trace(path, &opts, 95);
 	assert_int_equal(read_all(path, &t), 95);
 	c = ddirr_trace_get_chunks(t, &n);
 	assert_int_equal(n, 10);
@@ -311,7 +314,6 @@ static void trace__chunks_are_cut_at_the_record_threshold(void **state)
 static void trace__chunks_are_cut_before_the_byte_threshold(void **state)
 {
 	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-	ddirr_trace_writer *w;
 	ddirr_trace *t;
 	const ddirr_trace_chunk *c;
 	size_t n, i;
@@ -320,10 +322,7 @@ static void trace__chunks_are_cut_before_the_byte_threshold(void **state)
 	(void)state;
 	opts.chunk_bytes = 1000;
 	test_temp_path(path, sizeof(path), "test_trace_writer");
-	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
-	write_events(w, 0, 2000);
-	assert_int_equal(ddirr_trace_writer_close(w), 0);
-	ddirr_trace_writer_free(w);
+	write_trace(path, &opts, 2000);
 	assert_int_equal(read_all(path, &t), 2000);
 	c = ddirr_trace_get_chunks(t, &n);
 	assert_true(n > 20);
@@ -342,7 +341,6 @@ static void trace__chunks_are_cut_before_the_byte_threshold(void **state)
 static void trace__file_is_one_zstd_stream_of_one_event_batch(void **state)
 {
 	ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-	ddirr_trace_writer *w;
 	ZSTD_DStream *ds;
 	ZSTD_inBuffer in;
 	Ddirr__EventBatch *batch;
@@ -354,10 +352,7 @@ static void trace__file_is_one_zstd_stream_of_one_event_batch(void **state)
 	(void)state;
 	opts.chunk_records = 7;
 	test_temp_path(path, sizeof(path), "test_trace_writer");
-	assert_int_equal(ddirr_trace_writer_open(&w, path, NULL, &opts), 0);
-	write_events(w, 0, 100);
-	assert_int_equal(ddirr_trace_writer_close(w), 0);
-	ddirr_trace_writer_free(w);
+	write_trace(path, &opts, 100);
 
 	file = test_slurp(path, &len);
 	ds = ZSTD_createDStream();
