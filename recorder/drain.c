@@ -138,7 +138,7 @@ static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns)
 		drop(r, DROP_WRITE_FAILED);
 		return;
 	}
-	if (!d || ddirr_frame_rebuild(h + 1, h->size - sizeof(*h), d->frame, h->phase)) {
+	if (!d || ddirr_frame_rebuild_call(h + 1, h->size - sizeof(*h), h->ddi, h->phase)) {
 		drop(r, DROP_WRITE_FAILED); /* cannot happen: the copy is ours */
 		return;
 	}
@@ -210,7 +210,7 @@ static void flight_note(ddirr_recorder *r, const ddirr_ring_hdr *h)
 	if (!rec)
 		return;
 	memcpy(rec, h, h->size);
-	if (ddirr_frame_rebuild(rec + sizeof(*h), h->size - sizeof(*h), d->frame, h->phase))
+	if (ddirr_frame_rebuild_call(rec + sizeof(*h), h->size - sizeof(*h), h->ddi, h->phase))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.seq = h->seq;

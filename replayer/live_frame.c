@@ -20,7 +20,7 @@ void *live_frame_copy(ddirr_arena *a, uint32_t ddi, const void *frame, uint32_t 
 	if (!(buf = ddirr_arena_alloc(a, size)))
 		return NULL;
 	ddirr_frame_copy(buf, d->frame, frame, phase, 0);
-	if (ddirr_frame_rebuild(buf, size, d->frame, phase))
+	if (ddirr_frame_rebuild_call(buf, size, ddi, phase))
 		return NULL; /* cannot happen: we just wrote it */
 	return buf;
 }

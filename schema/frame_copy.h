@@ -93,6 +93,12 @@ void ddirr_frame_relocate(void *buf, const uint32_t *at, size_t n);
  * is not such a copy) with a message naming the field. */
 int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint32_t phase);
 
+/* ddirr_frame_rebuild() for the frame of call `ddi` (enum ddirr_ddi) and
+ * phase (DDIRR_PHASE_ENTRY or _EXIT), through code generated per call and
+ * struct from the description: the same checks and the same result, a few
+ * times faster. DDIRR_EINVAL for an unknown call or phase. */
+int ddirr_frame_rebuild_call(void *buf, size_t len, uint32_t ddi, uint32_t phase);
+
 /* Calls fn for every BYTES field of class opaque (private driver data) that
  * the frame holds for `phase` with a non-NULL pointer: slot is the address
  * of the pointer member, bytes and n what it points to. fn may set the

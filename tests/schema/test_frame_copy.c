@@ -79,6 +79,62 @@ static void check_relocs(uint32_t id, const void *frame, uint32_t phase, const c
 	free(rebuilt);
 }
 
+/* Rebuilds the copy in place (buf), by the walk or by the generated code,
+ * and returns the result with the error message, if any, in msg. */
+static int rebuild_one(char *buf, const char *copy, size_t size, uint32_t id, uint32_t phase, int generated,
+		       char *msg, size_t msg_size)
+{
+	int rc;
+
+	memcpy(buf, copy, size);
+	rc = generated ? ddirr_frame_rebuild_call(buf, size, id, phase)
+		       : ddirr_frame_rebuild(buf, size, ddirr_desc_ddi(id)->frame, phase);
+	snprintf(msg, msg_size, "%s", rc ? ddirr_error_last() : "");
+	return rc;
+}
+
+/* The generated rebuild gives what the walk gives, in the same buffer: the
+ * same bytes from the copy, and from a copy with any one word damaged (an
+ * offset past the end, a misaligned one, one whose block runs past the end,
+ * a huge count) the same verdict with the same message. Also with the
+ * copy's last word cut off. */
+static void check_rebuild_call(uint32_t id, uint32_t phase, const char *copy, size_t size)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+	const uint64_t damage[] = {size, 3, size - 8, (uint64_t)1 << 40, UINT64_MAX};
+	size_t words = size <= 4096 ? size / 8 : 0, w, k;
+	char *buf = aligned_buffer(size), *bent = aligned_buffer(size), *walked = aligned_buffer(size);
+	char msg_walk[512], msg_gen[512];
+
+	for (w = 0; w <= words; w++) {
+		for (k = 0; k < (w < words ? sizeof(damage) / sizeof(damage[0]) : 1); k++) {
+			int rc_walk, rc_gen;
+
+			memcpy(bent, copy, size);
+			if (w < words)
+				memcpy(bent + 8 * w, &damage[k], 8);
+			rc_walk = rebuild_one(buf, bent, size, id, phase, 0, msg_walk, sizeof(msg_walk));
+			memcpy(walked, buf, size);
+			rc_gen = rebuild_one(buf, bent, size, id, phase, 1, msg_gen, sizeof(msg_gen));
+			if (rc_walk != rc_gen || strcmp(msg_walk, msg_gen))
+				fail_msg("%s phase %u, word %zu damaged (%zu): the walk gives %d (%s), the generated "
+					 "rebuild %d (%s)",
+					 d->name, phase, w, k, rc_walk, msg_walk, rc_gen, msg_gen);
+			if (!rc_walk && memcmp(buf, walked, size))
+				fail_msg("%s phase %u, word %zu damaged (%zu): the rebuilt bytes differ", d->name, phase,
+					 w, k);
+		}
+	}
+	rebuild_one(buf, copy, size - 8, id, phase, 0, msg_walk, sizeof(msg_walk));
+	rebuild_one(buf, copy, size - 8, id, phase, 1, msg_gen, sizeof(msg_gen));
+	if (strcmp(msg_walk, msg_gen))
+		fail_msg("%s phase %u cut short: the walk says \"%s\", the generated rebuild \"%s\"", d->name, phase,
+			 msg_walk, msg_gen);
+	free(buf);
+	free(bent);
+	free(walked);
+}
+
 /* Copies, moves the bytes elsewhere (so nothing may point into the first
  * buffer), rebuilds and compares. */
 static void check_ddi(uint32_t id, const fill_opts *o)
@@ -99,6 +155,7 @@ static void check_ddi(uint32_t id, const fill_opts *o)
 		assert_int_equal(ddirr_frame_copy(first, d->frame, frame, phase, 0), size);
 		check_bounded(d, frame, phase, first, size);
 		check_relocs(id, frame, phase, first, size);
+		check_rebuild_call(id, phase, first, size);
 		memcpy(second, first, size);
 		memset(first, 0xA5, size);
 		if (ddirr_frame_rebuild(second, size, d->frame, phase))
