@@ -191,6 +191,10 @@ typedef struct enc_field {
 
 struct enc_plan {
 	const ddirr_struct_desc *s;
+	/* For packing the struct's message in this phase: its descriptor
+	   with only the fields the plan can set (see plan_pack_descriptor),
+	   or NULL for the message's own. */
+	const ProtobufCMessageDescriptor *pack;
 	size_t n;
 	enc_field fields[];
 };
@@ -204,10 +208,75 @@ static const ProtobufCFieldDescriptor *wire_field(const ProtobufCMessageDescript
 	return md ? protobuf_c_message_descriptor_get_field(md, number) : NULL;
 }
 
+/* A descriptor of md's message with only the n fields of `keep` (copies of
+ * members of md->fields), in that order, which is the order protobuf-c
+ * packs them in. For packing only, never for unpacking: protobuf-c visits
+ * every field of a descriptor for every message it packs (some 50
+ * instructions each, a zero one too), so leaving out fields a message can
+ * never have set gives the same bytes for less. Lookups by name work;
+ * by number too when the fields ascend, else they miss. NULL when arena
+ * a is out of memory. */
+static const ProtobufCMessageDescriptor *descriptor_subset(ddirr_arena *a, const ProtobufCMessageDescriptor *md,
+							   const ProtobufCFieldDescriptor *const *keep, unsigned n)
+{
+	ProtobufCMessageDescriptor *out = ddirr_arena_alloc(a, sizeof(*out));
+	ProtobufCFieldDescriptor *fields = ddirr_arena_alloc(a, (n ? n : 1) * sizeof(*fields));
+	unsigned *by_name = ddirr_arena_alloc(a, (n ? n : 1) * sizeof(*by_name));
+	ProtobufCIntRange *ranges = ddirr_arena_alloc(a, (n + 1) * sizeof(*ranges));
+	unsigned i, j, n_ranges = 0, ascending = 1;
+
+	if (!out || !fields || !by_name || !ranges)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		fields[i] = *keep[i];
+		ascending &= i == 0 || fields[i].id > fields[i - 1].id;
+		/* by name: insertion into the sorted indices so far */
+		for (j = i; j > 0 && strcmp(fields[by_name[j - 1]].name, fields[i].name) > 0; j--)
+			by_name[j] = by_name[j - 1];
+		by_name[j] = i;
+		if (i == 0 || fields[i].id != fields[i - 1].id + 1)
+			ranges[n_ranges++] = (ProtobufCIntRange){(int)fields[i].id, i};
+	}
+	if (!ascending)
+		n_ranges = 0; /* no range: every lookup by number misses */
+	ranges[n_ranges] = (ProtobufCIntRange){0, n};
+	*out = *md;
+	out->n_fields = n;
+	out->fields = fields;
+	out->fields_sorted_by_name = by_name;
+	out->n_field_ranges = n_ranges;
+	out->field_ranges = ranges;
+	return out;
+}
+
+/* The pack descriptor of plan p for message md: the fields its entries
+ * store through (plain, delta and digest forms), in md's order. */
+static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, const enc_plan *p,
+							      const ProtobufCMessageDescriptor *md)
+{
+	const ProtobufCFieldDescriptor **keep = ddirr_arena_alloc(a, (md->n_fields ? md->n_fields : 1) * sizeof(*keep));
+	unsigned i, n = 0;
+	size_t k;
+
+	if (!keep)
+		return NULL;
+	for (i = 0; i < md->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &md->fields[i];
+
+		for (k = 0; k < p->n; k++)
+			if (p->fields[k].pf == f || p->fields[k].delta == f || p->fields[k].digest == f) {
+				keep[n++] = f;
+				break;
+			}
+	}
+	return descriptor_subset(a, md, keep, n);
+}
+
 /* Builds the plan of struct s, stored as message md, for phase (a mask of
- * enum ddirr_phase), and of every struct under it, in arena a. */
+ * enum ddirr_phase), and of every struct under it, in arena a; with pack
+ * descriptors when `trim` (the plans kept for the life of the process). */
 static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, const ProtobufCMessageDescriptor *md,
-				  uint32_t phase, unsigned depth)
+				  uint32_t phase, unsigned depth, int trim)
 {
 	enc_plan *p;
 	size_t i, n = 0;
@@ -220,6 +289,7 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 	if (!p)
 		return NULL;
 	p->s = s;
+	p->pack = NULL;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 		enc_field *e = &p->fields[p->n];
@@ -236,10 +306,22 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 		if (f->kind == DDIRR_FK_BYTES)
 			e->digest = wire_field(md, f->number + DDIRR_DIGEST_FIELD_OFFSET);
 		if (f->sub && !(f->kind == DDIRR_FK_ARRAY && f->raw_elements) &&
-		    !(e->sub = plan_build(a, f->sub, e->pf->descriptor, phase, depth + 1)))
+		    !(e->sub = plan_build(a, f->sub, e->pf->descriptor, phase, depth + 1, trim)))
 			return NULL;
 	}
+	if (trim && md && !(p->pack = plan_pack_descriptor(a, p, md)))
+		return NULL;
 	return p;
+}
+
+/* A new message for struct plan p, packed through p's descriptor. */
+static ProtobufCMessage *new_plan_message(const ProtobufCMessageDescriptor *d, const enc_plan *p, ddirr_arena *a)
+{
+	ProtobufCMessage *m = new_message(d, a);
+
+	if (m && p && p->pack)
+		m->descriptor = p->pack;
+	return m;
 }
 
 /* What the encoder needs besides the frame: where to allocate, and the
@@ -346,7 +428,7 @@ static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *b
 				memcpy(tmp, elem, stride);
 				elem = tmp;
 			}
-			elems[i] = new_message(pf->descriptor, c->a);
+			elems[i] = new_plan_message(pf->descriptor, e->sub, c->a);
 			if (!elems[i])
 				return DDIRR_ENOMEM;
 			c->bound += PREFIX_MAX;
@@ -393,7 +475,7 @@ static int encode_field(ProtobufCMessage *msg, const enc_field *e, const char *b
 		ptr = f->kind == DDIRR_FK_STRUCT ? src : *(const char *const *)src;
 		if (!ptr)
 			return 0;
-		sub = new_message(pf->descriptor, c->a);
+		sub = new_plan_message(pf->descriptor, e->sub, c->a);
 		if (!sub)
 			return DDIRR_ENOMEM;
 		*(ProtobufCMessage **)dst = sub;
@@ -492,24 +574,29 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
  * of the process (a few KiB). Until they are built, or when the build
  * failed (out of memory), each event gets a plan of its own in its arena:
  * the same encoding, at the old cost. */
+enum { EVENT_ABS = 1, EVENT_PARENT = 2, EVENT_VARIANTS = 4 };
+
 typedef struct ddi_plan {
 	const ProtobufCFieldDescriptor *args;
 	const enc_plan *phase[2]; /* [phase - 1] */
-	ProtobufCMessageDescriptor event; /* see ddirr_event_pack_descriptor() */
+	const ProtobufCMessageDescriptor *event[EVENT_VARIANTS]; /* see trim_event_descriptor() */
 } ddi_plan;
 
 static atomic_int plans_state;
 static ddirr_arena plans_arena = DDIRR_ARENA_INIT;
 static ddi_plan ddi_plans[DDIRR_DDI_MAX_PLUS_ONE];
 
-/* Event's descriptor for packing the events of one DDI: of the members of
- * its `args` oneof it keeps only `args` (a field of Event's own descriptor),
- * since the others are never set in such an event and protobuf-c visits
- * every field of a message it sizes or packs; it leaves out `ddi`, which
- * the args member's number gives (format version 3: 4 bytes a call fewer,
- * 0.6 % fewer compressed bytes on the 16 B bench trace); and it lists the
- * record's time (time_ns, time_delta_ns) after the args, because the wire
- * order is the order of `fields`.
+/* Event's descriptors for packing the events of one DDI, one per variant
+ * (EVENT_ABS: the record has its seq or time in the absolute form, as the
+ * first of a chunk does; EVENT_PARENT: it has a parent_seq). Of the members
+ * of its `args` oneof each keeps only `args` (a field of Event's own
+ * descriptor), since the others are never set in such an event; it leaves
+ * out `ddi`, which the args member's number gives (format version 3: 4
+ * bytes a call fewer, 0.6 % fewer compressed bytes on the 16 B bench
+ * trace); it leaves out the envelope fields the variant says are zero
+ * (the same bytes: protobuf-c skips a zero field, after a look); and it
+ * lists the record's time (time_ns, time_delta_ns) after the args, because
+ * the wire order is the order of `fields`.
  *
  * Why the time goes last: it is the one envelope field whose bytes differ
  * from one record to the next (a few ns of jitter). Between the constant
@@ -521,46 +608,37 @@ static ddi_plan ddi_plans[DDIRR_DDI_MAX_PLUS_ONE];
  *
  * Lookups by number are refused (no int ranges: the fields are not sorted
  * by number); lookups by name work. Never used for unpacking. */
-static int trim_event_descriptor(ProtobufCMessageDescriptor *out, const ProtobufCFieldDescriptor *args)
+static const ProtobufCMessageDescriptor *trim_event_descriptor(const ProtobufCFieldDescriptor *args, unsigned variant)
 {
 	const ProtobufCMessageDescriptor *ev = &ddirr__event__descriptor;
-	ProtobufCFieldDescriptor *fields = ddirr_arena_alloc(&plans_arena, ev->n_fields * sizeof(*fields));
-	unsigned *by_name = ddirr_arena_alloc(&plans_arena, ev->n_fields * sizeof(*by_name));
-	ProtobufCIntRange *none = ddirr_arena_alloc(&plans_arena, sizeof(*none));
+	const ProtobufCFieldDescriptor **keep = ddirr_arena_alloc(&plans_arena, ev->n_fields * sizeof(*keep));
 	const ProtobufCFieldDescriptor *t_abs = protobuf_c_message_descriptor_get_field_by_name(ev, "time_ns");
 	const ProtobufCFieldDescriptor *t_delta = protobuf_c_message_descriptor_get_field_by_name(ev, "time_delta_ns");
+	const ProtobufCFieldDescriptor *seq = protobuf_c_message_descriptor_get_field_by_name(ev, "seq");
+	const ProtobufCFieldDescriptor *parent = protobuf_c_message_descriptor_get_field_by_name(ev, "parent_seq");
 	const ProtobufCFieldDescriptor *ddi = protobuf_c_message_descriptor_get_field_by_name(ev, "ddi");
-	unsigned i, j, pass, n = 0;
+	unsigned i, pass, n = 0;
 
-	if (!fields || !by_name || !none || !t_abs || !t_delta || !ddi)
-		return 0;
+	if (!keep || !t_abs || !t_delta || !seq || !parent || !ddi)
+		return NULL;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < ev->n_fields; i++) {
 			const ProtobufCFieldDescriptor *f = &ev->fields[i];
 			int is_time = f == t_abs || f == t_delta;
 
-			if (((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f != args) || f == ddi || is_time != (int)pass)
+			if (((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f != args) || f == ddi || is_time != (int)pass ||
+			    (!(variant & EVENT_ABS) && (f == seq || f == t_abs)) ||
+			    (!(variant & EVENT_PARENT) && f == parent))
 				continue;
-			fields[n] = *f;
-			/* by name: insertion into the sorted indices so far */
-			for (j = n; j > 0 && strcmp(fields[by_name[j - 1]].name, f->name) > 0; j--)
-				by_name[j] = by_name[j - 1];
-			by_name[j] = n++;
+			keep[n++] = f;
 		}
 	}
-	*out = *ev;
-	out->n_fields = n;
-	out->fields = fields;
-	out->fields_sorted_by_name = by_name;
-	*none = (ProtobufCIntRange){0, n}; /* no range: every lookup by number misses */
-	out->n_field_ranges = 0;
-	out->field_ranges = none;
-	return 1;
+	return descriptor_subset(&plans_arena, ev, keep, n);
 }
 
 static int build_plans(void)
 {
-	uint32_t id, ph;
+	uint32_t id, ph, v;
 	int ok = 1;
 
 	for (id = 0; ok && id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
@@ -569,9 +647,9 @@ static int build_plans(void)
 
 		p->args = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + id);
 		for (ph = 0; d && p->args && ok && ph < 2; ph++)
-			ok = (p->phase[ph] = plan_build(&plans_arena, d->frame, p->args->descriptor, ph + 1, 0)) != NULL;
-		if (ok)
-			ok = p->args ? trim_event_descriptor(&p->event, p->args) : (p->event = ddirr__event__descriptor, 1);
+			ok = (p->phase[ph] = plan_build(&plans_arena, d->frame, p->args->descriptor, ph + 1, 0, 1)) != NULL;
+		for (v = 0; ok && v < EVENT_VARIANTS; v++)
+			ok = (p->event[v] = p->args ? trim_event_descriptor(p->args, v) : &ddirr__event__descriptor) != NULL;
 	}
 	return ok;
 }
@@ -590,7 +668,7 @@ const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(const Ddirr__Event
 	if (pb->args_case == DDIRR__EVENT__ARGS__NOT_SET || (int)pb->args_case != DDIRR_EVENT_ARGS_BASE + ddi ||
 	    ddi >= DDIRR_DDI_MAX_PLUS_ONE || !plans_ready())
 		return &ddirr__event__descriptor;
-	return &ddi_plans[ddi].event;
+	return ddi_plans[ddi].event[(pb->seq || pb->time_ns ? EVENT_ABS : 0) | (pb->parent_seq ? EVENT_PARENT : 0)];
 }
 
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
@@ -630,9 +708,9 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 		pf = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + ev->ddi);
 		if (!pf)
 			return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
-		plan = plan_build(a, d->frame, pf->descriptor, ev->phase, 0);
+		plan = plan_build(a, d->frame, pf->descriptor, ev->phase, 0, 0);
 	}
-	args = plan ? new_message(pf->descriptor, a) : NULL;
+	args = plan ? new_plan_message(pf->descriptor, plan, a) : NULL;
 	if (!args)
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
 	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
@@ -1065,7 +1143,7 @@ int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const 
 {
 	static const ddirr_event none;
 	encode_ctx c = {a, &none, 0};
-	const enc_plan *p = plan_build(a, s, msg->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0);
+	const enc_plan *p = plan_build(a, s, msg->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0, 0);
 
 	if (!p)
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding %s", s->name);

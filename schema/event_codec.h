@@ -24,9 +24,13 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 /* For packing the record *pb only (never for unpacking or freeing one): a
  * descriptor of Event that keeps, of the members of its `args` oneof, only
  * the one set, leaves out `ddi` (the args member gives it: format version
- * 3), and puts the record's time (time_ns, time_delta_ns) on the wire after
- * the args (event_codec.c says why). protobuf-c visits every field of a
- * message it sizes or packs, so this one has 25 fields fewer to look at.
+ * 3), leaves out seq and time_ns when both are zero (the delta form) and
+ * parent_seq when it is zero, and puts the record's time (time_ns,
+ * time_delta_ns) on the wire after the args (event_codec.c says why).
+ * protobuf-c visits every field of a message it sizes or packs, so this
+ * one has 25 to 28 fields fewer to look at. Call it once *pb's seq, time
+ * and parent_seq are set. (The messages under args that the encoder made
+ * already pack through descriptors trimmed to their phase.)
  * The bytes unpack to the same Event but for `ddi`, which
  * ddirr_event_pb_ddi() gives back; protobuf allows the order of the fields.
  * Lookups by name work, by number they miss.

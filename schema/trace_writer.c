@@ -499,7 +499,6 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 	ddirr_arena_reset(&w->arena);
 	if ((rc = ddirr_event_to_pb_bound(&pb, ev, &w->arena, &bound)))
 		return rc;
-	pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* format 3: no ddi, time last; packed faster */
 	batch.n_events = 1;
 	batch.events = one;
 	bound += BATCH_OVERHEAD;
@@ -507,6 +506,7 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 		w->base = (ddirr_delta_base){0, 0};
 	base = w->base;
 	cut = ddirr_event_pb_set_deltas(&pb, ev, &base) != 0;
+	pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* format 3: no ddi, time last; packed faster */
 	/* Pack once, straight after the pending chunk, into room for the
 	   bound: protobuf-c then sizes nothing, and the chunk is cut after. */
 	if (ddirr_grow(&w->batch, &w->batch_cap, w->batch_len + bound))
@@ -529,6 +529,7 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 			return rc;
 		base = (ddirr_delta_base){0, 0};
 		ddirr_event_pb_set_deltas(&pb, ev, &base);
+		pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* now with the absolute forms */
 		size = protobuf_c_message_pack(&batch.base, w->batch);
 		if (size > bound)
 			abort();

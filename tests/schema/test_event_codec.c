@@ -14,14 +14,18 @@
 #include "frame_fill.h"
 
 /* The writer packs an event through ddirr_event_pack_descriptor(): its bytes
- * must be those Event's own descriptor gives (buf, len) less the ddi field,
- * unpack to the same event once ddirr_event_pb_ddi() gives the ddi back
- * (packed again the usual way, the very bytes buf), and end with the
+ * must be those Event's own descriptor gives less the ddi field, unpack to
+ * the same event once ddirr_event_pb_ddi() gives the ddi back (packed again
+ * the usual way, the very bytes Event's descriptor gives), and end with the
  * record's time; it must find the fields it kept by name, and none by
- * number. */
-static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t len, ddirr_arena *scratch)
+ * number. It keeps seq and time_ns only for a record that has one of them
+ * (the first of a chunk), and parent_seq only for a record that has one:
+ * each of the four, with the same args. */
+static void check_pack_variant(Ddirr__Event *pb, ddirr_arena *scratch)
 {
 	const ProtobufCMessageDescriptor *trim = ddirr_event_pack_descriptor(pb);
+	size_t len = protobuf_c_message_get_packed_size(&pb->base);
+	uint8_t *buf = ddirr_arena_alloc(scratch, len ? len : 1);
 	uint8_t *again = ddirr_arena_alloc(scratch, len ? len : 1);
 	uint8_t *canon = ddirr_arena_alloc(scratch, len ? len : 1);
 	uint8_t time[32];
@@ -31,8 +35,10 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 	ddirr_event dec;
 	unsigned i;
 
+	assert_non_null(buf);
 	assert_non_null(again);
 	assert_non_null(canon);
+	assert_int_equal(protobuf_c_message_pack(&pb->base, buf), len);
 	assert_ptr_not_equal(trim, &ddirr__event__descriptor);
 	assert_true(trim->n_fields < ddirr__event__descriptor.n_fields);
 	pb->base.descriptor = trim;
@@ -46,6 +52,11 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 	assert_non_null(back);
 	assert_int_equal(back->ddi, DDIRR__DDI_ID__DDI_NONE);
 	assert_int_equal(ddirr_event_pb_ddi(back), pb->ddi);
+	assert_int_equal(back->seq, pb->seq);
+	assert_int_equal(back->parent_seq, pb->parent_seq);
+	assert_true(back->time_ns == pb->time_ns);
+	assert_int_equal(back->seq_delta, pb->seq_delta);
+	assert_int_equal(back->time_delta_ns, pb->time_delta_ns);
 	assert_int_equal(ddirr_event_from_pb(&dec, back, scratch, "test"), 0);
 	assert_int_equal(dec.ddi, pb->ddi);
 	back->ddi = (Ddirr__DdiId)ddirr_event_pb_ddi(back);
@@ -62,8 +73,11 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 	for (i = 0; i < ddirr__event__descriptor.n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &ddirr__event__descriptor.fields[i];
 		const ProtobufCFieldDescriptor *t = protobuf_c_message_descriptor_get_field_by_name(trim, f->name);
+		int absolute = pb->seq || pb->time_ns;
 		int kept = strcmp(f->name, "ddi") &&
-			   (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi);
+			   (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi) &&
+			   (absolute || (strcmp(f->name, "seq") && strcmp(f->name, "time_ns"))) &&
+			   (pb->parent_seq || strcmp(f->name, "parent_seq"));
 
 		assert_null(protobuf_c_message_descriptor_get_field(trim, f->id));
 		if (kept) {
@@ -72,6 +86,21 @@ static void check_pack_descriptor(Ddirr__Event *pb, const uint8_t *buf, size_t l
 		} else {
 			assert_null(t);
 		}
+	}
+}
+
+static void check_pack_descriptor(Ddirr__Event *pb, ddirr_arena *scratch)
+{
+	Ddirr__Event v = *pb;
+	unsigned variant;
+
+	for (variant = 0; variant < 4; variant++) {
+		v.seq = variant & 1 ? pb->seq : 0;
+		v.time_ns = variant & 1 ? pb->time_ns : 0;
+		v.seq_delta = variant & 1 ? 0 : 1;
+		v.time_delta_ns = variant & 1 ? 0 : -12345;
+		v.parent_seq = variant & 2 ? pb->parent_seq : 0;
+		check_pack_variant(&v, scratch);
 	}
 }
 
@@ -91,7 +120,7 @@ static int round_trip(const ddirr_event *ev, ddirr_event *out, ddirr_arena *into
 	buf = ddirr_arena_alloc(&scratch, len ? len : 1);
 	assert_non_null(buf);
 	assert_int_equal(protobuf_c_message_pack(&pb.base, buf), len);
-	check_pack_descriptor(&pb, buf, len, &scratch);
+	check_pack_descriptor(&pb, &scratch);
 	back = ddirr__event__unpack(NULL, len, buf);
 	assert_non_null(back);
 	rc = ddirr_event_from_pb(out, back, into, "test");
