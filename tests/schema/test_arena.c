@@ -73,11 +73,45 @@ static void arena__limit_refuses_before_allocating(void **state)
 	ddirr_arena_release(&a);
 }
 
+/* After a reset the limit counts from zero again, on the fast path too:
+ * small allocations up to the limit succeed, in the block kept, and the
+ * next one is refused. Also after the head block filled and another took
+ * over. */
+static void arena__limit_holds_across_resets_and_blocks(void **state)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	const size_t unit = DDIRR_ARENA_ALIGN;
+	size_t round, i;
+
+	(void)state;
+	a.limit = 96 * 1024;
+	for (round = 0; round < 3; round++) {
+		char *first = ddirr_arena_alloc_raw(&a, unit), *p = first;
+
+		assert_non_null(first);
+		for (i = 1; i < a.limit / unit; i++) {
+			char *q = ddirr_arena_alloc_raw(&a, unit);
+
+			assert_non_null(q);
+			assert_true(q != p);
+			p = q;
+		}
+		assert_int_equal(a.used, a.limit);
+		assert_null(ddirr_arena_alloc_raw(&a, 1));
+		assert_null(ddirr_arena_alloc(&a, unit));
+		assert_int_equal(a.used, a.limit);
+		ddirr_arena_reset(&a);
+		assert_int_equal(a.used, 0);
+	}
+	ddirr_arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(arena__allocations_are_zeroed_aligned_and_distinct),
 		cmocka_unit_test(arena__reset_reuses_memory_and_rezeroes),
+		cmocka_unit_test(arena__limit_holds_across_resets_and_blocks),
 		cmocka_unit_test(arena__raw_allocations_count_against_the_limit_and_stay_distinct),
 		cmocka_unit_test(arena__limit_refuses_before_allocating),
 	};
