@@ -80,23 +80,6 @@ void ddirr_desc_write(void *p, uint32_t size, uint64_t v)
 	}
 }
 
-uint64_t ddirr_desc_array_count(const ddirr_field_desc *f, const void *vbase)
-{
-	const char *base = vbase;
-	uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
-
-	if (n && f->repeat_size && (ddirr_desc_read(base + f->repeat_offset, f->repeat_size) & f->repeat_mask))
-		n = 1; /* one value stands for every entry */
-	return n;
-}
-
-uint64_t ddirr_desc_array_stride(const ddirr_field_desc *f, const void *vbase)
-{
-	if (f->stride_size)
-		return ddirr_desc_read((const char *)vbase + f->stride_offset, f->stride_size);
-	return f->sub ? f->sub->size : f->elem_size;
-}
-
 /* A typed alternative of a sized buffer (REF with a count) is only usable
  * when the buffer is large enough to hold the type. */
 static int ref_fits(const ddirr_field_desc *f, const void *base)

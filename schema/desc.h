@@ -214,8 +214,22 @@ static inline int ddirr_desc_field_present(const ddirr_struct_desc *s, const ddi
 
 /* ARRAY field f of the struct at base: how many elements it holds (its
  * count, or 1 when its Repeat flag is set) and how far apart they are. */
-uint64_t ddirr_desc_array_count(const ddirr_field_desc *f, const void *base);
-uint64_t ddirr_desc_array_stride(const ddirr_field_desc *f, const void *base);
+static inline uint64_t ddirr_desc_array_count(const ddirr_field_desc *f, const void *vbase)
+{
+	const char *base = vbase;
+	uint64_t n = ddirr_desc_read(base + f->count_offset, f->count_size);
+
+	if (n && f->repeat_size && (ddirr_desc_read(base + f->repeat_offset, f->repeat_size) & f->repeat_mask))
+		n = 1; /* one value stands for every entry */
+	return n;
+}
+
+static inline uint64_t ddirr_desc_array_stride(const ddirr_field_desc *f, const void *vbase)
+{
+	if (f->stride_size)
+		return ddirr_desc_read((const char *)vbase + f->stride_offset, f->stride_size);
+	return f->sub ? f->sub->size : f->elem_size;
+}
 
 /* True when field f is recorded in `phase` (enum ddirr_phase). */
 static inline int ddirr_desc_field_in_phase(const ddirr_field_desc *f, uint32_t phase)

@@ -181,7 +181,13 @@ static size_t wire_width(ProtobufCType type)
  * a plan the encoder made one or two per field of every record. */
 typedef struct enc_plan enc_plan;
 
+/* A scalar the encoder copies without the general path: no guard, 4 or 8
+ * bytes in the frame, stored as a 4- or 8-byte wire value. */
+enum { FAST_NONE, FAST_32, FAST_64, FAST_32_TO_64 };
+
 typedef struct enc_field {
+	uint8_t fast;       /* FAST_*: then src and dst are the offsets */
+	uint32_t src, dst;  /* in the frame struct, in the message */
 	const ddirr_field_desc *f;
 	const ProtobufCFieldDescriptor *pf;     /* NULL: the field is not in the wire schema */
 	const ProtobufCFieldDescriptor *delta;  /* its delta form (DDIRR_DELTA_FIELD_OFFSET), or NULL */
@@ -301,6 +307,12 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 		e->pf = wire_field(md, f->number);
 		if (!e->pf)
 			continue;
+		if (f->kind == DDIRR_FK_SCALAR && f->guard_op == DDIRR_GUARD_NONE && (f->size == 4 || f->size == 8)) {
+			e->fast = f->size == 8 ? (wire_width(e->pf->type) == 8 ? FAST_64 : FAST_NONE)
+					       : (wire_width(e->pf->type) == 8 ? FAST_32_TO_64 : FAST_32);
+			e->src = f->offset;
+			e->dst = e->pf->offset;
+		}
 		if (ddirr_desc_field_delta(f))
 			e->delta = wire_field(md, f->number + DDIRR_DELTA_FIELD_OFFSET);
 		if (f->kind == DDIRR_FK_BYTES)
@@ -556,6 +568,24 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
 		const enc_field *e = &p->fields[i];
 		int rc;
 
+		if (e->fast != FAST_NONE) {
+			uint32_t v32;
+			uint64_t v64;
+
+			if (e->fast == FAST_64) {
+				memcpy(&v64, base + e->src, 8);
+				memcpy((char *)msg + e->dst, &v64, 8);
+			} else if (e->fast == FAST_32) {
+				memcpy(&v32, base + e->src, 4);
+				memcpy((char *)msg + e->dst, &v32, 4);
+			} else {
+				memcpy(&v32, base + e->src, 4);
+				v64 = v32;
+				memcpy((char *)msg + e->dst, &v64, 8);
+			}
+			c->bound += FIELD_MAX;
+			continue;
+		}
 		if (!ddirr_desc_field_present(s, e->f, base))
 			continue;
 		if (!e->pf)
