@@ -351,7 +351,7 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 	}
 	/* the ratios' spread over rounds: MEDIAN_OF leaves tmp sorted */
 	MEDIAN_OF(m, o->rounds, s[V_DDIRR][r].caller / s[V_LTTNG][r].caller);
-	printf("caller_ratio=%.3f caller_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
+	printf("caller_ratio=%.4f caller_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	MEDIAN_OF(m, o->rounds, s[V_COPY][r].caller / s[V_LTTNG][r].caller);
 	printf("copy_ratio=%.3f copy_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	/* Wall time of the caller's loop: shows stalls (a full ring or a full
@@ -371,7 +371,7 @@ static int bench_payload(struct ctx *c, const struct opts *o)
 		printf("total_gross_ns.%s=%.1f\n", variant_name[order[i]], m);
 	}
 	MEDIAN_OF(m, o->rounds, NET(V_DDIRR, r) / NET(V_LTTNG, r));
-	printf("total_ratio=%.3f total_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
+	printf("total_ratio=%.4f total_ratio_range=%.2f-%.2f\n", m, tmp[0], tmp[o->rounds - 1]);
 	MEDIAN_OF(m, o->rounds, GROSS(V_DDIRR, r) / GROSS(V_LTTNG, r));
 	printf("total_gross_ratio=%.3f\n", m);
 	/* the LTTng daemons' share of LTTng's total, and the drain's of ddirr's */
