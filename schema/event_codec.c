@@ -199,8 +199,11 @@ struct enc_plan {
 	const ddirr_struct_desc *s;
 	/* For packing the struct's message in this phase: its descriptor
 	   with only the fields the plan can set (see plan_pack_descriptor),
-	   or NULL for the message's own. */
-	const ProtobufCMessageDescriptor *pack;
+	   or NULL for the message's own; pack_delta, the same without the
+	   plain form of an array that has a delta form, for a message whose
+	   arrays all went in their delta form (all but those with a step
+	   too large for an int64), or NULL when no array has one. */
+	const ProtobufCMessageDescriptor *pack, *pack_delta;
 	size_t n;
 	enc_field fields[];
 };
@@ -256,12 +259,14 @@ static const ProtobufCMessageDescriptor *descriptor_subset(ddirr_arena *a, const
 }
 
 /* The pack descriptor of plan p for message md: the fields its entries
- * store through (plain, delta and digest forms), in md's order. */
+ * store through (plain, delta and digest forms), in md's order; without
+ * the plain forms that have a delta form when `deltas` (NULL when there is
+ * no such form). */
 static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, const enc_plan *p,
-							      const ProtobufCMessageDescriptor *md)
+							      const ProtobufCMessageDescriptor *md, int deltas)
 {
 	const ProtobufCFieldDescriptor **keep = ddirr_arena_alloc(a, (md->n_fields ? md->n_fields : 1) * sizeof(*keep));
-	unsigned i, n = 0;
+	unsigned i, n = 0, left_out = 0;
 	size_t k;
 
 	if (!keep)
@@ -269,12 +274,21 @@ static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, co
 	for (i = 0; i < md->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &md->fields[i];
 
-		for (k = 0; k < p->n; k++)
-			if (p->fields[k].pf == f || p->fields[k].delta == f || p->fields[k].digest == f) {
+		for (k = 0; k < p->n; k++) {
+			const enc_field *e = &p->fields[k];
+
+			if (deltas && e->pf == f && e->delta) {
+				left_out++;
+				break;
+			}
+			if (e->pf == f || e->delta == f || e->digest == f) {
 				keep[n++] = f;
 				break;
 			}
+		}
 	}
+	if (deltas && !left_out)
+		return NULL;
 	return descriptor_subset(a, md, keep, n);
 }
 
@@ -295,7 +309,7 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 	if (!p)
 		return NULL;
 	p->s = s;
-	p->pack = NULL;
+	p->pack = p->pack_delta = NULL;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 		enc_field *e = &p->fields[p->n];
@@ -321,17 +335,22 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 		    !(e->sub = plan_build(a, f->sub, e->pf->descriptor, phase, depth + 1, trim)))
 			return NULL;
 	}
-	if (trim && md && !(p->pack = plan_pack_descriptor(a, p, md)))
-		return NULL;
+	if (trim && md) {
+		if (!(p->pack = plan_pack_descriptor(a, p, md, 0)))
+			return NULL;
+		p->pack_delta = plan_pack_descriptor(a, p, md, 1); /* NULL: none, or no memory: then pack serves */
+	}
 	return p;
 }
 
-/* A new message for struct plan p, packed through p's descriptor. */
-static ProtobufCMessage *new_plan_message(const ProtobufCMessageDescriptor *d, const enc_plan *p, ddirr_arena *a)
+/* A new message for struct plan p; when it is only to be packed, it packs
+ * through p's descriptor. */
+static ProtobufCMessage *new_plan_message(const ProtobufCMessageDescriptor *d, const enc_plan *p, ddirr_arena *a,
+					  int pack)
 {
 	ProtobufCMessage *m = new_message(d, a);
 
-	if (m && p && p->pack)
+	if (m && pack && p && p->pack)
 		m->descriptor = p->pack;
 	return m;
 }
@@ -342,6 +361,8 @@ typedef struct encode_ctx {
 	ddirr_arena *a;
 	const ddirr_event *ev;
 	size_t bound; /* upper bound of the packed size so far */
+	int plain;    /* the message being encoded has an array in the plain form where a delta form exists */
+	int pack;     /* the messages are only packed: give them the plans' pack descriptors */
 } encode_ctx;
 
 /* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
@@ -388,6 +409,21 @@ static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
 
 static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *base, encode_ctx *c);
 
+/* encode_struct() into msg, made by new_plan_message(), which then packs
+ * through the plan's descriptor without plain forms when every array of
+ * its own went in the delta form. */
+static int encode_message(ProtobufCMessage *msg, const enc_plan *p, const char *base, encode_ctx *c)
+{
+	int outer = c->plain, rc;
+
+	c->plain = 0;
+	rc = encode_struct(msg, p, base, c);
+	if (c->pack && !c->plain && p->pack_delta)
+		msg->descriptor = p->pack_delta;
+	c->plain = outer;
+	return rc;
+}
+
 static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *base, encode_ctx *c)
 {
 	const ddirr_field_desc *f = e->f;
@@ -406,6 +442,7 @@ static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *b
 
 		if (rc)
 			return rc < 0 ? rc : 0;
+		c->plain = 1;
 	}
 	c->bound += PREFIX_MAX;
 	if (f->raw_elements) {
@@ -440,11 +477,11 @@ static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *b
 				memcpy(tmp, elem, stride);
 				elem = tmp;
 			}
-			elems[i] = new_plan_message(pf->descriptor, e->sub, c->a);
+			elems[i] = new_plan_message(pf->descriptor, e->sub, c->a, c->pack);
 			if (!elems[i])
 				return DDIRR_ENOMEM;
 			c->bound += PREFIX_MAX;
-			rc = encode_struct(elems[i], e->sub, elem, c);
+			rc = encode_message(elems[i], e->sub, elem, c);
 			if (rc)
 				return rc;
 		}
@@ -487,12 +524,12 @@ static int encode_field(ProtobufCMessage *msg, const enc_field *e, const char *b
 		ptr = f->kind == DDIRR_FK_STRUCT ? src : *(const char *const *)src;
 		if (!ptr)
 			return 0;
-		sub = new_plan_message(pf->descriptor, e->sub, c->a);
+		sub = new_plan_message(pf->descriptor, e->sub, c->a, c->pack);
 		if (!sub)
 			return DDIRR_ENOMEM;
 		*(ProtobufCMessage **)dst = sub;
 		c->bound += PREFIX_MAX;
-		return encode_struct(sub, e->sub, ptr, c);
+		return encode_message(sub, e->sub, ptr, c);
 	}
 	case DDIRR_FK_REF_SCALAR:
 		ptr = *(const char *const *)src;
@@ -550,6 +587,7 @@ static int encode_field(ProtobufCMessage *msg, const enc_field *e, const char *b
 		rc = encode_deltas(msg, e->delta, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
 		if (rc)
 			return rc < 0 ? rc : 0;
+		c->plain = 1;
 		*(const PFN_NUMBER **)dst = pfns;
 		*(size_t *)((char *)msg + pf->quantifier_offset) = n;
 		c->bound += PREFIX_MAX + n * VARINT_MAX;
@@ -701,14 +739,21 @@ const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(const Ddirr__Event
 	return ddi_plans[ddi].event[(pb->seq || pb->time_ns ? EVENT_ABS : 0) | (pb->parent_seq ? EVENT_PARENT : 0)];
 }
 
+static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound, int pack);
+
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a)
 {
 	size_t bound;
 
-	return ddirr_event_to_pb_bound(pb, ev, a, &bound);
+	return event_to_pb(pb, ev, a, &bound, 0);
 }
 
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound)
+{
+	return event_to_pb(pb, ev, a, bound, 1);
+}
+
+static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound, int pack)
 {
 	const ddirr_ddi_desc *d;
 	const ProtobufCFieldDescriptor *pf;
@@ -740,7 +785,7 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 			return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
 		plan = plan_build(a, d->frame, pf->descriptor, ev->phase, 0, 0);
 	}
-	args = plan ? new_plan_message(pf->descriptor, plan, a) : NULL;
+	args = plan ? new_plan_message(pf->descriptor, plan, a, pack) : NULL;
 	if (!args)
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
 	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
@@ -748,7 +793,9 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 	c.a = a;
 	c.ev = ev;
 	c.bound = PREFIX_MAX;
-	rc = encode_struct(args, plan, ev->frame, &c);
+	c.plain = 0;
+	c.pack = pack;
+	rc = encode_message(args, plan, ev->frame, &c);
 	*bound += c.bound;
 	return rc;
 }
@@ -1172,7 +1219,7 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const void *base, ddirr_arena *a)
 {
 	static const ddirr_event none;
-	encode_ctx c = {a, &none, 0};
+	encode_ctx c = {a, &none, 0, 0, 0};
 	const enc_plan *p = plan_build(a, s, msg->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0, 0);
 
 	if (!p)

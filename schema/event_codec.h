@@ -16,9 +16,14 @@
  * of ev->phase are encoded. Returns 0 or DDIRR_ENOMEM. */
 int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
 
-/* ddirr_event_to_pb, and sets *bound to an upper bound of the packed size of
- * *pb (seq and time in either form), found without sizing the message, so
- * that the caller can pack straight into that much room. */
+/* ddirr_event_to_pb for a record that is only to be packed (the trace
+ * writer's): sets *bound to an upper bound of the packed size of *pb (seq
+ * and time in either form), found without sizing the message, so that the
+ * caller can pack straight into that much room; and gives the messages
+ * under args descriptors that leave out the fields they cannot have (the
+ * other phase's, and the plain form of an array that went in its delta
+ * form), for packing only: the bytes are the same, and protobuf-c visits
+ * fewer fields. Nothing may look fields up in them or unpack with them. */
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);
 
 /* For packing the record *pb only (never for unpacking or freeing one): a

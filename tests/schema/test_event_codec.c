@@ -105,21 +105,30 @@ static void check_pack_descriptor(Ddirr__Event *pb, ddirr_arena *scratch)
 }
 
 /* Encodes ev, packs it, unpacks it and decodes it into *out (frame memory from
- * `into`). Returns the decoder's result. */
+ * `into`). Returns the decoder's result. Encoded as the trace writer does
+ * (the messages under args with their pack descriptors), and the bytes are
+ * those of the plain encoding. */
 static int round_trip(const ddirr_event *ev, ddirr_event *out, ddirr_arena *into)
 {
 	ddirr_arena scratch = DDIRR_ARENA_INIT;
-	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT, plain = DDIRR__EVENT__INIT;
 	Ddirr__Event *back;
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf, *plain_buf;
+	size_t len, bound;
 	int rc;
 
-	assert_int_equal(ddirr_event_to_pb(&pb, ev, &scratch), 0);
+	assert_int_equal(ddirr_event_to_pb_bound(&pb, ev, &scratch, &bound), 0);
+	assert_int_equal(ddirr_event_to_pb(&plain, ev, &scratch), 0);
 	len = protobuf_c_message_get_packed_size(&pb.base);
+	assert_true(len <= bound);
+	assert_int_equal(protobuf_c_message_get_packed_size(&plain.base), len);
+	plain_buf = ddirr_arena_alloc(&scratch, len ? len : 1);
+	assert_non_null(plain_buf);
+	assert_int_equal(protobuf_c_message_pack(&plain.base, plain_buf), len);
 	buf = ddirr_arena_alloc(&scratch, len ? len : 1);
 	assert_non_null(buf);
 	assert_int_equal(protobuf_c_message_pack(&pb.base, buf), len);
+	assert_memory_equal(buf, plain_buf, len);
 	check_pack_descriptor(&pb, &scratch);
 	back = ddirr__event__unpack(NULL, len, buf);
 	assert_non_null(back);
