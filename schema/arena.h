@@ -9,8 +9,8 @@ typedef struct ddirr_arena_block ddirr_arena_block;
 
 typedef struct ddirr_arena {
 	/* The bump region: the free room of the head block, cut short where
-	   the limit ends it. Both NULL before the first allocation and after
-	   a reset. */
+	   the limit ends it (after a reset, the whole head block). Both NULL
+	   before the first allocation and after a release. */
 	char *cur, *end;
 	ddirr_arena_block *head; /* block being filled */
 	ddirr_arena_block *free; /* blocks kept for reuse after a reset */

@@ -34,8 +34,8 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
  * time_delta_ns) on the wire after the args (event_codec.c says why).
  * protobuf-c visits every field of a message it sizes or packs, so this
  * one has 25 to 28 fields fewer to look at. Call it once *pb's seq, time
- * and parent_seq are set. (The messages under args that the encoder made
- * already pack through descriptors trimmed to their phase.)
+ * and parent_seq are set. (The messages under args that
+ * ddirr_event_to_pb_bound made already have their own pack descriptors.)
  * The bytes unpack to the same Event but for `ddi`, which
  * ddirr_event_pb_ddi() gives back; protobuf allows the order of the fields.
  * Lookups by name work, by number they miss.
