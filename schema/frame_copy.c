@@ -899,17 +899,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 	| (GEN_IN(d) ? (GEN_HARD_##spec | GEN_HARD_G_##guard | GEN_ALIAS_##spec) : 0)
 #define DDIRR_FX(num, nm, off, sz, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
 #define DDIRR_END_STRUCT(name) };
-#define GEN_PHASE 1
-#include "structs.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "structs.def"
-#undef GEN_PHASE
-#undef DDIRR_STRUCT
-#undef DDIRR_F
-#undef DDIRR_FA
-#undef DDIRR_FX
-#undef DDIRR_END_STRUCT
+#include "gen_each_phase_structs.h"
 
 /* Declarations first: a struct may embed one described after it. */
 #define DDIRR_STRUCT(name, ref) \
@@ -918,17 +908,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #define DDIRR_FA(num, path, alias, dir, spec, guard)
 #define DDIRR_FX(num, nm, off, sz, dir, spec)
 #define DDIRR_END_STRUCT(name)
-#define GEN_PHASE 1
-#include "structs.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "structs.def"
-#undef GEN_PHASE
-#undef DDIRR_STRUCT
-#undef DDIRR_F
-#undef DDIRR_FA
-#undef DDIRR_FX
-#undef DDIRR_END_STRUCT
+#include "gen_each_phase_structs.h"
 
 /* The copies of the structs. */
 #define DDIRR_STRUCT(name, ref)                                                                  \
@@ -945,17 +925,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #define DDIRR_FA(num, path, alias, d, spec, guard) GEN_FIELD(d, spec, DDIRR_OFF(DDIRR_T, path), DDIRR_MSIZE(DDIRR_T, path))
 #define DDIRR_FX(num, nm, off, sz, d, spec) GEN_FIELD(d, spec, off, sz)
 #define DDIRR_END_STRUCT(name) }
-#define GEN_PHASE 1
-#include "structs.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "structs.def"
-#undef GEN_PHASE
-#undef DDIRR_STRUCT
-#undef DDIRR_F
-#undef DDIRR_FA
-#undef DDIRR_FX
-#undef DDIRR_END_STRUCT
+#include "gen_each_phase_structs.h"
 
 /* The frames: which are hard, then their copies. ReturnValue is a scalar
  * recorded on exit. */
@@ -963,16 +933,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 #define DDIRR_ARG0(fn, num, type, name, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
 #define DDIRR_ARG(fn, num, type, name, d, spec) | (GEN_IN(d) ? GEN_HARD_##spec : 0)
 #define DDIRR_END(name, ret) };
-#define GEN_PHASE 1
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "gen_each_phase_calls.h"
 
 #define GEN_RET_NTSTATUS(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(NTSTATUS))
 #define GEN_RET_SIZE_T(fn) GEN_FIELD(OUT, EXACT, offsetof(ddirr_frame_##fn, ReturnValue), sizeof(SIZE_T))
@@ -1001,16 +962,7 @@ static __attribute__((noinline)) void gen_hard(walker *w, const frame_plan *p, c
 	GEN_RET_##ret(name)     \
 	return align8(w_.used); \
 	}
-#define GEN_PHASE 1
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "gen_each_phase_calls.h"
 
 /* Built once (once.h): the recorder (at open) and the replayer
  * (reorder_new) may both ask, on any thread; a concurrent caller waits the
@@ -1298,17 +1250,7 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 #define DDIRR_FA(num, path, alias, dir, spec, guard)
 #define DDIRR_FX(num, nm, off, sz, dir, spec)
 #define DDIRR_END_STRUCT(name)
-#define GEN_PHASE 1
-#include "structs.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "structs.def"
-#undef GEN_PHASE
-#undef DDIRR_STRUCT
-#undef DDIRR_F
-#undef DDIRR_FA
-#undef DDIRR_FX
-#undef DDIRR_END_STRUCT
+#include "gen_each_phase_structs.h"
 
 #define DDIRR_STRUCT(name, ref)                                                                   \
 	static inline __attribute__((always_inline)) int GEN_RFN(name, GEN_PHASE)(rebuilder * r, char *base) \
@@ -1326,17 +1268,7 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 #define DDIRR_END_STRUCT(name) \
 	return rc_;            \
 	}
-#define GEN_PHASE 1
-#include "structs.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "structs.def"
-#undef GEN_PHASE
-#undef DDIRR_STRUCT
-#undef DDIRR_F
-#undef DDIRR_FA
-#undef DDIRR_FX
-#undef DDIRR_END_STRUCT
+#include "gen_each_phase_structs.h"
 
 /* The frames; a hard one is rebuilt by the walk. ReturnValue holds no
  * pointer. */
@@ -1358,16 +1290,7 @@ int ddirr_frame_rebuild(void *buf, size_t len, const ddirr_struct_desc *s, uint3
 #define DDIRR_END(name, ret) \
 	return rc_;          \
 	}
-#define GEN_PHASE 1
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#define GEN_PHASE 2
-#include "ddirr/ddi.def"
-#undef GEN_PHASE
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "gen_each_phase_calls.h"
 
 int ddirr_frame_rebuild_call(void *buf, size_t len, uint32_t ddi, uint32_t phase)
 {
