@@ -308,8 +308,12 @@ static call_group *group_at(reorder *r, uint64_t seq)
 }
 
 /* Files one record; returns 0, or a negative error. A record that fits no
- * call (a callback whose DDI is unknown or gone, a duplicate) is dropped
- * and noted in the stop reason only if it matters later. */
+ * call (a callback whose DDI is unknown or gone, a duplicate, an exit whose
+ * DDI is not its entry's, as in a damaged trace) is dropped and noted in
+ * the stop reason only if it matters later. An exit must name its entry's
+ * DDI: the targets build the live frame from the entry's call, and the
+ * comparison walks it with the exit's description (fuzz_replay_model found
+ * a read through a pointer of the wrong layout). */
 static int file_record(reorder *r, const ddirr_event *ev)
 {
 	int is_cb = ddirr_ddi_kind(ev->ddi) == DDIRR_KIND_CB || ev->parent_seq != 0;
@@ -350,13 +354,13 @@ static int file_record(reorder *r, const ddirr_event *ev)
 			if (u64map_put(&r->cb_seqs, ev->seq, 1))
 				return ddirr_error_set(DDIRR_ENOMEM, "replay: out of memory");
 		} else {
-			if (cb < 0 || g->cbs[cb].exit.phase)
+			if (cb < 0 || g->cbs[cb].exit.phase || g->cbs[cb].entry.ddi != ev->ddi)
 				return 0;
 			g->cbs[cb].exit = *ev;
 			g->pending--;
 		}
 	} else {
-		if (g->call.exit.phase)
+		if (g->call.exit.phase || g->call.entry.ddi != ev->ddi)
 			return 0;
 		g->call.exit = *ev;
 		g->pending--;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ddirr/replay.h"
+#include "ddirr/trace.h"
 #include "desc.h"
 #include "kmd.h"
 #include "test_files.h"
@@ -149,6 +150,46 @@ static void replay__truncated_trace_replays_up_to_the_last_whole_call(void **sta
 	assert_non_null(strstr(r->reason, "replayed up to seq 14"));
 	assert_int_equal(ddirr_replay_exit_code(r, 0), 0);
 	assert_int_equal(ddirr_replay_exit_code(r, 1), 1);
+	ddirr_replay_result_free(r);
+}
+
+/* A damaged trace whose exit names another call than its entry (same seq):
+ * the exit is left out, as if lost, and nothing is read through the entry's
+ * frame with the exit's layout (before the fix, a QueryAdapterInfo exit
+ * after a MapCpuHostAperture entry read past the map's args; ASan builds
+ * stop there). The call then has no exit: the replay is truncated before
+ * it. */
+static void replay__exit_of_another_call_than_its_entry_is_left_out(void **state)
+{
+	UINT32 slot = 7;
+	UINT64 page = 9;
+	DXGKARG_MAPCPUHOSTAPERTURE map = {.hAllocation = (HANDLE)0x10, .SegmentId = 1, .NumberOfPages = 1,
+					  .pCpuHostAperturePages = &slot, .pMemorySegmentPages = &page};
+	ddirr_frame_MapCpuHostAperture entry = {.hAdapter = (HANDLE)0x1, .pArgs = &map};
+	DXGKARG_QUERYADAPTERINFO qai = {.Type = DXGKQAITYPE_QUERYSEGMENT4};
+	ddirr_frame_QueryAdapterInfo exit_frame = {.hAdapter = (HANDLE)0x1, .pQueryAdapterInfo = &qai};
+	ddirr_event e1 = {.seq = 1, .time_ns = 10, .thread = 1, .ddi = DDIRR_DDI_MapCpuHostAperture,
+			  .phase = DDIRR_PHASE_ENTRY, .frame = &entry};
+	ddirr_event e2 = {.seq = 1, .time_ns = 20, .thread = 1, .ddi = DDIRR_DDI_QueryAdapterInfo,
+			  .phase = DDIRR_PHASE_EXIT, .frame = &exit_frame};
+	ddirr_trace_info info = DDIRR_TRACE_INFO_INIT;
+	ddirr_replay_options ro = DDIRR_REPLAY_OPTIONS_INIT;
+	ddirr_replay_result *r = NULL;
+	ddirr_trace_writer *w = NULL;
+
+	(void)state;
+	test_temp_path(trace_path, sizeof(trace_path), "mismatched-exit.ddirr");
+	assert_int_equal(ddirr_trace_writer_open(&w, trace_path, &info, NULL), 0);
+	assert_int_equal(ddirr_trace_writer_append(w, &e1), 0);
+	assert_int_equal(ddirr_trace_writer_append(w, &e2), 0);
+	assert_int_equal(ddirr_trace_writer_close(w), 0);
+	ddirr_trace_writer_free(w);
+	ro.trace = trace_path;
+	ro.target = "model";
+	assert_int_equal(ddirr_replay_run(&r, &ro), 0);
+	expect_verdict(r, DDIRR_REPLAY_TRUNCATED);
+	assert_int_equal(r->calls, 0);
+	assert_int_equal(r->n_divergences, 0);
 	ddirr_replay_result_free(r);
 }
 
@@ -524,6 +565,7 @@ int main(void)
 		cmocka_unit_test(replay__model_reports_a_double_map_as_violation),
 		cmocka_unit_test(replay__model_status_divergence_names_seq_and_field),
 		cmocka_unit_test(replay__truncated_trace_replays_up_to_the_last_whole_call),
+		cmocka_unit_test(replay__exit_of_another_call_than_its_entry_is_left_out),
 		cmocka_unit_test(replay__unknown_handle_is_a_divergence),
 		cmocka_unit_test(replay__destroyed_handle_still_maps_for_the_model_to_catch),
 		cmocka_unit_test(replay__handle_class_divergence),
