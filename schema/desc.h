@@ -163,6 +163,14 @@ typedef struct ddirr_ddi_desc {
  * writer uses it instead of the plain field, a reader accepts either. */
 #define DDIRR_DELTA_FIELD_OFFSET 2000
 
+/* Wire field number of the runs form (format version 4) of the same
+ * arrays: the field's number plus this. It holds sint64 pairs (d, k): the
+ * next element is the previous one plus d (element -1 is 0), and k more
+ * follow it, each the one before plus 1. The writer uses it instead of the
+ * delta form when it has fewer numbers (pages and slots mapped in runs); a
+ * reader accepts any one of the three forms. */
+#define DDIRR_RUNS_FIELD_OFFSET 3000
+
 /* Wire field number of a call's message in Event.args: base + id. */
 #define DDIRR_EVENT_ARGS_BASE 100
 
@@ -237,7 +245,8 @@ static inline int ddirr_desc_field_in_phase(const ddirr_field_desc *f, uint32_t 
 	return (f->dir & phase) != 0;
 }
 
-/* True when field f has a delta form (DDIRR_DELTA_FIELD_OFFSET): arrays of
+/* True when field f has a delta form (DDIRR_DELTA_FIELD_OFFSET) and a runs
+ * form (DDIRR_RUNS_FIELD_OFFSET): arrays of
  * scalars of the classes whose values come in runs (aperture slots, segment
  * pages, GPU VAs), and MDL page frame numbers (physical pages, which come in
  * contiguous runs too). Handles and exact values are left as they are. */

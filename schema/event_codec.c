@@ -191,6 +191,7 @@ typedef struct enc_field {
 	const ddirr_field_desc *f;
 	const ProtobufCFieldDescriptor *pf;     /* NULL: the field is not in the wire schema */
 	const ProtobufCFieldDescriptor *delta;  /* its delta form (DDIRR_DELTA_FIELD_OFFSET), or NULL */
+	const ProtobufCFieldDescriptor *runs;   /* its runs form (DDIRR_RUNS_FIELD_OFFSET), or NULL */
 	const ProtobufCFieldDescriptor *digest; /* opaque bytes: the digest beside them, or NULL */
 	const enc_plan *sub;                    /* STRUCT, REF, ARRAY of structs: the element's plan */
 } enc_field;
@@ -281,7 +282,7 @@ static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, co
 				left_out++;
 				break;
 			}
-			if (e->pf == f || e->delta == f || e->digest == f) {
+			if (e->pf == f || e->delta == f || e->runs == f || e->digest == f) {
 				keep[n++] = f;
 				break;
 			}
@@ -327,8 +328,10 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 			e->src = f->offset;
 			e->dst = e->pf->offset;
 		}
-		if (ddirr_desc_field_delta(f))
+		if (ddirr_desc_field_delta(f)) {
 			e->delta = wire_field(md, f->number + DDIRR_DELTA_FIELD_OFFSET);
+			e->runs = wire_field(md, f->number + DDIRR_RUNS_FIELD_OFFSET);
+		}
 		if (f->kind == DDIRR_FK_BYTES)
 			e->digest = wire_field(md, f->number + DDIRR_DIGEST_FIELD_OFFSET);
 		if (f->sub && !(f->kind == DDIRR_FK_ARRAY && f->raw_elements) &&
@@ -367,65 +370,101 @@ typedef struct encode_ctx {
 
 /* deltas_of() for an array with a value of 2^63 or more: each step is
  * checked. */
-static int deltas_checked(int64_t *d, const char *src, uint32_t size, uint64_t n)
+static int deltas_checked(int64_t *d, const char *src, uint32_t size, uint64_t n, uint64_t *runs)
 {
 	uint64_t prev = 0, i;
 
+	*runs = 0;
 	for (i = 0; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
 
 		if (!delta_of(v, prev, &d[i]))
 			return 0;
+		*runs += i == 0 || d[i] != 1;
 		prev = v;
 	}
 	return 1;
 }
 
-/* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
- * returns 0 when a step does not fit an int64. Inline, so that each call
- * below gets a loop for a constant size.
+/* Sets d[0, n) to the deltas of the n values of `size` bytes at src, and
+ * *runs to the number of runs of steps of +1 they make (a run starts at
+ * element 0 and at every step that is not +1); returns 0 when a step does
+ * not fit an int64. Inline, so that each call below gets a loop for a
+ * constant size.
  *
  * Between values below 2^63 (32-bit slots, pages, PFNs, user VAs) every
  * step fits, and the loop tests nothing: 7 to 9 instructions an element
  * instead of 14 (callgrind: the drain's instructions a call -3.7 % at
  * 4 KiB). An array with a value of 2^63 or more goes again through
  * deltas_checked(). */
-static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n)
+static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n, uint64_t *runs)
 {
-	uint64_t prev = 0, seen = 0, i;
+	uint64_t prev = 0, seen = 0, starts = 0, i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
 		uint64_t step = v - prev; /* modulo 2^64: the int64 delta's bits when both are below 2^63 */
 
 		seen |= v;
+		starts += step != 1;
 		memcpy(&d[i], &step, sizeof(step));
 		prev = v;
 	}
-	return !(seen >> 63) || deltas_checked(d, src, size, n);
+	*runs = starts + (n && d[0] == 1); /* element 0 starts a run, whatever its value */
+	return !(seen >> 63) || deltas_checked(d, src, size, n, runs);
 }
 
-/* Stores the n values of `size` bytes at src in the delta form pd (NULL:
- * none). Returns 1 when stored, 0 when there is no delta form or a step
- * does not fit an int64 (the caller writes the plain form), or
- * DDIRR_ENOMEM. */
-static int encode_deltas(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *pd, const char *src, uint32_t size,
-			 uint64_t n, encode_ctx *c)
+/* The runs form of the n deltas d, which make `runs` runs (deltas_of()):
+ * a pair (d, k) a run, its first delta and the +1 steps after it. */
+static int64_t *runs_of(const int64_t *d, uint64_t n, uint64_t runs, ddirr_arena *a)
 {
+	int64_t *r = ddirr_arena_alloc_raw(a, 2 * runs * sizeof(*r));
+	uint64_t i, j = 0;
+
+	if (!r)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i == 0 || d[i] != 1) {
+			r[j++] = d[i];
+			r[j++] = 0;
+		} else {
+			r[j - 1]++;
+		}
+	}
+	return r;
+}
+
+/* Stores the n values of `size` bytes at src, array e, in its runs form when
+ * that takes fewer numbers than its delta form, else in its delta form.
+ * Returns 1 when stored, 0 when e has no delta form or a step does not fit
+ * an int64 (the caller writes the plain form), or DDIRR_ENOMEM. */
+static int encode_compact(ProtobufCMessage *msg, const enc_field *e, const char *src, uint32_t size, uint64_t n,
+			  encode_ctx *c)
+{
+	const ProtobufCFieldDescriptor *pf = e->delta;
 	int64_t *d;
+	uint64_t runs;
 	int fits;
 
-	if (!pd)
+	if (!pf)
 		return 0;
 	d = ddirr_arena_alloc_raw(c->a, n * sizeof(*d)); /* read only once all n are set */
 	if (!d)
 		return DDIRR_ENOMEM;
 	/* Slots are 4 bytes, pages, VAs and PFNs 8. */
-	fits = size == 8 ? deltas_of(d, src, 8, n) : size == 4 ? deltas_of(d, src, 4, n) : deltas_of(d, src, size, n);
+	fits = size == 8   ? deltas_of(d, src, 8, n, &runs)
+	       : size == 4 ? deltas_of(d, src, 4, n, &runs)
+			   : deltas_of(d, src, size, n, &runs);
 	if (!fits)
 		return 0;
-	*(int64_t **)((char *)msg + pd->offset) = d;
-	*(size_t *)((char *)msg + pd->quantifier_offset) = n;
+	if (e->runs && 2 * runs < n) {
+		if (!(d = runs_of(d, n, runs, c->a)))
+			return DDIRR_ENOMEM;
+		pf = e->runs;
+		n = 2 * runs;
+	}
+	*(int64_t **)((char *)msg + pf->offset) = d;
+	*(size_t *)((char *)msg + pf->quantifier_offset) = n;
 	c->bound += PREFIX_MAX + n * VARINT_MAX;
 	return 1;
 }
@@ -461,7 +500,7 @@ static int encode_array(ProtobufCMessage *msg, const enc_field *e, const char *b
 	if (!arr || !n)
 		return 0;
 	if (ddirr_desc_field_delta(f)) {
-		int rc = encode_deltas(msg, e->delta, arr, f->elem_size, n, c);
+		int rc = encode_compact(msg, e, arr, f->elem_size, n, c);
 
 		if (rc)
 			return rc < 0 ? rc : 0;
@@ -607,7 +646,7 @@ static int encode_field(ProtobufCMessage *msg, const enc_field *e, const char *b
 		if (!mdl || !n)
 			return 0;
 		pfns = MmGetMdlPfnArray((MDL *)mdl) + first;
-		rc = encode_deltas(msg, e->delta, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
+		rc = encode_compact(msg, e, (const char *)pfns, sizeof(PFN_NUMBER), n, c);
 		if (rc)
 			return rc < 0 ? rc : 0;
 		c->plain = 1;
@@ -886,32 +925,95 @@ static int check_count(char *base, const ddirr_struct_desc *s, const ddirr_field
 	return corrupt(c, s, f, "array length disagrees with its count field");
 }
 
-/* The delta form of field f in msg, if it has one: its element count, and
- * the deltas in *d. */
-static size_t delta_form(const ProtobufCMessage *msg, const ddirr_field_desc *f, const int64_t **d)
-{
-	const ProtobufCFieldDescriptor *pd;
+/* An array's delta or runs form, as read from its message. */
+typedef struct compact_form {
+	const int64_t *d; /* the deltas, or the runs' pairs */
+	size_t n_d;       /* numbers in d */
+	int runs;         /* d is the runs form */
+	size_t n;         /* the elements they stand for (0: neither form) */
+} compact_form;
 
-	if (!ddirr_desc_field_delta(f) ||
-	    !(pd = protobuf_c_message_descriptor_get_field(msg->descriptor, f->number + DDIRR_DELTA_FIELD_OFFSET)))
+static size_t repeated_of(const ProtobufCMessage *msg, uint32_t number, const int64_t **d)
+{
+	const ProtobufCFieldDescriptor *pd = protobuf_c_message_descriptor_get_field(msg->descriptor, number);
+
+	if (!pd)
 		return 0;
 	*d = *(const int64_t *const *)((const char *)msg + pd->offset);
 	return *(const size_t *)((const char *)msg + pd->quantifier_offset);
 }
 
-/* Writes the n values the deltas d stand for to dst, `size` bytes each. */
-static int decode_deltas(char *dst, uint32_t size, const int64_t *d, size_t n, const ddirr_struct_desc *s,
-			 const ddirr_field_desc *f, const decode_ctx *c)
+/* Reads field f's delta and runs forms from msg into *cf: at most one may
+ * be there, and runs come in pairs (d, k) with k >= 0; the elements they
+ * stand for must stay within `limit`. */
+static int read_compact(const ProtobufCMessage *msg, const ddirr_struct_desc *s, const ddirr_field_desc *f,
+			uint64_t limit, const decode_ctx *c, compact_form *cf)
+{
+	const int64_t *r = NULL;
+	size_t n_r, i;
+
+	memset(cf, 0, sizeof(*cf));
+	if (!ddirr_desc_field_delta(f))
+		return 0;
+	cf->n = cf->n_d = repeated_of(msg, f->number + DDIRR_DELTA_FIELD_OFFSET, &cf->d);
+	n_r = repeated_of(msg, f->number + DDIRR_RUNS_FIELD_OFFSET, &r);
+	if (!n_r)
+		return 0;
+	if (cf->n_d)
+		return corrupt(c, s, f, "the array is in both the delta and the runs form");
+	if (n_r % 2)
+		return corrupt(c, s, f, "the runs form has an odd count of numbers");
+	cf->d = r;
+	cf->n_d = n_r;
+	cf->runs = 1;
+	for (i = 0; i < n_r; i += 2) {
+		if (r[i + 1] < 0)
+			return corrupt(c, s, f, "a run has a negative length");
+		if ((uint64_t)r[i + 1] >= limit - cf->n) /* cf->n <= limit: no wrap */
+			return too_big(c, s, f, (uint64_t)cf->n + 1 + (uint64_t)r[i + 1], limit);
+		cf->n += 1 + (size_t)r[i + 1];
+	}
+	return 0;
+}
+
+/* read_compact(), and the plain form beside: at most one of the three
+ * forms may be there. *n, the elements of the plain one, becomes the count
+ * of those the form there stands for. */
+static int read_forms(const ProtobufCMessage *msg, const ddirr_struct_desc *s, const ddirr_field_desc *f,
+		      uint64_t limit, const decode_ctx *c, size_t *n, compact_form *cf)
+{
+	int rc = read_compact(msg, s, f, limit, c, cf);
+
+	if (rc)
+		return rc;
+	if (*n && cf->n)
+		return corrupt(c, s, f, cf->runs ? "the array is in both the plain and the runs form"
+						 : "the array is in both the plain and the delta form");
+	if (cf->n)
+		*n = cf->n;
+	return 0;
+}
+
+/* Writes the values of cf->n elements (read_compact()) to dst, `size` bytes
+ * each. */
+static int decode_compact(char *dst, uint32_t size, const compact_form *cf, const ddirr_struct_desc *s,
+			  const ddirr_field_desc *f, const decode_ctx *c)
 {
 	uint64_t v = 0;
-	size_t i;
+	size_t i, at = 0;
 
-	for (i = 0; i < n; i++) {
-		if (!delta_apply(v, d[i], &v))
+	for (i = 0; i < cf->n_d; i += cf->runs ? 2 : 1) {
+		uint64_t k = cf->runs ? (uint64_t)cf->d[i + 1] : 0, j;
+
+		if (!delta_apply(v, cf->d[i], &v))
 			return corrupt(c, s, f, "a delta carries an element past 0 or 2^64 - 1");
-		ddirr_desc_write(dst + i * size, size, v);
-		if (size < 8 && v >> (8 * size))
+		if (k > UINT64_MAX - v)
+			return corrupt(c, s, f, "a run carries an element past 2^64 - 1");
+		if (size < 8 && (v + k) >> (8 * size))
 			return corrupt(c, s, f, "element value does not fit the field");
+		for (j = 0; j <= k; j++)
+			ddirr_desc_write(dst + at++ * size, size, v + j);
+		v += k;
 	}
 	return 0;
 }
@@ -922,17 +1024,14 @@ static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_fiel
 	size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
 	const void *src = *(const void *const *)((const char *)msg + pf->offset);
 	char **slot = (char **)(base + f->offset);
-	const int64_t *deltas = NULL;
-	size_t n_deltas = delta_form(msg, f, &deltas);
+	compact_form cf;
 	uint64_t stride;
 	char *arr;
 	size_t i;
-	int rc = 0;
+	int rc = read_forms(msg, s, f, MAX_ARRAY_ELEMENTS, c, &n, &cf);
 
-	if (n && n_deltas)
-		return corrupt(c, s, f, "the array is in both the plain and the delta form");
-	if (n_deltas)
-		n = n_deltas;
+	if (rc)
+		return rc;
 	if (!n)
 		return 0;
 	if (n > MAX_ARRAY_ELEMENTS)
@@ -973,9 +1072,9 @@ static int decode_array(char *base, const ddirr_struct_desc *s, const ddirr_fiel
 				return rc;
 			}
 		}
-	} else if (n_deltas) {
+	} else if (cf.n) {
 		arr = alloc_or_fail(c, n * f->elem_size, &rc);
-		if (!arr || (rc = decode_deltas(arr, f->elem_size, deltas, n, s, f, c)))
+		if (!arr || (rc = decode_compact(arr, f->elem_size, &cf, s, f, c)))
 			return rc;
 	} else {
 		size_t w = wire_width(pf->type);
@@ -1112,14 +1211,11 @@ static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_f
 		size_t n = *(const size_t *)((const char *)msg + pf->quantifier_offset);
 		const uint64_t *pfns = *(const uint64_t *const *)src;
 		uint64_t first = ddirr_desc_read(base + f->mdl_offset_offset, f->mdl_offset_size);
-		const int64_t *deltas = NULL;
-		size_t n_deltas = delta_form(msg, f, &deltas);
+		compact_form cf;
 		MDL *mdl;
 
-		if (n && n_deltas)
-			return corrupt(c, s, f, "the pages are in both the plain and the delta form");
-		if (n_deltas)
-			n = n_deltas;
+		if ((rc = read_forms(msg, s, f, MAX_MDL_PFNS, c, &n, &cf)))
+			return rc;
 		if (!n)
 			return 0;
 		if (n > MAX_MDL_PFNS || first > MAX_MDL_PFNS - n)
@@ -1132,10 +1228,10 @@ static int decode_compound(char *base, const ddirr_struct_desc *s, const ddirr_f
 		if (!mdl)
 			return rc;
 		mdl->ByteCount = (ULONG)((first + n) * 4096u);
-		if (!n_deltas)
+		if (!cf.n)
 			memcpy(MmGetMdlPfnArray(mdl) + first, pfns, n * sizeof(PFN_NUMBER));
-		else if ((rc = decode_deltas((char *)(MmGetMdlPfnArray(mdl) + first), sizeof(PFN_NUMBER), deltas, n, s,
-					     f, c)))
+		else if ((rc = decode_compact((char *)(MmGetMdlPfnArray(mdl) + first), sizeof(PFN_NUMBER), &cf, s,
+					      f, c)))
 			return rc;
 		*slot = (char *)mdl;
 		return 0;

@@ -23,9 +23,10 @@ extern "C" {
 
 /* The format version this library writes, and the newest it reads. It
  * reads every version from 1 on: version 1 writes absolute integers, version
- * 2 seq, time and page arrays as deltas, and version 3 (what the writer
- * writes) leaves out a record's `ddi`, which its `args` member gives. */
-#define DDIRR_FORMAT_VERSION 3u
+ * 2 seq, time and page arrays as deltas, version 3 leaves out a record's
+ * `ddi`, which its `args` member gives, and version 4 (what the writer
+ * writes) may give a page array as runs of consecutive values. */
+#define DDIRR_FORMAT_VERSION 4u
 
 /* ------------------------------------------------------------------------
  * What the header says: provenance, capture settings, adapter caps.

@@ -69,7 +69,10 @@ static void check_message(const ddirr_struct_desc *s, const ProtobufCMessageDesc
 				 f->number + DDIRR_DIGEST_FIELD_OFFSET == md->fields[i].id &&
 				 md->fields[i].type == PROTOBUF_C_TYPE_BYTES;
 			/* the delta form of an array whose values come in runs (format 2) */
-			found |= ddirr_desc_field_delta(f) && f->number + DDIRR_DELTA_FIELD_OFFSET == md->fields[i].id &&
+			/* ... and its runs form (format 4) */
+			found |= ddirr_desc_field_delta(f) &&
+				 (f->number + DDIRR_DELTA_FIELD_OFFSET == md->fields[i].id ||
+				  f->number + DDIRR_RUNS_FIELD_OFFSET == md->fields[i].id) &&
 				 md->fields[i].type == PROTOBUF_C_TYPE_SINT64 &&
 				 md->fields[i].label == PROTOBUF_C_LABEL_REPEATED &&
 				 (md->fields[i].flags & PROTOBUF_C_FIELD_FLAG_PACKED);

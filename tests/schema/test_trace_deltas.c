@@ -74,10 +74,10 @@ static void assert_pages(const ddirr_event *ev, const map_call *m)
 /* ------------------------------------------------------------------ */
 /* Arrays                                                              */
 
-static void deltas__runs_go_in_the_delta_form_and_come_back(void **state)
+static void deltas__steps_go_in_the_delta_form_and_come_back(void **state)
 {
-	static const UINT32 slots[N_PAGES] = {100, 101, 102, 103, 104, 105, 106, 107, 108};
-	static const UINT64 pages[N_PAGES] = {7, 8, 9, 3, 2, 1, 40, 41, 0}; /* negative steps too */
+	static const UINT32 slots[N_PAGES] = {100, 98, 105, 101, 300, 7, 8, 2, 1};
+	static const UINT64 pages[N_PAGES] = {7, 8, 9, 3, 2, 1, 40, 41, 0}; /* negative steps too; 6 runs */
 	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
 	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
 	map_call m;
@@ -87,14 +87,17 @@ static void deltas__runs_go_in_the_delta_form_and_come_back(void **state)
 	(void)state;
 	map_call_init(&m, 5, 6, slots, pages);
 	assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
-	/* the plain fields stay empty; the deltas are the steps */
+	/* the plain and runs fields stay empty; the deltas are the steps */
 	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages, 0);
 	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, 0);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_runs, 0);
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs, 0);
 	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta, N_PAGES);
 	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, N_PAGES);
 	assert_int_equal(pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta[0], 100);
 	for (i = 1; i < N_PAGES; i++) {
-		assert_int_equal(pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta[i], 1);
+		assert_true(pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta[i] ==
+			    (int64_t)slots[i] - (int64_t)slots[i - 1]);
 		assert_true(pb.mapcpuhostaperture->pargs->pmemorysegmentpages_delta[i] ==
 			    (int64_t)pages[i] - (int64_t)pages[i - 1]);
 	}
@@ -104,6 +107,74 @@ static void deltas__runs_go_in_the_delta_form_and_come_back(void **state)
 	ddirr__event__free_unpacked(back, NULL);
 	ddirr_arena_release(&s);
 	ddirr_arena_release(&a);
+}
+
+/* Encodes m's entry, checks that its slots and pages went in the runs form
+ * as the pairs want_slots / want_pages (NULL: in the delta form), and that
+ * they come back. */
+static void check_runs(map_call *m, const int64_t *want_slots, size_t n_slots, const int64_t *want_pages,
+		       size_t n_pages)
+{
+	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
+	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
+	const Ddirr__DXGKARGMAPCPUHOSTAPERTURE *w;
+	ddirr_event out;
+
+	assert_int_equal(ddirr_event_to_pb(&pb, &m->ev, &s), 0);
+	w = pb.mapcpuhostaperture->pargs;
+	assert_int_equal(w->n_pcpuhostaperturepages, 0);
+	assert_int_equal(w->n_pmemorysegmentpages, 0);
+	assert_int_equal(w->n_pcpuhostaperturepages_runs, want_slots ? n_slots : 0);
+	assert_int_equal(w->n_pcpuhostaperturepages_delta, want_slots ? 0 : N_PAGES);
+	assert_int_equal(w->n_pmemorysegmentpages_runs, want_pages ? n_pages : 0);
+	assert_int_equal(w->n_pmemorysegmentpages_delta, want_pages ? 0 : N_PAGES);
+	if (want_slots)
+		assert_memory_equal(w->pcpuhostaperturepages_runs, want_slots, n_slots * sizeof(int64_t));
+	if (want_pages)
+		assert_memory_equal(w->pmemorysegmentpages_runs, want_pages, n_pages * sizeof(int64_t));
+	back = through_the_wire(&pb);
+	if (ddirr_event_from_pb(&out, back, &a, "t"))
+		fail_msg("%s", ddirr_error_last());
+	assert_pages(&out, m);
+	ddirr__event__free_unpacked(back, NULL);
+	ddirr_arena_release(&s);
+	ddirr_arena_release(&a);
+}
+
+/* Format 4: an array that takes fewer numbers as runs of +1 steps (pairs:
+ * the step to a run's first element, then how many follow it) goes so; at
+ * N_PAGES = 9 elements, 4 runs (8 numbers) do and 5 runs (10) do not. */
+static void deltas__runs_go_in_the_runs_form_when_shorter_and_come_back(void **state)
+{
+	static const UINT32 slots[N_PAGES] = {100, 101, 102, 103, 104, 105, 106, 107, 108};
+	static const UINT64 four[N_PAGES] = {7, 8, 9, 3, 4, 5, 6, 40, 0}; /* down a run, up, down to 0 */
+	static const int64_t slot_runs[] = {100, 8};
+	static const int64_t four_runs[] = {7, 2, -6, 3, 34, 0, -40, 0};
+	static const UINT64 five[N_PAGES] = {7, 8, 9, 3, 4, 5, 40, 20, 0};
+	static const UINT32 top[N_PAGES] = {UINT32_MAX - 8, UINT32_MAX - 7, UINT32_MAX - 6, UINT32_MAX - 5,
+					    UINT32_MAX - 4, UINT32_MAX - 3, UINT32_MAX - 2, UINT32_MAX - 1,
+					    UINT32_MAX};
+	static const int64_t top_runs[] = {(int64_t)UINT32_MAX - 8, 8};
+	/* values with the top bit set: the checked path counts the runs */
+	static const UINT64 high[N_PAGES] = {(1ull << 63) - 2, (1ull << 63) - 1, 1ull << 63, (1ull << 63) + 1,
+					     (1ull << 63) + 2, 7, 8, 9, 1ull << 62};
+	static const int64_t high_runs[] = {INT64_MAX - 1, 4, INT64_MIN + 5, 2, (1ll << 62) - 9, 0};
+	static const UINT64 high_from_1[N_PAGES] = {1, 2, 3, 4, 5, 1ull << 62, 1ull << 63, (1ull << 63) + 1,
+						    (1ull << 63) + 2};
+	static const int64_t high_from_1_runs[] = {1, 4, (1ll << 62) - 5, 0, 1ll << 62, 2};
+	map_call m;
+
+	(void)state;
+	map_call_init(&m, 5, 6, slots, four);
+	check_runs(&m, slot_runs, 2, four_runs, 8);
+	map_call_init(&m, 5, 6, slots, five);
+	check_runs(&m, slot_runs, 2, NULL, 0);
+	map_call_init(&m, 5, 6, top, four);
+	check_runs(&m, top_runs, 2, four_runs, 8);
+	map_call_init(&m, 5, 6, slots, high);
+	check_runs(&m, slot_runs, 2, high_runs, 6);
+	map_call_init(&m, 5, 6, slots, high_from_1);
+	check_runs(&m, slot_runs, 2, high_from_1_runs, 6);
 }
 
 static void deltas__extreme_values_come_back_in_either_form(void **state)
@@ -184,19 +255,26 @@ static void deltas__one_step_past_an_int64_anywhere_means_the_plain_form(void **
 			ddirr_arena_reset(&s);
 			assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
 			if (kind == 2) {
-				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, N_PAGES);
+				/* the step fits: deltas, or runs when fewer */
+				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, 0);
+				assert_true(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta == N_PAGES ||
+					    pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs > 0);
 			} else {
 				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, N_PAGES);
 				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta, 0);
+				assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs, 0);
 			}
 		}
 	}
 	ddirr_arena_release(&s);
 }
 
-/* Encodes a one-page map, then replaces its segment pages by `deltas` and
- * decodes: returns the decoder's result. */
-static int decode_forged(const int64_t *deltas, size_t n, uint64_t count, int slot_deltas)
+enum { FORGE_DELTA = 0, FORGE_RUNS = 2, FORGE_SLOTS = 1 };
+
+/* Encodes a one-page map, then replaces its segment pages (its slots with
+ * FORGE_SLOTS) by the n numbers `deltas`, in the delta form or, with
+ * FORGE_RUNS, in the runs form, and decodes: returns the decoder's result. */
+static int decode_forged(const int64_t *deltas, size_t n, uint64_t count, int how)
 {
 	static const UINT32 slots[N_PAGES] = {0};
 	static const UINT64 pages[N_PAGES] = {0};
@@ -209,12 +287,24 @@ static int decode_forged(const int64_t *deltas, size_t n, uint64_t count, int sl
 	map_call_init(&m, 3, 4, slots, pages);
 	m.args.NumberOfPages = (UINT)count;
 	assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
-	if (slot_deltas) {
-		pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta = n;
-		pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta = (int64_t *)deltas;
+	if (how & FORGE_SLOTS) {
+		pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta = 0;
+		if (how & FORGE_RUNS) {
+			pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_runs = n;
+			pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_runs = (int64_t *)deltas;
+		} else {
+			pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_delta = n;
+			pb.mapcpuhostaperture->pargs->pcpuhostaperturepages_delta = (int64_t *)deltas;
+		}
 	} else {
-		pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta = n;
-		pb.mapcpuhostaperture->pargs->pmemorysegmentpages_delta = (int64_t *)deltas;
+		pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta = 0;
+		if (how & FORGE_RUNS) {
+			pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs = n;
+			pb.mapcpuhostaperture->pargs->pmemorysegmentpages_runs = (int64_t *)deltas;
+		} else {
+			pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_delta = n;
+			pb.mapcpuhostaperture->pargs->pmemorysegmentpages_delta = (int64_t *)deltas;
+		}
 	}
 	back = through_the_wire(&pb);
 	rc = ddirr_event_from_pb(&out, back, &a, "forged.ddirr");
@@ -262,10 +352,49 @@ static void deltas__hostile_array_deltas_are_corrupt(void **state)
 	expect_message("array length disagrees with its count field");
 }
 
-static void deltas__array_in_both_forms_is_corrupt(void **state)
+static void deltas__hostile_runs_are_corrupt(void **state)
+{
+	static const int64_t odd[3] = {5, 1, 7};
+	static const int64_t negative[2] = {5, -1};
+	static const int64_t endless[2] = {0, INT64_MAX};
+	static const int64_t many[4] = {0, (1 << 24) - 1, 1, 0}; /* 2^24 + 1 elements */
+	static const int64_t past_top[6] = {INT64_MAX, 0, INT64_MAX, 0, 1, 1}; /* 2^64 - 1, then one more */
+	static const int64_t top_exact[4] = {INT64_MAX, 0, INT64_MAX, 1};     /* ... 2^64 - 2, 2^64 - 1: fine */
+	static const int64_t below_zero[4] = {5, 2, -8, 0};
+	static const int64_t slot_too_big[2] = {(int64_t)UINT32_MAX - 1, 2}; /* ..., 2^32 */
+	static const int64_t slot_top[2] = {(int64_t)UINT32_MAX - 1, 1};     /* ..., 2^32 - 1: fine */
+	static const int64_t fine[4] = {3, 2, 10, 0};                        /* 3, 4, 5, 15 */
+
+	(void)state;
+	assert_int_equal(decode_forged(odd, 3, 2, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: the runs form has an odd count of numbers");
+	assert_int_equal(decode_forged(negative, 2, 1, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: a run has a negative length");
+	assert_int_equal(decode_forged(endless, 2, 1, FORGE_RUNS), DDIRR_ELIMIT);
+	expect_message("pMemorySegmentPages: 9223372036854775808 elements exceed the limit of 16777216");
+	assert_int_equal(decode_forged(many, 4, 1, FORGE_RUNS), DDIRR_ELIMIT);
+	expect_message("16777217 elements exceed the limit of 16777216");
+	assert_int_equal(decode_forged(past_top, 6, 4, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: a run carries an element past 2^64 - 1");
+	assert_int_equal(decode_forged(top_exact, 4, 3, FORGE_RUNS), 0);
+	assert_int_equal(decode_forged(below_zero, 4, 4, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: a delta carries an element past 0 or 2^64 - 1");
+	assert_int_equal(decode_forged(slot_too_big, 2, 3, FORGE_RUNS | FORGE_SLOTS), DDIRR_ECORRUPT);
+	expect_message("pCpuHostAperturePages: element value does not fit the field");
+	assert_int_equal(decode_forged(slot_top, 2, 2, FORGE_RUNS | FORGE_SLOTS), 0);
+	/* The elements the runs stand for must be what the count field says */
+	assert_int_equal(decode_forged(fine, 4, 4, FORGE_RUNS), 0);
+	assert_int_equal(decode_forged(fine, 4, 3, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: array length disagrees with its count field");
+	assert_int_equal(decode_forged(fine, 4, 5, FORGE_RUNS), DDIRR_ECORRUPT);
+	expect_message("array length disagrees with its count field");
+}
+
+static void deltas__array_in_two_forms_is_corrupt(void **state)
 {
 	static const UINT32 slots[N_PAGES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-	static const UINT64 pages[N_PAGES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	static const UINT64 pages[N_PAGES] = {1, 9, 3, 4, 1, 6, 9, 8, 9}; /* no runs: the delta form */
+	static const int64_t runs[2] = {1, 8};
 	ddirr_arena s = DDIRR_ARENA_INIT, a = DDIRR_ARENA_INIT;
 	Ddirr__Event pb = DDIRR__EVENT__INIT, *back;
 	ddirr_event out;
@@ -279,6 +408,22 @@ static void deltas__array_in_both_forms_is_corrupt(void **state)
 	back = through_the_wire(&pb);
 	assert_int_equal(ddirr_event_from_pb(&out, back, &a, "forged.ddirr"), DDIRR_ECORRUPT);
 	expect_message("pMemorySegmentPages: the array is in both the plain and the delta form");
+	ddirr__event__free_unpacked(back, NULL);
+	/* the slots, 1..9, went as runs */
+	assert_int_equal(pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages_runs, 2);
+	pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages = 0;
+	pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages = N_PAGES;
+	pb.mapcpuhostaperture->pargs->pcpuhostaperturepages = m.slots;
+	back = through_the_wire(&pb);
+	assert_int_equal(ddirr_event_from_pb(&out, back, &a, "forged.ddirr"), DDIRR_ECORRUPT);
+	expect_message("pCpuHostAperturePages: the array is in both the plain and the runs form");
+	ddirr__event__free_unpacked(back, NULL);
+	pb.mapcpuhostaperture->pargs->n_pcpuhostaperturepages = 0;
+	pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs = 2;
+	pb.mapcpuhostaperture->pargs->pmemorysegmentpages_runs = (int64_t *)runs;
+	back = through_the_wire(&pb);
+	assert_int_equal(ddirr_event_from_pb(&out, back, &a, "forged.ddirr"), DDIRR_ECORRUPT);
+	expect_message("pMemorySegmentPages: the array is in both the delta and the runs form");
 	ddirr__event__free_unpacked(back, NULL);
 	ddirr_arena_release(&s);
 	ddirr_arena_release(&a);
@@ -322,6 +467,24 @@ static void deltas__mdl_pages_go_in_the_delta_form(void **state)
 	assert_int_equal(got->pBuildPagingBuffer->MapApertureSegment.MdlOffset, 2);
 	assert_memory_equal(MmGetMdlPfnArray(got->pBuildPagingBuffer->MapApertureSegment.pMdl) + 2, pfns + 2,
 			    4 * sizeof(PFN_NUMBER));
+	ddirr__event__free_unpacked(back, NULL);
+	/* Six pages in two runs: the runs form, four numbers */
+	args.MapApertureSegment.NumberOfPages = 6;
+	args.MapApertureSegment.MdlOffset = 0;
+	memcpy(MmGetMdlPfnArray(mdl), (const PFN_NUMBER[6]){300, 301, 302, 303, 304, 7}, sizeof(pfns));
+	ddirr_arena_reset(&s);
+	pb = (Ddirr__Event)DDIRR__EVENT__INIT;
+	assert_int_equal(ddirr_event_to_pb(&pb, &ev, &s), 0);
+	wire = pb.buildpagingbuffer->pbuildpagingbuffer->mapaperturesegment;
+	assert_true(wire->n_pmdl == 0 && wire->n_pmdl_delta == 0 && wire->n_pmdl_runs == 4);
+	assert_true(wire->pmdl_runs[0] == 300 && wire->pmdl_runs[1] == 4 && wire->pmdl_runs[2] == -297 &&
+		    wire->pmdl_runs[3] == 0);
+	back = through_the_wire(&pb);
+	if (ddirr_event_from_pb(&out, back, &a, "t"))
+		fail_msg("%s", ddirr_error_last());
+	got = out.frame;
+	assert_memory_equal(MmGetMdlPfnArray(got->pBuildPagingBuffer->MapApertureSegment.pMdl),
+			    MmGetMdlPfnArray(mdl), 6 * sizeof(PFN_NUMBER));
 	ddirr__event__free_unpacked(back, NULL);
 	free(mdl);
 	ddirr_arena_release(&s);
@@ -464,7 +627,7 @@ static size_t read_stream(const char *path)
 
 	if (ddirr_trace_open(&t, path))
 		fail_msg("%s", ddirr_error_last());
-	assert_int_equal(ddirr_trace_get_info(t)->format_version, 3);
+	assert_int_equal(ddirr_trace_get_info(t)->format_version, DDIRR_FORMAT_VERSION);
 	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
 		map_call m;
 
@@ -682,11 +845,13 @@ static void deltas__version_1_trace_reads_the_same_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(deltas__runs_go_in_the_delta_form_and_come_back),
+		cmocka_unit_test(deltas__steps_go_in_the_delta_form_and_come_back),
+		cmocka_unit_test(deltas__runs_go_in_the_runs_form_when_shorter_and_come_back),
 		cmocka_unit_test(deltas__extreme_values_come_back_in_either_form),
 		cmocka_unit_test(deltas__one_step_past_an_int64_anywhere_means_the_plain_form),
 		cmocka_unit_test(deltas__hostile_array_deltas_are_corrupt),
-		cmocka_unit_test(deltas__array_in_both_forms_is_corrupt),
+		cmocka_unit_test(deltas__hostile_runs_are_corrupt),
+		cmocka_unit_test(deltas__array_in_two_forms_is_corrupt),
 		cmocka_unit_test(deltas__mdl_pages_go_in_the_delta_form),
 		cmocka_unit_test(deltas__envelope_takes_the_absolute_form_where_a_delta_cannot),
 		cmocka_unit_test(deltas__hostile_envelope_deltas_are_corrupt),
