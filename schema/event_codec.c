@@ -202,9 +202,11 @@ struct enc_plan {
 	   with only the fields the plan can set (see plan_pack_descriptor),
 	   or NULL for the message's own; pack_delta, the same without the
 	   plain form of an array that has a delta form, for a message whose
-	   arrays all went in their delta form (all but those with a step
-	   too large for an int64), or NULL when no array has one. */
-	const ProtobufCMessageDescriptor *pack, *pack_delta;
+	   arrays all went in their delta or runs form (all but those with a
+	   step too large for an int64), or NULL when no array has one; and
+	   pack_deltas_only, that without the runs forms too, for a message
+	   whose arrays all went in their delta form (a one-page map's). */
+	const ProtobufCMessageDescriptor *pack, *pack_delta, *pack_deltas_only;
 	size_t n;
 	enc_field fields[];
 };
@@ -259,12 +261,16 @@ static const ProtobufCMessageDescriptor *descriptor_subset(ddirr_arena *a, const
 	return out;
 }
 
+/* Which fields a plan's pack descriptor keeps (plan_pack_descriptor()). */
+enum { PACK_ALL, PACK_NO_PLAIN, PACK_DELTAS_ONLY };
+
 /* The pack descriptor of plan p for message md: the fields its entries
- * store through (plain, delta and digest forms), in md's order; without
- * the plain forms that have a delta form when `deltas` (NULL when there is
- * no such form). */
+ * store through (plain, delta, runs and digest forms), in md's order;
+ * without the plain forms that have a delta form for PACK_NO_PLAIN, and
+ * without their runs forms too for PACK_DELTAS_ONLY (NULL for either when
+ * there is no such form). */
 static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, const enc_plan *p,
-							      const ProtobufCMessageDescriptor *md, int deltas)
+							      const ProtobufCMessageDescriptor *md, int mode)
 {
 	const ProtobufCFieldDescriptor **keep = ddirr_arena_alloc(a, (md->n_fields ? md->n_fields : 1) * sizeof(*keep));
 	unsigned i, n = 0, left_out = 0;
@@ -278,7 +284,7 @@ static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, co
 		for (k = 0; k < p->n; k++) {
 			const enc_field *e = &p->fields[k];
 
-			if (deltas && e->pf == f && e->delta) {
+			if (mode != PACK_ALL && e->delta && (e->pf == f || (mode == PACK_DELTAS_ONLY && e->runs == f))) {
 				left_out++;
 				break;
 			}
@@ -288,7 +294,7 @@ static const ProtobufCMessageDescriptor *plan_pack_descriptor(ddirr_arena *a, co
 			}
 		}
 	}
-	if (deltas && !left_out)
+	if (mode != PACK_ALL && !left_out)
 		return NULL;
 	return descriptor_subset(a, md, keep, n);
 }
@@ -310,7 +316,7 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 	if (!p)
 		return NULL;
 	p->s = s;
-	p->pack = p->pack_delta = NULL;
+	p->pack = p->pack_delta = p->pack_deltas_only = NULL;
 	for (i = 0; i < s->n_fields; i++) {
 		const ddirr_field_desc *f = &s->fields[i];
 		enc_field *e = &p->fields[p->n];
@@ -339,9 +345,11 @@ static const enc_plan *plan_build(ddirr_arena *a, const ddirr_struct_desc *s, co
 			return NULL;
 	}
 	if (trim && md) {
-		if (!(p->pack = plan_pack_descriptor(a, p, md, 0)))
+		if (!(p->pack = plan_pack_descriptor(a, p, md, PACK_ALL)))
 			return NULL;
-		p->pack_delta = plan_pack_descriptor(a, p, md, 1); /* NULL: none, or no memory: then pack serves */
+		/* NULL: none, or no memory: then pack serves */
+		p->pack_delta = plan_pack_descriptor(a, p, md, PACK_NO_PLAIN);
+		p->pack_deltas_only = plan_pack_descriptor(a, p, md, PACK_DELTAS_ONLY);
 	}
 	return p;
 }
@@ -365,6 +373,7 @@ typedef struct encode_ctx {
 	const ddirr_event *ev;
 	size_t bound; /* upper bound of the packed size so far */
 	int plain;    /* the message being encoded has an array in the plain form where a delta form exists */
+	int runs;     /* ... one in the runs form */
 	int pack;     /* the messages are only packed: give them the plans' pack descriptors */
 } encode_ctx;
 
@@ -488,6 +497,7 @@ static int encode_compact(ProtobufCMessage *msg, const enc_field *e, const char 
 	if (k) {
 		pf = e->runs;
 		n = k;
+		c->runs = 1;
 	} else {
 		int fits = size == 8   ? deltas_of(d, src, 8, n, &runs)
 			   : size == 4 ? deltas_of(d, src, 4, n, &runs)
@@ -502,6 +512,7 @@ static int encode_compact(ProtobufCMessage *msg, const enc_field *e, const char 
 				return DDIRR_ENOMEM;
 			pf = e->runs;
 			n = 2 * runs;
+			c->runs = 1;
 		}
 	}
 	*(int64_t **)((char *)msg + pf->offset) = d;
@@ -514,16 +525,20 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
 
 /* encode_struct() into msg, made by new_plan_message(), which then packs
  * through the plan's descriptor without plain forms when every array of
- * its own went in the delta form. */
+ * its own went in the delta or runs form, and without runs forms either
+ * when none went in that one. */
 static int encode_message(ProtobufCMessage *msg, const enc_plan *p, const char *base, encode_ctx *c)
 {
-	int outer = c->plain, rc;
+	int outer_plain = c->plain, outer_runs = c->runs, rc;
 
-	c->plain = 0;
+	c->plain = c->runs = 0;
 	rc = encode_struct(msg, p, base, c);
-	if (c->pack && !c->plain && p->pack_delta)
+	if (c->pack && !c->plain && !c->runs && p->pack_deltas_only)
+		msg->descriptor = p->pack_deltas_only;
+	else if (c->pack && !c->plain && p->pack_delta)
 		msg->descriptor = p->pack_delta;
-	c->plain = outer;
+	c->plain = outer_plain;
+	c->runs = outer_runs;
 	return rc;
 }
 
@@ -896,7 +911,7 @@ static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, 
 	c.a = a;
 	c.ev = ev;
 	c.bound = PREFIX_MAX;
-	c.plain = 0;
+	c.plain = c.runs = 0;
 	c.pack = pack;
 	rc = encode_message(args, plan, ev->frame, &c);
 	*bound += c.bound;
@@ -1379,7 +1394,7 @@ int ddirr_event_from_pb(ddirr_event *ev, const Ddirr__Event *pb, ddirr_arena *a,
 int ddirr_struct_to_pb(ProtobufCMessage *msg, const ddirr_struct_desc *s, const void *base, ddirr_arena *a)
 {
 	static const ddirr_event none;
-	encode_ctx c = {a, &none, 0, 0, 0};
+	encode_ctx c = {a, &none, 0, 0, 0, 0};
 	const enc_plan *p = plan_build(a, s, msg->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0, 0);
 
 	if (!p)
