@@ -84,16 +84,16 @@ static void emit_message(FILE *out, const ddirr_struct_desc *s)
 			exit(1);
 		}
 		field_comment(out, s, f);
-		/* Arrays whose values come in runs: their delta form (format 2). */
-		if (ddirr_desc_field_delta(f))
+		/* Arrays whose values come in runs: their delta form (format 2)
+		   and their runs form (format 4). */
+		if (ddirr_desc_field_delta(f)) {
 			fprintf(out, "  repeated sint64 %s_delta = %u; // %s as deltas: element i - element i-1 (element -1 = 0)\n",
 				f->name, f->number + DDIRR_DELTA_FIELD_OFFSET, f->name);
-		/* And their runs form (format 4). */
-		if (ddirr_desc_field_delta(f))
 			fprintf(out,
 				"  repeated sint64 %s_runs = %u; // %s as runs: pairs (d, k), an element d above the one "
 				"before, then k more each 1 above the one before\n",
 				f->name, f->number + DDIRR_RUNS_FIELD_OFFSET, f->name);
+		}
 		/* Private data kept as a digest only (privacy tier "hashed"). */
 		if (f->kind == DDIRR_FK_BYTES && f->cls == DDIRR_CLASS_OPAQUE)
 			fprintf(out, "  bytes %s_sha256 = %u; // SHA-256 standing for %s when its bytes are not kept\n",
