@@ -379,100 +379,71 @@ typedef struct encode_ctx {
 
 /* deltas_of() for an array with a value of 2^63 or more: each step is
  * checked. */
-static int deltas_checked(int64_t *d, const char *src, uint32_t size, uint64_t n, uint64_t *runs)
+static int deltas_checked(int64_t *d, const char *src, uint32_t size, uint64_t n)
 {
 	uint64_t prev = 0, i;
 
-	*runs = 0;
 	for (i = 0; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
 
 		if (!delta_of(v, prev, &d[i]))
 			return 0;
-		*runs += i == 0 || d[i] != 1;
 		prev = v;
 	}
 	return 1;
 }
 
-/* Sets d[0, n) to the deltas of the n values of `size` bytes at src, and
- * *runs to the number of runs of steps of +1 they make (a run starts at
- * element 0 and at every step that is not +1); returns 0 when a step does
- * not fit an int64. Inline, so that each call below gets a loop for a
- * constant size.
+/* Sets d[0, n) to the deltas of the n values of `size` bytes at src;
+ * returns 0 when a step does not fit an int64. Inline, so that each call
+ * below gets a loop for a constant size.
  *
  * Between values below 2^63 (32-bit slots, pages, PFNs, user VAs) every
  * step fits, and the loop tests nothing: 7 to 9 instructions an element
  * instead of 14 (callgrind: the drain's instructions a call -3.7 % at
  * 4 KiB). An array with a value of 2^63 or more goes again through
  * deltas_checked(). */
-static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n, uint64_t *runs)
+static inline int deltas_of(int64_t *d, const char *src, uint32_t size, uint64_t n)
 {
-	uint64_t prev = 0, seen = 0, starts = 0, i;
+	uint64_t prev = 0, seen = 0, i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
 		uint64_t step = v - prev; /* modulo 2^64: the int64 delta's bits when both are below 2^63 */
 
 		seen |= v;
-		starts += step != 1;
 		memcpy(&d[i], &step, sizeof(step));
 		prev = v;
 	}
-	*runs = starts + (n && d[0] == 1); /* element 0 starts a run, whatever its value */
-	return !(seen >> 63) || deltas_checked(d, src, size, n, runs);
+	return !(seen >> 63) || deltas_checked(d, src, size, n);
 }
 
-/* The runs form of the n deltas d, which make `runs` runs (deltas_of()):
- * a pair (d, k) a run, its first delta and the +1 steps after it. */
-static int64_t *runs_of(const int64_t *d, uint64_t n, uint64_t runs, ddirr_arena *a)
+/* The runs form of the n values of `size` bytes at src, in one pass that
+ * stores a pair only where a run starts (about 9 instructions an element):
+ * into r[0, n), returning how many numbers, or 0 when the runs form would
+ * have as many numbers as the delta form (the pass stops there) or a run's
+ * first step does not fit an int64 (then neither does a delta: the plain
+ * form). A step of +1 is one without wrapping: 2^64 - 1 to 0 is not. n >= 3:
+ * with fewer, runs never win. Inline, for a loop a constant size. */
+static inline uint64_t runs_of(int64_t *r, const char *src, uint32_t size, uint64_t n)
 {
-	int64_t *r = ddirr_arena_alloc_raw(a, 2 * runs * sizeof(*r));
-	uint64_t i, j = 0;
+	uint64_t prev = ddirr_desc_read(src, size), start = 0, i, j = 2;
 
-	if (!r)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (i == 0 || d[i] != 1) {
-			r[j++] = d[i];
-			r[j++] = 0;
-		} else {
-			r[j - 1]++;
-		}
-	}
-	return r;
-}
-
-/* The runs form straight from the n values of `size` bytes at src, in one
- * pass that stores a pair only where a run starts (about 8 instructions an
- * element, where the deltas and then the runs from them took 18): into
- * r[0, n), returning how many numbers, or 0 when the runs form would have
- * as many numbers as the delta form (the pass stops there), or when a value
- * is 2^63 or more (left to deltas_of(), which checks each step). Below 2^63
- * every step fits an int64, as in deltas_of(). n >= 3: with fewer, runs
- * never win. Inline, for a loop a constant size. */
-static inline uint64_t runs_first(int64_t *r, const char *src, uint32_t size, uint64_t n)
-{
-	uint64_t prev = ddirr_desc_read(src, size), seen = prev, start = 0, i, j = 2;
-
-	memcpy(&r[0], &prev, sizeof(prev)); /* element 0 starts the first run: its step from 0 */
+	if (!delta_of(prev, 0, &r[0])) /* element 0 starts the first run: its step from 0 */
+		return 0;
 	for (i = 1; i < n; i++) {
 		uint64_t v = ddirr_desc_read(src + i * size, size);
-		uint64_t step = v - prev;
 
-		seen |= v;
-		if (step != 1) {
-			if (j + 2 >= n)
+		if (v - prev != 1 || v == 0) {
+			if (j + 2 >= n || !delta_of(v, prev, &r[j]))
 				return 0;
 			r[j - 1] = (int64_t)(i - start - 1);
-			memcpy(&r[j], &step, sizeof(step));
 			j += 2;
 			start = i;
 		}
 		prev = v;
 	}
 	r[j - 1] = (int64_t)(n - start - 1);
-	return seen >> 63 ? 0 : j;
+	return j;
 }
 
 /* Stores the n values of `size` bytes at src, array e, in its runs form when
@@ -484,7 +455,7 @@ static int encode_compact(ProtobufCMessage *msg, const enc_field *e, const char 
 {
 	const ProtobufCFieldDescriptor *pf = e->delta;
 	int64_t *d;
-	uint64_t runs, k = 0;
+	uint64_t k = 0;
 
 	if (!pf)
 		return 0;
@@ -493,27 +464,15 @@ static int encode_compact(ProtobufCMessage *msg, const enc_field *e, const char 
 		return DDIRR_ENOMEM;
 	/* Slots are 4 bytes, pages, VAs and PFNs 8. */
 	if (e->runs && n >= 3)
-		k = size == 8 ? runs_first(d, src, 8, n) : size == 4 ? runs_first(d, src, 4, n) : runs_first(d, src, size, n);
+		k = size == 8 ? runs_of(d, src, 8, n) : size == 4 ? runs_of(d, src, 4, n) : runs_of(d, src, size, n);
 	if (k) {
 		pf = e->runs;
 		n = k;
 		c->runs = 1;
-	} else {
-		int fits = size == 8   ? deltas_of(d, src, 8, n, &runs)
-			   : size == 4 ? deltas_of(d, src, 4, n, &runs)
-				       : deltas_of(d, src, size, n, &runs);
-
-		if (!fits)
-			return 0;
-		/* runs_first() leaves to this path the arrays with a value of
-		   2^63 or more, whose steps need checking. */
-		if (e->runs && 2 * runs < n) {
-			if (!(d = runs_of(d, n, runs, c->a)))
-				return DDIRR_ENOMEM;
-			pf = e->runs;
-			n = 2 * runs;
-			c->runs = 1;
-		}
+	} else if (!(size == 8   ? deltas_of(d, src, 8, n)
+		     : size == 4 ? deltas_of(d, src, 4, n)
+				 : deltas_of(d, src, size, n))) {
+		return 0;
 	}
 	*(int64_t **)((char *)msg + pf->offset) = d;
 	*(size_t *)((char *)msg + pf->quantifier_offset) = n;

@@ -21,7 +21,7 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
  * and time in either form), found without sizing the message, so that the
  * caller can pack straight into that much room; and gives the messages
  * under args descriptors that leave out the fields they cannot have (the
- * other phase's, and the plain form of an array that went in its delta
+ * other phase's, and the plain form of an array that went in its delta or runs
  * form), for packing only: the bytes are the same, and protobuf-c visits
  * fewer fields. Nothing may look fields up in them or unpack with them. */
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);

@@ -266,6 +266,19 @@ static void deltas__one_step_past_an_int64_anywhere_means_the_plain_form(void **
 			}
 		}
 	}
+	/* 2^64 - 1 to 0 is no step of +1 that a run could take (as runs the
+	   array would be 2 pairs; the step does not fit: the plain form) */
+	{
+		static const UINT64 wrap[N_PAGES] = {(uint64_t)INT64_MAX, UINT64_MAX - 1, UINT64_MAX, 0, 1, 2, 3, 4, 5};
+		Ddirr__Event pb = DDIRR__EVENT__INIT;
+		map_call m;
+
+		map_call_init(&m, 1, 0, slots, wrap);
+		ddirr_arena_reset(&s);
+		assert_int_equal(ddirr_event_to_pb(&pb, &m.ev, &s), 0);
+		assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages, N_PAGES);
+		assert_int_equal(pb.mapcpuhostaperture->pargs->n_pmemorysegmentpages_runs, 0);
+	}
 	ddirr_arena_release(&s);
 }
 
