@@ -6,7 +6,12 @@
  * messages). So the caller's event and frame can change as soon as append
  * returns, and no varint is written by hand. A chunk is compressed and
  * written with its ChunkInfo in one write(2), so the file only ever grows
- * by whole frames unless the system fails mid-write. */
+ * by whole frames unless the system fails mid-write.
+ *
+ * The memory a chunk needs (the pending chunk, the compressed frame,
+ * zstd's workspace) is allocated and touched at open, for chunks up to
+ * chunk_bytes, and never given back before free: see work_memory(). */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_initStaticCCtx, ZSTD_getCParams: a workspace that never moves */
 #include "ddirr/trace.h"
 
 #include <errno.h>
@@ -56,7 +61,8 @@ struct ddirr_trace_writer {
 
 	size_t chunk_bytes;
 	uint32_t chunk_records;
-	ZSTD_CCtx *cctx;
+	ZSTD_CCtx *cctx; /* static: lives in zstd_ws */
+	void *zstd_ws;
 	int level; /* the data chunks' zstd level, as the header records it */
 	ddirr_arena arena; /* protobuf form of the record being appended, and the trailer */
 
@@ -291,6 +297,71 @@ static int check_options(const ddirr_trace_writer_options *o, const char *path)
 	return 0;
 }
 
+/* The writer's working memory, made ready at open. A chunk is packed into
+ * w->batch, compressed into w->out, by zstd in its workspace; grown on
+ * demand, these buffers took fresh pages in the middle of a capture, each
+ * time a chunk was the largest so far, and zstd also gives its workspace
+ * back after 128 chunks that needed a third of it (small chunks, as a
+ * drain catching up makes) and asks for it again at the next large one.
+ * A fresh page can cost tens of microseconds where the host must back it
+ * (a VM that hands its free memory back): the recorder's drain, which
+ * must write every chunk within the flush interval, stalled 8-11 ms on
+ * 165 such faults (docs/reliability.md, "Kills"). So the writer sizes them
+ * for a chunk of chunk_bytes, touches them, and gives zstd a static
+ * context in its own workspace, with the compression parameters pinned to
+ * those zstd picks for chunk_bytes: smaller chunks then compress as before,
+ * a larger one (only a record larger than chunk_bytes makes one) with the
+ * same window, and the workspace, sized by zstd for those parameters,
+ * serves both. A record past chunk_bytes still grows the buffers. */
+enum { BATCH_ROOM = 64 << 10 }; /* past chunk_bytes: a record's bound (most are far smaller) */
+
+static int work_memory(ddirr_trace_writer *w)
+{
+	ZSTD_compressionParameters cp = ZSTD_getCParams(w->level, w->chunk_bytes, 0);
+	size_t ws_size = ZSTD_estimateCCtxSize_usingCParams(cp);
+	const struct {
+		ZSTD_cParameter param;
+		int value;
+	} pins[] = {
+		{ZSTD_c_compressionLevel, w->level},
+		{ZSTD_c_windowLog, (int)cp.windowLog},
+		{ZSTD_c_chainLog, (int)cp.chainLog},
+		{ZSTD_c_hashLog, (int)cp.hashLog},
+		{ZSTD_c_searchLog, (int)cp.searchLog},
+		{ZSTD_c_minMatch, (int)cp.minMatch},
+		{ZSTD_c_targetLength, (int)cp.targetLength},
+		{ZSTD_c_strategy, (int)cp.strategy},
+		/* Checksums let the reader tell a damaged chunk from a good one;
+		   the content size lets it bound the allocation before
+		   decompressing. */
+		{ZSTD_c_checksumFlag, 1},
+		{ZSTD_c_contentSizeFlag, 1},
+	};
+	size_t i;
+
+	if (posix_memalign(&w->zstd_ws, 64, ws_size)) {
+		w->zstd_ws = NULL;
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a zstd workspace of %zu bytes", w->path,
+				       ws_size);
+	}
+	memset(w->zstd_ws, 0, ws_size);
+	if (!(w->cctx = ZSTD_initStaticCCtx(w->zstd_ws, ws_size)))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: zstd cannot make a context in %zu bytes", w->path, ws_size);
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, pins[i].param, pins[i].value)))
+			return ddirr_error_set(DDIRR_EINVAL, "%s: zstd refused the compression parameters", w->path);
+	/* The pending chunk takes a record's bound past what it holds before
+	   the record is cut off to the next chunk (append). */
+	if (ddirr_grow(&w->batch, &w->batch_cap, w->chunk_bytes + BATCH_ROOM) ||
+	    ddirr_grow(&w->out, &w->out_cap,
+		       ZSTD_compressBound(w->chunk_bytes) + DDIRR_SKIPPABLE_HEADER_SIZE + DDIRR_TRACE_MAX_CHUNK_INFO))
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a chunk of %zu bytes", w->path,
+				       w->chunk_bytes);
+	memset(w->batch, 0, w->batch_cap);
+	memset(w->out, 0, w->out_cap);
+	return 0;
+}
+
 int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const ddirr_trace_info *info,
 			    const ddirr_trace_writer_options *opts)
 {
@@ -323,19 +394,8 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
 	w->chunk_records = opts->chunk_records ? opts->chunk_records : DDIRR_TRACE_DEFAULT_CHUNK_RECORDS;
 	w->pending = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
 	w->level = opts->level ? opts->level : ZSTD_CLEVEL_DEFAULT;
-	w->cctx = ZSTD_createCCtx();
-	if (!w->cctx) {
-		rc = ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a zstd context", path);
+	if ((rc = work_memory(w)))
 		goto fail;
-	}
-	/* Checksums let the reader tell a damaged chunk from a good one; the
-	   content size lets it bound the allocation before decompressing. */
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, opts->level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1))) {
-		rc = ddirr_error_set(DDIRR_EINVAL, "%s: zstd refused the compression parameters", path);
-		goto fail;
-	}
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		rc = ddirr_error_set(DDIRR_EIO, "%s: cannot create: %s", path, strerror(errno));
@@ -732,7 +792,7 @@ void ddirr_trace_writer_free(ddirr_trace_writer *w)
 	free(w->out);
 	free(w->batch);
 	ddirr_arena_release(&w->arena);
-	ZSTD_freeCCtx(w->cctx);
+	free(w->zstd_ws); /* holds the static cctx: nothing to free in it */
 	free(w->path);
 	free(w);
 }
