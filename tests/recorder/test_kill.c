@@ -257,8 +257,9 @@ static round_result check_trace(uint64_t started_at, uint64_t killed_at, uint64_
  * second field of their schedstat, which counts a wait once it has ended:
  * a wait still going on at the kill is not in it; 0 where the kernel does
  * not keep it), and, in `seen`, each one's name, state and wait channel
- * (/proc/PID/task/TID/stat and wchan), which a failure prints: a drain
- * in D state was blocked in the kernel, one in R was waiting for a CPU. */
+ * (/proc/PID/task/TID/stat and wchan), which a kill beyond its bound
+ * prints: a drain in D state was blocked in the kernel, one in R was
+ * running or waiting for a CPU, with its page faults so far. */
 static uint64_t child_threads(pid_t pid, char *seen, size_t seen_size)
 {
 	char dir[64], file[384], line[512], wchan[64];
@@ -322,7 +323,8 @@ static uint64_t child_threads(pid_t pid, char *seen, size_t seen_size)
  * it in (10 ms). The guest's threads do not run then, and neither their
  * run time nor their run_delay counts it: the drain stops as if frozen
  * (seen: 8-20 ms with the drain's CPU time still and its state R). A
- * host backing a fresh page for the guest shows up here too. */
+ * host backing fresh pages for the guest seemed to show here too (an
+ * 11 ms stall on 165 faults came with 10 ms of steal read). */
 static uint64_t vm_steal(uint64_t *tick)
 {
 	char line[512];
