@@ -172,7 +172,6 @@ typedef struct round_result {
 	uint64_t records, bytes;
 	uint64_t wait_ns; /* how long the oldest record missing had waited at the kill */
 	uint64_t starved_ns; /* the child's threads' wait for a CPU meanwhile */
-	uint64_t stolen_ns;  /* the VM's steal meanwhile, to the tick, with a tick for the reading's rounding */
 	uint64_t gap_ns;  /* the kill instant minus the last recovered record's time */
 	int in_flight;    /* the oldest record lost was of a call that had not returned */
 	uint64_t over_ns; /* how far wait_ns is beyond the kill's bound, 0 when within */
@@ -182,7 +181,7 @@ typedef struct round_result {
 static round_result check_trace(uint64_t started_at, uint64_t killed_at, uint64_t starved_ns, uint64_t stolen_ns,
 				const char *seen, int round)
 {
-	round_result res = {0, 0, 0, starved_ns, stolen_ns, 0, 0, 0};
+	round_result res = {0, 0, 0, starved_ns, 0, 0, 0};
 	uint64_t bound_ns = (uint64_t)(FLUSH_MS + slack_ms()) * 1000000u + starved_ns + stolen_ns;
 	uint64_t first_missing, issued;
 	const ddirr_trace_verdict *v;

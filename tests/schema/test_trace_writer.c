@@ -60,16 +60,32 @@ static void assert_event_is(const ddirr_event *got, uint64_t k)
 	assert_null(got->frame);
 }
 
+/* The last failure of append_records() (or of the writer around it in
+ * write_chunks_counting_faults): the thread that made it may not be the
+ * one that reports it. */
+static char append_error[512];
+
+/* Appends records [*k, *k + n), moving *k on; returns 0, or -1 with
+ * append_error set. No cmocka assert: a thread other than the test's
+ * uses it too, and an assert must not jump out of another thread. */
+static int append_records(ddirr_trace_writer *w, uint64_t *k, uint64_t n)
+{
+	for (; n; n--, ++*k) {
+		ddirr_event ev = make_event(*k);
+
+		if (ddirr_trace_writer_append(w, &ev)) {
+			snprintf(append_error, sizeof(append_error), "append %llu: %s", (unsigned long long)*k,
+				 ddirr_error_last());
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void write_events(ddirr_trace_writer *w, uint64_t from, uint64_t to)
 {
-	uint64_t k;
-
-	for (k = from; k < to; k++) {
-		ddirr_event ev = make_event(k);
-
-		if (ddirr_trace_writer_append(w, &ev))
-			fail_msg("append %llu: %s", (unsigned long long)k, ddirr_error_last());
-	}
+	if (append_records(w, &from, to - from))
+		fail_msg("%s", append_error);
 }
 
 /* Writes records [0, n) to a new trace at path with opts, and closes it. */
@@ -471,24 +487,6 @@ enum { FRESH_PAGES_ALLOWED = 16 };
  * third of for 128 chunks). Grown on demand, these buffers took fresh
  * pages in the middle of a capture, and a recorder's drain stalled on
  * them (docs/reliability.md, "Kills"). Faults are counted, not time. */
-static char thread_error[512];
-
-/* Appends records [*k, *k + n) without cmocka's asserts, which must not
- * jump out of another thread; returns 0, or -1 with thread_error set. */
-static int append_in_thread(ddirr_trace_writer *w, uint64_t *k, uint64_t n)
-{
-	for (; n; n--, ++*k) {
-		ddirr_event ev = make_event(*k);
-
-		if (ddirr_trace_writer_append(w, &ev)) {
-			snprintf(thread_error, sizeof(thread_error), "append %llu: %s", (unsigned long long)*k,
-				 ddirr_error_last());
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void *write_chunks_counting_faults(void *arg)
 {
 	ddirr_trace_writer_options o = DDIRR_TRACE_WRITER_OPTIONS_INIT;
@@ -500,24 +498,25 @@ static void *write_chunks_counting_faults(void *arg)
 	long before;
 	int i;
 
+	append_error[0] = 0;
 	o.chunk_bytes = 256 << 10;
 	if (ddirr_trace_writer_open(&w, path, NULL, &o)) {
-		snprintf(thread_error, sizeof(thread_error), "open: %s", ddirr_error_last());
+		snprintf(append_error, sizeof(append_error), "open: %s", ddirr_error_last());
 		return NULL;
 	}
-	if (append_in_thread(w, &k, 2) || ddirr_trace_writer_flush(w) || stat(path, &st))
+	if (append_records(w, &k, 2) || ddirr_trace_writer_flush(w) || stat(path, &st))
 		goto fail;
 	before = thread_minor_faults();
 	/* A full chunk: records until the writer cuts one by itself (the
 	   file grows). */
 	for (size = st.st_size, full = 0; st.st_size == size; full++) {
-		if (append_in_thread(w, &k, 1) || stat(path, &st))
+		if (append_records(w, &k, 1) || stat(path, &st))
 			goto fail;
 	}
 	for (i = 0; i < 200; i++)
-		if (append_in_thread(w, &k, 2) || ddirr_trace_writer_flush(w))
+		if (append_records(w, &k, 2) || ddirr_trace_writer_flush(w))
 			goto fail;
-	if (append_in_thread(w, &k, 2 * full))
+	if (append_records(w, &k, 2 * full))
 		goto fail;
 	faults_taken = thread_minor_faults() - before;
 	full_chunk_records = full;
@@ -526,8 +525,8 @@ static void *write_chunks_counting_faults(void *arg)
 	ddirr_trace_writer_free(w);
 	return arg;
 fail:
-	if (!thread_error[0])
-		snprintf(thread_error, sizeof(thread_error), "%s", ddirr_error_last());
+	if (!append_error[0])
+		snprintf(append_error, sizeof(append_error), "%s", ddirr_error_last());
 	ddirr_trace_writer_free(w);
 	return NULL;
 }
@@ -545,7 +544,7 @@ static void trace__chunks_up_to_chunk_bytes_take_no_fresh_memory(void **state)
 	assert_int_equal(pthread_create(&tid, NULL, write_chunks_counting_faults, path), 0);
 	assert_int_equal(pthread_join(tid, &ok), 0);
 	if (!ok)
-		fail_msg("%s", thread_error);
+		fail_msg("%s", append_error);
 	assert_true(full_chunk_records > 1000);
 	/* The chunk index still grows, a page every 40 chunks or so: 6 pages
 	   here, 21 under ASan (its realloc takes fresh memory, and shadow for
