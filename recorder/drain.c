@@ -125,53 +125,92 @@ static void hash_private_data(void *slot, const void *bytes, uint64_t n, void *c
 	memcpy(slot, &none, sizeof(none));
 }
 
-/* Rebuilds the record at h (contiguous, h->size bytes) and appends it
+/* Rebuilds the record at h (contiguous, h->size bytes) in place as *ev,
  * with its time in monotonic ns (h->time may still be ticks: the drain
- * never writes a ring's header, see take()). */
-static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns)
+ * never writes a ring's header, see take()). Returns 0, or -1 having
+ * counted the record dropped. */
+static int rebuild(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns, ddirr_event *ev)
 {
 	const ddirr_ddi_desc *d = ddirr_desc_ddi(h->ddi);
-	ddirr_event ev;
-	int rc;
 
 	if (atomic_load(&r->stopped) || !r->writer) {
 		drop(r, DROP_WRITE_FAILED);
-		return;
+		return -1;
 	}
 	if (!d || ddirr_frame_rebuild_call(h + 1, h->size - sizeof(*h), h->ddi, h->phase)) {
 		drop(r, DROP_WRITE_FAILED); /* cannot happen: the copy is ours */
-		return;
+		return -1;
 	}
-	ev.seq = h->seq;
-	ev.parent_seq = h->parent_seq;
-	ev.time_ns = time_ns;
-	ev.thread = h->thread;
-	ev.ddi = h->ddi;
-	ev.phase = h->phase;
-	ev.frame = h + 1;
-	ev.digests = NULL;
-	ev.n_digests = 0;
+	ev->seq = h->seq;
+	ev->parent_seq = h->parent_seq;
+	ev->time_ns = time_ns;
+	ev->thread = h->thread;
+	ev->ddi = h->ddi;
+	ev->phase = h->phase;
+	ev->frame = h + 1;
+	ev->digests = NULL;
+	ev->n_digests = 0;
 	if (r->opts.privacy == DDIRR_PRIVACY_HASHED) {
 		/* The ring holds the bytes; the trace gets their digests. */
 		r->n_digests = 0;
 		ddirr_frame_visit_opaque(d->frame, h + 1, h->phase, hash_private_data, r);
-		ev.digests = r->digests;
-		ev.n_digests = r->n_digests;
+		ev->digests = r->digests;
+		ev->n_digests = r->n_digests;
 	}
-	rc = ddirr_trace_writer_append(r->writer, &ev);
+	return 0;
+}
+
+/* What the writer made of n records appended at once, the oldest stamped
+ * time_ns: rc is its return. */
+static void appended(ddirr_recorder *r, int rc, uint64_t time_ns, unsigned n)
+{
 	if (rc == 0) {
 		uint64_t due = time_ns + flush_budget_ns(r);
 
-		atomic_fetch_add_explicit(&r->recorded, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&r->recorded, n, memory_order_relaxed);
 		/* Rings are drained one after the other, so the oldest record
 		   of the chunk is not always the first appended. */
-		if (!r->appended_since_flush++ || due < r->flush_due_ns)
+		if (!r->appended_since_flush || due < r->flush_due_ns)
 			r->flush_due_ns = due;
+		r->appended_since_flush += n;
 		return;
 	}
-	drop(r, rc == DDIRR_ELIMIT ? DROP_TOO_LARGE : DROP_WRITE_FAILED);
+	while (n--)
+		drop(r, rc == DDIRR_ELIMIT ? DROP_TOO_LARGE : DROP_WRITE_FAILED);
 	if (rc == DDIRR_EIO)
 		ddirr_drain_fail(r, ddirr_error_last());
+}
+
+static void write_record(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns)
+{
+	ddirr_event ev;
+
+	if (rebuild(r, h, time_ns, &ev) == 0)
+		appended(r, ddirr_trace_writer_append(r->writer, &ev), time_ns, 1);
+}
+
+/* A call's entry h and its exit x, taken together: one record in the trace
+ * when the writer can make one of them (format 5), else two. */
+static void write_call(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t h_ns, ddirr_ring_hdr *x, uint64_t x_ns)
+{
+	ddirr_event in, out;
+	int rc;
+
+	if (rebuild(r, h, h_ns, &in)) {
+		write_record(r, x, x_ns);
+		return;
+	}
+	if (rebuild(r, x, x_ns, &out)) {
+		appended(r, ddirr_trace_writer_append(r->writer, &in), h_ns, 1);
+		return;
+	}
+	rc = ddirr_trace_writer_append_call(r->writer, &in, &out);
+	if (rc != 1) {
+		appended(r, rc, h_ns, 2);
+		return;
+	}
+	appended(r, ddirr_trace_writer_append(r->writer, &in), h_ns, 1);
+	appended(r, ddirr_trace_writer_append(r->writer, &out), x_ns, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,6 +348,21 @@ static void take(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *h)
 	free(heap);
 }
 
+/* The exit right after the entry h in its ring, when the two can be taken
+ * together (write_call): not in flight mode, whose memory keeps records
+ * one by one, nor with private data hashed (its digests go record by
+ * record), nor for records too large for the ring. NULL otherwise, and
+ * when the exit is not published yet: the entry never waits for it. */
+static ddirr_ring_hdr *exit_after(ddirr_recorder *r, ddirr_thread_ring *t, const ddirr_ring_hdr *h)
+{
+	ddirr_ring_hdr *x;
+
+	if (h->phase != DDIRR_PHASE_ENTRY || h->kind != DDIRR_RING_RECORD || g_rec.mode == DDIRR_RECORDER_FLIGHT ||
+	    r->opts.privacy == DDIRR_PRIVACY_HASHED || !(x = ddirr_ring_peek_next(&t->ring, h)))
+		return NULL;
+	return x->kind == DDIRR_RING_RECORD && x->phase == DDIRR_PHASE_EXIT && x->seq == h->seq ? x : NULL;
+}
+
 static void note_rate(ddirr_recorder *r);
 
 static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
@@ -323,15 +377,31 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 		ddirr_ring_hdr *h;
 
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
+			ddirr_ring_hdr *x = exit_after(r, t, h);
+			unsigned k = 1;
+
 			r->taken_bytes += h->size;
-			take(r, t, h);
-			ddirr_ring_release(&t->ring, h);
-			if (++r->rate_records % RATE_RECORDS == 0)
-				note_rate(r);
-			/* Under load a pass can last longer than the interval:
-			   the deadline is looked at while draining too. */
-			if (++n % DUE_CHECK_RECORDS == 0 && flush_due(r, ddirr_platform_now_ns()))
-				flush_now(r);
+			if (x) {
+				uint64_t h_ns = stamp(r, t, h);
+
+				r->taken_bytes += x->size;
+				write_call(r, h, h_ns, x, stamp(r, t, x));
+				ddirr_ring_release(&t->ring, h);
+				ddirr_ring_release(&t->ring, x);
+				k = 2;
+			} else {
+				take(r, t, h);
+				ddirr_ring_release(&t->ring, h);
+			}
+			for (; k; k--) {
+				if (++r->rate_records % RATE_RECORDS == 0)
+					note_rate(r);
+				/* Under load a pass can last longer than the
+				   interval: the deadline is looked at while
+				   draining too. */
+				if (++n % DUE_CHECK_RECORDS == 0 && flush_due(r, ddirr_platform_now_ns()))
+					flush_now(r);
+			}
 		}
 	}
 	return n;

@@ -133,6 +133,19 @@ ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 	return NULL;
 }
 
+ddirr_ring_hdr *ddirr_ring_peek_next(ddirr_ring *r, const ddirr_ring_hdr *h)
+{
+	/* peek left the tail at h */
+	uint64_t at = atomic_load_explicit(&r->tail, memory_order_relaxed) + h->size;
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	ddirr_ring_hdr *next;
+
+	if (at == head)
+		return NULL;
+	next = (ddirr_ring_hdr *)(r->data + (at & (r->size - 1)));
+	return next->kind == DDIRR_RING_PAD ? NULL : next;
+}
+
 void ddirr_ring_release(ddirr_ring *r, const ddirr_ring_hdr *h)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);

@@ -120,6 +120,11 @@ static inline void ddirr_ring_publish(ddirr_ring *r, uint64_t n)
  * when the ring is empty. Valid until ddirr_ring_release(). */
 ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r);
 
+/* Consumer: the record right after h, the one peek returned (not yet
+ * released), or NULL when none is published yet or padding comes first.
+ * Valid until released, after h. */
+ddirr_ring_hdr *ddirr_ring_peek_next(ddirr_ring *r, const ddirr_ring_hdr *h);
+
 /* Consumer: frees the record peek returned. */
 void ddirr_ring_release(ddirr_ring *r, const ddirr_ring_hdr *h);
 

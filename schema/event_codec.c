@@ -145,6 +145,50 @@ int ddirr_batch_resolve_deltas(Ddirr__EventBatch *b, const char *where)
 	return 0;
 }
 
+int ddirr_batch_split_calls(Ddirr__EventBatch *b, ddirr_arena *a, const char *where)
+{
+	Ddirr__Event **all, *exits;
+	size_t i, j, calls = 0;
+
+	for (i = 0; i < b->n_events; i++) {
+		const Ddirr__Event *e = b->events[i];
+
+		if (e->phase == DDIRR__PHASE__CALL)
+			calls++;
+		else if (e->exit_time_delta_ns)
+			return ddirr_error_set(DDIRR_ECORRUPT, "%s: record %zu (seq %llu): an exit time on a record of phase %d",
+					       where, i, (unsigned long long)e->seq, (int)e->phase);
+	}
+	if (!calls)
+		return 0;
+	/* calls <= n_events, which an unpack of a chunk bounds far below SIZE_MAX / 16 */
+	all = ddirr_arena_alloc(a, (b->n_events + calls) * sizeof(*all));
+	exits = ddirr_arena_alloc(a, calls * sizeof(*exits));
+	if (!all || !exits)
+		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory splitting %zu calls", where, calls);
+	for (i = j = 0; i < b->n_events; i++) {
+		Ddirr__Event *e = b->events[i], *x;
+
+		all[j++] = e;
+		if (e->phase != DDIRR__PHASE__CALL)
+			continue;
+		if (e->exit_time_delta_ns > UINT64_MAX - e->time_ns)
+			return ddirr_error_set(DDIRR_ECORRUPT, "%s: record %zu (seq %llu): exit time %llu + %llu ns is past 2^64 - 1",
+					       where, i, (unsigned long long)e->seq, (unsigned long long)e->time_ns,
+					       (unsigned long long)e->exit_time_delta_ns);
+		x = exits++;
+		*x = *e;
+		x->time_ns = e->time_ns + e->exit_time_delta_ns;
+		x->phase = DDIRR__PHASE__EXIT;
+		e->phase = DDIRR__PHASE__ENTRY;
+		x->exit_time_delta_ns = e->exit_time_delta_ns = 0;
+		all[j++] = x;
+	}
+	b->events = all;
+	b->n_events = j;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Encoding                                                            */
 
@@ -719,11 +763,12 @@ static int encode_struct(ProtobufCMessage *msg, const enc_plan *p, const char *b
  * of the process (a few KiB). Until they are built, or when the build
  * failed (out of memory), each event gets a plan of its own in its arena:
  * the same encoding, at the old cost. */
-enum { EVENT_ABS = 1, EVENT_PARENT = 2, EVENT_VARIANTS = 4 };
+enum { EVENT_ABS = 1, EVENT_PARENT = 2, EVENT_CALL = 4, EVENT_VARIANTS = 8 };
 
 typedef struct ddi_plan {
 	const ProtobufCFieldDescriptor *args;
 	const enc_plan *phase[2]; /* [phase - 1] */
+	const enc_plan *call;     /* both phases, for a record of phase CALL; NULL: see call_plan() */
 	const ProtobufCMessageDescriptor *event[EVENT_VARIANTS]; /* see trim_event_descriptor() */
 } ddi_plan;
 
@@ -762,23 +807,43 @@ static const ProtobufCMessageDescriptor *trim_event_descriptor(const ProtobufCFi
 	const ProtobufCFieldDescriptor *seq = protobuf_c_message_descriptor_get_field_by_name(ev, "seq");
 	const ProtobufCFieldDescriptor *parent = protobuf_c_message_descriptor_get_field_by_name(ev, "parent_seq");
 	const ProtobufCFieldDescriptor *ddi = protobuf_c_message_descriptor_get_field_by_name(ev, "ddi");
+	const ProtobufCFieldDescriptor *t_exit = protobuf_c_message_descriptor_get_field_by_name(ev, "exit_time_delta_ns");
 	unsigned i, pass, n = 0;
 
-	if (!keep || !t_abs || !t_delta || !seq || !parent || !ddi)
+	if (!keep || !t_abs || !t_delta || !seq || !parent || !ddi || !t_exit)
 		return NULL;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < ev->n_fields; i++) {
 			const ProtobufCFieldDescriptor *f = &ev->fields[i];
-			int is_time = f == t_abs || f == t_delta;
+			int is_time = f == t_abs || f == t_delta || f == t_exit;
 
 			if (((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f != args) || f == ddi || is_time != (int)pass ||
 			    (!(variant & EVENT_ABS) && (f == seq || f == t_abs)) ||
-			    (!(variant & EVENT_PARENT) && f == parent))
+			    (!(variant & EVENT_PARENT) && f == parent) || (!(variant & EVENT_CALL) && f == t_exit))
 				continue;
 			keep[n++] = f;
 		}
 	}
 	return descriptor_subset(&plans_arena, ev, keep, n);
+}
+
+/* The plan for a record of phase CALL (format 5), or NULL when the DDI's
+ * entry and exit cannot share one: when its exit records anything but
+ * unguarded 4- or 8-byte scalars of the call's own struct (FAST fields,
+ * such as the return value), or one its entry records too. Then the exit
+ * adds only scalars to the entry's args message, and the plan of both
+ * phases is the entry's plus those. */
+static const enc_plan *call_plan(const ddirr_ddi_desc *d, const ddi_plan *p)
+{
+	const enc_plan *x = p->phase[1];
+	size_t i;
+
+	if (!p->phase[0] || !x)
+		return NULL;
+	for (i = 0; i < x->n; i++)
+		if (x->fields[i].fast == FAST_NONE || ddirr_desc_field_in_phase(x->fields[i].f, DDIRR_PHASE_ENTRY))
+			return NULL;
+	return plan_build(&plans_arena, d->frame, p->args->descriptor, DDIRR_PHASE_ENTRY | DDIRR_PHASE_EXIT, 0, 1);
 }
 
 static int build_plans(void)
@@ -793,6 +858,7 @@ static int build_plans(void)
 		p->args = protobuf_c_message_descriptor_get_field(&ddirr__event__descriptor, DDIRR_EVENT_ARGS_BASE + id);
 		for (ph = 0; d && p->args && ok && ph < 2; ph++)
 			ok = (p->phase[ph] = plan_build(&plans_arena, d->frame, p->args->descriptor, ph + 1, 0, 1)) != NULL;
+		p->call = ok && d && p->args ? call_plan(d, p) : NULL; /* NULL, out of memory too: two records */
 		for (v = 0; ok && v < EVENT_VARIANTS; v++)
 			ok = (p->event[v] = p->args ? trim_event_descriptor(p->args, v) : &ddirr__event__descriptor) != NULL;
 	}
@@ -813,7 +879,8 @@ const ProtobufCMessageDescriptor *ddirr_event_pack_descriptor(const Ddirr__Event
 	if (pb->args_case == DDIRR__EVENT__ARGS__NOT_SET || (int)pb->args_case != DDIRR_EVENT_ARGS_BASE + ddi ||
 	    ddi >= DDIRR_DDI_MAX_PLUS_ONE || !plans_ready())
 		return &ddirr__event__descriptor;
-	return ddi_plans[ddi].event[(pb->seq || pb->time_ns ? EVENT_ABS : 0) | (pb->parent_seq ? EVENT_PARENT : 0)];
+	return ddi_plans[ddi].event[(pb->seq || pb->time_ns ? EVENT_ABS : 0) | (pb->parent_seq ? EVENT_PARENT : 0) |
+				   (pb->phase == DDIRR__PHASE__CALL ? EVENT_CALL : 0)];
 }
 
 static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound, int pack);
@@ -873,6 +940,51 @@ static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, 
 	c.plain = c.runs = 0;
 	c.pack = pack;
 	rc = encode_message(args, plan, ev->frame, &c);
+	*bound += c.bound;
+	return rc;
+}
+
+int ddirr_event_call_to_pb_bound(Ddirr__Event *pb, const ddirr_event *entry, const ddirr_event *exit_,
+				 ddirr_arena *a, size_t *bound)
+{
+	const ddi_plan *p;
+	ProtobufCMessage *args;
+	encode_ctx c;
+	int rc;
+
+	if (entry->phase != DDIRR_PHASE_ENTRY || exit_->phase != DDIRR_PHASE_EXIT || entry->ddi != exit_->ddi ||
+	    entry->seq != exit_->seq || entry->thread != exit_->thread || entry->parent_seq != exit_->parent_seq ||
+	    exit_->time_ns < entry->time_ns || !entry->frame || !exit_->frame || entry->n_digests ||
+	    exit_->n_digests || entry->ddi >= DDIRR_DDI_MAX_PLUS_ONE || !plans_ready() ||
+	    !(p = &ddi_plans[entry->ddi])->call)
+		return 1;
+	args = new_plan_message(p->args->descriptor, p->call, a, 1);
+	if (!args)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)entry->seq);
+	/* The envelope: every scalar field, both forms of seq and time. */
+	*bound = 9 * FIELD_MAX;
+	pb->seq = entry->seq;
+	pb->thread = entry->thread;
+	pb->time_ns = entry->time_ns;
+	pb->parent_seq = entry->parent_seq;
+	pb->phase = DDIRR__PHASE__CALL;
+	pb->ddi = (Ddirr__DdiId)entry->ddi;
+	pb->exit_time_delta_ns = exit_->time_ns - entry->time_ns;
+	*(uint32_t *)((char *)pb + p->args->quantifier_offset) = p->args->id;
+	*(ProtobufCMessage **)((char *)pb + p->args->offset) = args;
+	c.a = a;
+	c.ev = entry;
+	c.bound = PREFIX_MAX;
+	c.plain = c.runs = 0;
+	c.pack = 1;
+	/* The entry's frame through the plan of both phases (the exit's
+	   scalars read there as whatever the entry's frame holds), then the
+	   exit's scalars over them. */
+	rc = encode_message(args, p->call, entry->frame, &c);
+	if (rc == 0) {
+		c.ev = exit_;
+		rc = encode_struct(args, p->phase[1], exit_->frame, &c);
+	}
 	*bound += c.bound;
 	return rc;
 }

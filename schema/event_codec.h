@@ -26,6 +26,25 @@ int ddirr_event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a);
  * fewer fields. Nothing may look fields up in them or unpack with them. */
 int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound);
 
+/* ddirr_event_to_pb_bound for a call's entry and exit as one record of
+ * phase CALL (format version 5): the entry's seq, thread, parent and time,
+ * exit_time_delta_ns, and an args message with the entry's fields and the
+ * exit's, packed through a descriptor with both. Returns 1, having set
+ * nothing, when the two cannot be one record (ddirr_trace_writer_append_call
+ * says when they can); else 0 or DDIRR_ENOMEM. */
+int ddirr_event_call_to_pb_bound(Ddirr__Event *pb, const ddirr_event *entry, const ddirr_event *exit_,
+				 ddirr_arena *a, size_t *bound);
+
+/* Format version 5: turns every record of phase CALL in batch b (deltas
+ * resolved) into its entry and its exit, in place, in that order: the
+ * exit a copy with the phase EXIT and the time time_ns +
+ * exit_time_delta_ns, sharing args (the codec reads each phase's fields
+ * of it). The new arrays come from arena a, which must be the one the
+ * batch was unpacked into. Returns 0, DDIRR_ENOMEM, or DDIRR_ECORRUPT
+ * (message "WHERE: record I: ...") for an exit time past 2^64 - 1 or an
+ * exit_time_delta_ns on a record of another phase. */
+int ddirr_batch_split_calls(Ddirr__EventBatch *b, ddirr_arena *a, const char *where);
+
 /* For packing the record *pb only (never for unpacking or freeing one): a
  * descriptor of Event that keeps, of the members of its `args` oneof, only
  * the one set, leaves out `ddi` (the args member gives it: format version

@@ -964,6 +964,17 @@ static int read_data_frame(ddirr_trace *t)
 		t->pos = off + fsize;
 		return 0;
 	}
+	/* Version 5 may give a call's entry and exit as one record: from here
+	   on, the two records it stands for. */
+	if (t->info.format_version >= 5 && (rc = ddirr_batch_split_calls(t->batch, &t->batch_arena, "EventBatch"))) {
+		if (rc == DDIRR_ENOMEM)
+			return rc;
+		problem(t, DDIRR_ECORRUPT, off, "data frame %u: %s", c->index, ddirr_error_last());
+		t->batch = NULL;
+		mark_damaged(t);
+		t->pos = off + fsize;
+		return 0;
+	}
 	account_batch(t, t->batch);
 	t->pos = off + fsize;
 	return 0;

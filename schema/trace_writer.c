@@ -534,39 +534,30 @@ static void account(ddirr_trace_writer *w, const ddirr_event *ev)
 /* Bytes an EventBatch adds around one packed Event: its key and length. */
 enum { BATCH_OVERHEAD = 1 + 5 };
 
-/* Format version 2: a record's seq and time are deltas from the previous
+/* Packs *pb, which holds ev (and exit_, for a record of phase CALL; else
+ * NULL), into the pending chunk, in at most `bound` bytes.
+ *
+ * Format version 2: a record's seq and time are deltas from the previous
  * record of the same chunk (w->base), so a record that a cut moves into a
  * new chunk is packed again, counting from zero. */
-int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
+static int append_pb(ddirr_trace_writer *w, Ddirr__Event *pb, size_t bound, const ddirr_event *ev,
+		     const ddirr_event *exit_)
 {
-	Ddirr__Event pb = DDIRR__EVENT__INIT;
-	Ddirr__Event *one[1] = {&pb};
+	Ddirr__Event *one[1] = {pb};
 	Ddirr__EventBatch batch = DDIRR__EVENT_BATCH__INIT;
+	uint32_t n = exit_ ? 2 : 1;
 	ddirr_delta_base base;
-	size_t bound, size;
+	size_t size;
 	int cut, rc;
 
-	if ((rc = usable(w, "append")))
-		return rc;
-	if (!ev)
-		return ddirr_error_set(DDIRR_EINVAL, "%s: append: NULL event", w->path);
-	if (ev->ddi > DDIRR_TRACE_MAX_DDI_ID)
-		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: DDI id %u is above %u", w->path,
-				       (unsigned long long)ev->seq, ev->ddi, DDIRR_TRACE_MAX_DDI_ID);
-	if (ev->phase != DDIRR_PHASE_ENTRY && ev->phase != DDIRR_PHASE_EXIT)
-		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: phase %u is neither entry nor exit", w->path,
-				       (unsigned long long)ev->seq, ev->phase);
-	ddirr_arena_reset(&w->arena);
-	if ((rc = ddirr_event_to_pb_bound(&pb, ev, &w->arena, &bound)))
-		return rc;
 	batch.n_events = 1;
 	batch.events = one;
 	bound += BATCH_OVERHEAD;
 	if (!w->batch_len)
 		w->base = (ddirr_delta_base){0, 0};
 	base = w->base;
-	cut = ddirr_event_pb_set_deltas(&pb, ev, &base) != 0;
-	pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* format 3: no ddi, time last; packed faster */
+	cut = ddirr_event_pb_set_deltas(pb, ev, &base) != 0;
+	pb->base.descriptor = ddirr_event_pack_descriptor(pb); /* format 3: no ddi, time last; packed faster */
 	/* Pack once, straight after the pending chunk, into room for the
 	   bound: protobuf-c then sizes nothing, and the chunk is cut after. */
 	if (ddirr_grow(&w->batch, &w->batch_cap, w->batch_len + bound))
@@ -583,13 +574,13 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 	   The record then starts the next chunk: its deltas count from zero,
 	   so it is packed again, at the start of the buffer. */
 	if (w->batch_len &&
-	    (cut || w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records ||
+	    (cut || w->batch_len >= w->chunk_bytes || w->pending.records + n > w->chunk_records ||
 	     size > w->chunk_bytes - w->batch_len)) {
 		if ((rc = write_chunk(w)))
 			return rc;
 		base = (ddirr_delta_base){0, 0};
-		ddirr_event_pb_set_deltas(&pb, ev, &base);
-		pb.base.descriptor = ddirr_event_pack_descriptor(&pb); /* now with the absolute forms */
+		ddirr_event_pb_set_deltas(pb, ev, &base);
+		pb->base.descriptor = ddirr_event_pack_descriptor(pb); /* now with the absolute forms */
 		size = protobuf_c_message_pack(&batch.base, w->batch);
 		if (size > bound)
 			abort();
@@ -597,11 +588,51 @@ int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
 	w->batch_len += size;
 	w->base = base;
 	account(w, ev);
-	if ((rc = note_caps(w, ev)))
+	if (exit_)
+		account(w, exit_);
+	if ((rc = note_caps(w, ev)) || (exit_ && (rc = note_caps(w, exit_))))
 		return rc;
 	if (w->batch_len >= w->chunk_bytes || w->pending.records >= w->chunk_records)
 		return write_chunk(w);
 	return 0;
+}
+
+int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev)
+{
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	size_t bound;
+	int rc;
+
+	if ((rc = usable(w, "append")))
+		return rc;
+	if (!ev)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: append: NULL event", w->path);
+	if (ev->ddi > DDIRR_TRACE_MAX_DDI_ID)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: DDI id %u is above %u", w->path,
+				       (unsigned long long)ev->seq, ev->ddi, DDIRR_TRACE_MAX_DDI_ID);
+	if (ev->phase != DDIRR_PHASE_ENTRY && ev->phase != DDIRR_PHASE_EXIT)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: seq %llu: phase %u is neither entry nor exit", w->path,
+				       (unsigned long long)ev->seq, ev->phase);
+	ddirr_arena_reset(&w->arena);
+	if ((rc = ddirr_event_to_pb_bound(&pb, ev, &w->arena, &bound)))
+		return rc;
+	return append_pb(w, &pb, bound, ev, NULL);
+}
+
+int ddirr_trace_writer_append_call(ddirr_trace_writer *w, const ddirr_event *entry, const ddirr_event *exit_)
+{
+	Ddirr__Event pb = DDIRR__EVENT__INIT;
+	size_t bound;
+	int rc;
+
+	if ((rc = usable(w, "append")))
+		return rc;
+	if (!entry || !exit_)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: append: NULL event", w->path);
+	ddirr_arena_reset(&w->arena);
+	if ((rc = ddirr_event_call_to_pb_bound(&pb, entry, exit_, &w->arena, &bound)))
+		return rc; /* 1: not as one record */
+	return append_pb(w, &pb, bound, entry, exit_);
 }
 
 int ddirr_trace_writer_flush(ddirr_trace_writer *w)

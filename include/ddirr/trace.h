@@ -24,9 +24,10 @@ extern "C" {
 /* The format version this library writes, and the newest it reads. It
  * reads every version from 1 on: version 1 writes absolute integers, version
  * 2 seq, time and page arrays as deltas, version 3 leaves out a record's
- * `ddi`, which its `args` member gives, and version 4 (what the writer
- * writes) may give a page array as runs of consecutive values. */
-#define DDIRR_FORMAT_VERSION 4u
+ * `ddi`, which its `args` member gives, version 4 may give a page array as
+ * runs of consecutive values, and version 5 (what the writer writes) may
+ * give a call's entry and exit as one record (docs/format.md 2.6). */
+#define DDIRR_FORMAT_VERSION 5u
 
 /* ------------------------------------------------------------------------
  * What the header says: provenance, capture settings, adapter caps.
@@ -126,6 +127,16 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
  * frame; it refuses every later append and flush with the same error, and
  * close ends the file with a trailer naming the failure. */
 int ddirr_trace_writer_append(ddirr_trace_writer *w, const ddirr_event *ev);
+
+/* Appends a call's entry and its exit as one record (format 5, phase
+ * CALL), which a reader gives back as the two: the same records as two
+ * appends, for fewer bytes and less work. That takes the same seq, thread,
+ * parent and DDI in both, the exit's time not before the entry's, no
+ * digests of private data, and a DDI whose exit records nothing but
+ * scalars of the call's own struct that its entry does not record (such
+ * as the return value). Returns 1 and appends nothing when the two cannot
+ * go as one (append them one by one then); else as append. */
+int ddirr_trace_writer_append_call(ddirr_trace_writer *w, const ddirr_event *entry, const ddirr_event *exit_);
 
 /* Shows the writer a record it will not append (a flight-mode recorder's
  * records that may be evicted before they are written). Append does the

@@ -82,28 +82,43 @@ static void strip_schema(const char *path, size_t keep)
 }
 
 /* Writes the first `records` records of src to path, `per_chunk` records a
- * chunk; closed cleanly or, when crash is set, left as a crash leaves it. */
-static void small_trace(const char *src, const char *path, int records, uint32_t per_chunk, int crash)
+ * chunk; closed cleanly or, when crash is set, left as a crash leaves it.
+ * With `calls`, an entry and the exit right after it go as one record
+ * where the writer can make one (format 5, phase CALL): a second reader,
+ * one record ahead, gives the exit, since a reader's event lasts only
+ * until its next. */
+static void small_trace(const char *src, const char *path, int records, uint32_t per_chunk, int crash, int calls)
 {
-	ddirr_trace *t = NULL;
+	ddirr_trace *t = NULL, *ahead = NULL;
 	ddirr_trace_writer *w = NULL;
 	ddirr_trace_writer_options o = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-	const ddirr_event *ev;
-	int i;
+	const ddirr_event *ev, *next = NULL;
+	int i, rc;
 
 	o.chunk_records = per_chunk;
-	if (ddirr_trace_open(&t, src))
+	if (ddirr_trace_open(&t, src) || ddirr_trace_open(&ahead, src) || ddirr_trace_next(ahead, &next) < 0)
 		die(src);
 	if (ddirr_trace_writer_open(&w, path, ddirr_trace_get_info(t), &o))
 		die(path);
-	for (i = 0; i < records && ddirr_trace_next(t, &ev) == 1; i++)
-		if (ddirr_trace_writer_append(w, ev))
+	for (i = 0; i < records && ddirr_trace_next(t, &ev) == 1; i++) {
+		if (ddirr_trace_next(ahead, &next) < 0)
+			die(src);
+		rc = calls && next && i + 1 < records ? ddirr_trace_writer_append_call(w, ev, next) : 1;
+		if (rc == 1)
+			rc = ddirr_trace_writer_append(w, ev);
+		else if (rc == 0 && (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0))
+			die(src);
+		else if (rc == 0)
+			i++;
+		if (rc)
 			die(path);
+	}
 	if (crash)
 		ddirr_trace_writer_flush(w);
 	else if (ddirr_trace_writer_close(w))
 		die(path);
 	ddirr_trace_writer_free(w);
+	ddirr_trace_free(ahead);
 	ddirr_trace_free(t);
 }
 
@@ -114,7 +129,7 @@ static void seed(const char *outdir, const char *target, const char *base, const
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s/%s-%s.ddirr", outdir, target, base, kind);
-	small_trace(src, path, records, per_chunk, crash);
+	small_trace(src, path, records, per_chunk, crash, strstr(kind, "calls") != NULL);
 	strip_schema(path, keep);
 }
 
@@ -177,8 +192,10 @@ int main(int argc, char **argv)
 		seed(argv[1], "trace_reader", base, "small", argv[i], 24, 6, 0, 0);
 		seed(argv[1], "trace_reader", base, "crashed", argv[i], 24, 6, 1, 0);
 		seed(argv[1], "trace_reader", base, "cut", argv[i], 24, 6, 1, 300);
+		seed(argv[1], "trace_reader", base, "calls-crashed", argv[i], 24, 6, 1, 0);
 		seed(argv[1], "info_dump", base, "small", argv[i], 12, 4, 0, 0);
 		seed(argv[1], "replay_model", base, "prefix", argv[i], 160, 40, 0, 0);
+		seed(argv[1], "replay_model", base, "prefix-calls", argv[i], 160, 40, 0, 0);
 		snprintf(path, sizeof(path), "%s/event_decode", argv[1]);
 		batches(argv[i], path, base, 6, 4);
 	}

@@ -77,7 +77,8 @@ static void check_pack_variant(Ddirr__Event *pb, ddirr_arena *scratch)
 		int kept = strcmp(f->name, "ddi") &&
 			   (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == DDIRR_EVENT_ARGS_BASE + pb->ddi) &&
 			   (absolute || (strcmp(f->name, "seq") && strcmp(f->name, "time_ns"))) &&
-			   (pb->parent_seq || strcmp(f->name, "parent_seq"));
+			   (pb->parent_seq || strcmp(f->name, "parent_seq")) &&
+			   (pb->phase == DDIRR__PHASE__CALL || strcmp(f->name, "exit_time_delta_ns"));
 
 		assert_null(protobuf_c_message_descriptor_get_field(trim, f->id));
 		if (kept) {
