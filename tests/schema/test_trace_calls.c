@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "ddirr/error.h"
 #include "ddirr/trace.h"
 #include "ddirr.pb-c.h"
