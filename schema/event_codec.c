@@ -897,6 +897,36 @@ int ddirr_event_to_pb_bound(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena
 	return event_to_pb(pb, ev, a, bound, 1);
 }
 
+/* The envelope of ev: every scalar field but the deltas. */
+static void set_envelope(Ddirr__Event *pb, const ddirr_event *ev)
+{
+	pb->seq = ev->seq;
+	pb->thread = ev->thread;
+	pb->time_ns = ev->time_ns;
+	pb->parent_seq = ev->parent_seq;
+	pb->phase = (Ddirr__Phase)ev->phase;
+	pb->ddi = (Ddirr__DdiId)ev->ddi;
+}
+
+/* Sets pb's args member pf to a new message, *args, for plan (NULL: out
+ * of memory) and encodes ev's frame into it; *c is then the encoder's
+ * state, its bound that of the member (set on failure too). */
+static int encode_args(Ddirr__Event *pb, const ProtobufCFieldDescriptor *pf, const enc_plan *plan,
+		       const ddirr_event *ev, ddirr_arena *a, int pack, ProtobufCMessage **args, encode_ctx *c)
+{
+	c->a = a;
+	c->ev = ev;
+	c->bound = PREFIX_MAX;
+	c->plain = c->runs = 0;
+	c->pack = pack;
+	*args = plan ? new_plan_message(pf->descriptor, plan, a, pack) : NULL;
+	if (!*args)
+		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
+	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
+	*(ProtobufCMessage **)((char *)pb + pf->offset) = *args;
+	return encode_message(*args, plan, ev->frame, c);
+}
+
 static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, size_t *bound, int pack)
 {
 	const ddirr_ddi_desc *d;
@@ -908,13 +938,7 @@ static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, 
 
 	/* The envelope: every scalar field, both forms of seq and time. */
 	*bound = 8 * FIELD_MAX;
-
-	pb->seq = ev->seq;
-	pb->thread = ev->thread;
-	pb->time_ns = ev->time_ns;
-	pb->parent_seq = ev->parent_seq;
-	pb->phase = (Ddirr__Phase)ev->phase;
-	pb->ddi = (Ddirr__DdiId)ev->ddi;
+	set_envelope(pb, ev);
 	if (!ev->frame)
 		return 0;
 	d = ddirr_desc_ddi(ev->ddi);
@@ -929,17 +953,7 @@ static int event_to_pb(Ddirr__Event *pb, const ddirr_event *ev, ddirr_arena *a, 
 			return ddirr_error_set(DDIRR_EINVAL, "DDI %s has no Event.args member", d->name);
 		plan = plan_build(a, d->frame, pf->descriptor, ev->phase, 0, 0);
 	}
-	args = plan ? new_plan_message(pf->descriptor, plan, a, pack) : NULL;
-	if (!args)
-		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)ev->seq);
-	*(uint32_t *)((char *)pb + pf->quantifier_offset) = pf->id;
-	*(ProtobufCMessage **)((char *)pb + pf->offset) = args;
-	c.a = a;
-	c.ev = ev;
-	c.bound = PREFIX_MAX;
-	c.plain = c.runs = 0;
-	c.pack = pack;
-	rc = encode_message(args, plan, ev->frame, &c);
+	rc = encode_args(pb, pf, plan, ev, a, pack, &args, &c);
 	*bound += c.bound;
 	return rc;
 }
@@ -958,29 +972,16 @@ int ddirr_event_call_to_pb_bound(Ddirr__Event *pb, const ddirr_event *entry, con
 	    exit_->n_digests || entry->ddi >= DDIRR_DDI_MAX_PLUS_ONE || !plans_ready() ||
 	    !(p = &ddi_plans[entry->ddi])->call)
 		return 1;
-	args = new_plan_message(p->args->descriptor, p->call, a, 1);
-	if (!args)
-		return ddirr_error_set(DDIRR_ENOMEM, "out of memory encoding seq %llu", (unsigned long long)entry->seq);
-	/* The envelope: every scalar field, both forms of seq and time. */
+	/* The envelope: every scalar field, both forms of seq and time, and
+	   the exit's time. */
 	*bound = 9 * FIELD_MAX;
-	pb->seq = entry->seq;
-	pb->thread = entry->thread;
-	pb->time_ns = entry->time_ns;
-	pb->parent_seq = entry->parent_seq;
+	set_envelope(pb, entry);
 	pb->phase = DDIRR__PHASE__CALL;
-	pb->ddi = (Ddirr__DdiId)entry->ddi;
 	pb->exit_time_delta_ns = exit_->time_ns - entry->time_ns;
-	*(uint32_t *)((char *)pb + p->args->quantifier_offset) = p->args->id;
-	*(ProtobufCMessage **)((char *)pb + p->args->offset) = args;
-	c.a = a;
-	c.ev = entry;
-	c.bound = PREFIX_MAX;
-	c.plain = c.runs = 0;
-	c.pack = 1;
 	/* The entry's frame through the plan of both phases (the exit's
 	   scalars read there as whatever the entry's frame holds), then the
 	   exit's scalars over them. */
-	rc = encode_message(args, p->call, entry->frame, &c);
+	rc = encode_args(pb, p->args, p->call, entry, a, 1, &args, &c);
 	if (rc == 0) {
 		c.ev = exit_;
 		rc = encode_struct(args, p->phase[1], exit_->frame, &c);
