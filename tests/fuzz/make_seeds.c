@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		seed(argv[1], "trace_reader", base, "small", argv[i], 24, 6, 0, 0);
 		seed(argv[1], "trace_reader", base, "crashed", argv[i], 24, 6, 1, 0);
 		seed(argv[1], "trace_reader", base, "cut", argv[i], 24, 6, 1, 300);
-		seed(argv[1], "trace_reader", base, "calls", argv[i], 160, 40, 0, 0);
+		seed(argv[1], "trace_reader", base, "calls-crashed", argv[i], 160, 40, 1, 0);
 		seed(argv[1], "info_dump", base, "small", argv[i], 12, 4, 0, 0);
 		seed(argv[1], "replay_model", base, "prefix", argv[i], 160, 40, 0, 0);
 		seed(argv[1], "replay_model", base, "prefix-calls", argv[i], 160, 40, 0, 0);
