@@ -80,6 +80,7 @@
 #include "bench_tp.h"
 #include "bench_ddirr.h"
 #include "ddirr.pb-c.h"
+#include "ddirr/error.h"
 #include "ddirr/trace.h"
 #include "event_codec.h"
 #include "trace_format.h"
@@ -460,9 +461,32 @@ static int floor_chunk(struct floor *f, ZSTD_CCtx *cctx, ZSTD_CCtx *fast, const 
 	return 0;
 }
 
+/* The zstd level and tables the trace at path was written with. */
+static int writer_tables(const char *path, int *level, unsigned *hash_log, unsigned *chain_log)
+{
+	ddirr_trace *t = NULL;
+	const ddirr_trace_settings *s;
+
+	if (ddirr_trace_open(&t, path) < 0) {
+		fprintf(stderr, "bench: %s\n", ddirr_error_last());
+		return -1;
+	}
+	s = &ddirr_trace_get_info(t)->settings;
+	*level = s->zstd_level;
+	*hash_log = s->zstd_hash_log;
+	*chain_log = s->zstd_chain_log;
+	ddirr_trace_free(t);
+	if (!*level || !*hash_log || !*chain_log) {
+		fprintf(stderr, "bench: %s: the header does not record the zstd parameters\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int floor_measure(struct floor *f, const char *path)
 {
-	const ddirr_trace_writer_options wo = DDIRR_TRACE_WRITER_OPTIONS_INIT;
+	int level = 0;
+	unsigned hash_log = 0, chain_log = 0;
 	uint8_t *file = NULL, *content = NULL, *pack = NULL, *out = NULL;
 	size_t size = 0, at = 0, cap = 0;
 	ZSTD_CCtx *cctx = ZSTD_createCCtx(), *fast = ZSTD_createCCtx();
@@ -473,8 +497,12 @@ static int floor_measure(struct floor *f, const char *path)
 	if (!fp || !cctx || !fast || fseek(fp, 0, SEEK_END) || (long)(size = (size_t)ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
 	    !(file = malloc(size ? size : 1)) || fread(file, 1, size, fp) != size)
 		goto out;
-	/* The writer's parameters (trace_writer.c, ddirr_trace_writer_open). */
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, wo.level)) ||
+	/* The writer's parameters (trace_writer.c, work_memory()): its level and
+	   match tables, as the header records them. */
+	if (writer_tables(path, &level, &hash_log, &chain_log) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)hash_log)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)chain_log)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_compressionLevel, FAST_LEVEL)) ||

@@ -85,9 +85,12 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 	       *s->mode ? s->mode : "?", s->buffer_bytes, s->flush_interval_ms, *s->privacy ? s->privacy : "?",
 	       s->lttng ? "on" : "off", s->clock && *s->clock ? s->clock : "not recorded");
 	if (s->zstd_level)
-		printf("zstd level %d\n", s->zstd_level);
+		printf("zstd level %d", s->zstd_level);
 	else
-		printf("zstd level not recorded\n");
+		printf("zstd level not recorded");
+	if (s->zstd_hash_log && s->zstd_chain_log)
+		printf(" (hash log %u, chain log %u)", s->zstd_hash_log, s->zstd_chain_log);
+	printf("\n");
 	if (*s->scenario || s->chaos_seed || *s->chaos_flags)
 		printf("scenario       %s, seed %" PRIu64 ", chaos %s\n", *s->scenario ? s->scenario : "-", s->chaos_seed,
 		       *s->chaos_flags ? s->chaos_flags : "none");
@@ -171,6 +174,10 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 		printf(",\"zstd_level\":%d", s->zstd_level);
 	else
 		printf(",\"zstd_level\":null");
+	if (s->zstd_hash_log && s->zstd_chain_log)
+		printf(",\"zstd_hash_log\":%u,\"zstd_chain_log\":%u", s->zstd_hash_log, s->zstd_chain_log);
+	else
+		printf(",\"zstd_hash_log\":null,\"zstd_chain_log\":null");
 	printf(",\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->chaos_seed);
 	ddirr_dump_json_string(stdout, s->chaos_flags);
 	printf(",\"scenario\":");

@@ -347,6 +347,8 @@ static int read_header(ddirr_trace *t)
 	info->settings.command_line = s->command_line;
 	info->settings.clock = s->clock;
 	info->settings.zstd_level = s->zstd_level;
+	info->settings.zstd_hash_log = s->zstd_hash_log;
+	info->settings.zstd_chain_log = s->zstd_chain_log;
 	info->schema = hdr->schema.len ? hdr->schema.data : NULL;
 	info->schema_len = hdr->schema.len;
 	if (hdr->adapter) {

@@ -64,6 +64,8 @@ struct ddirr_trace_writer {
 	ZSTD_CCtx *cctx; /* static: lives in zstd_ws */
 	void *zstd_ws;
 	int level; /* the data chunks' zstd level, as the header records it */
+	int default_tables; /* level 0 asked for: ddirr's default, smaller match tables */
+	unsigned hash_log, chain_log; /* the match tables set, as the header records them */
 	ddirr_arena arena; /* protobuf form of the record being appended, and the trailer */
 
 	uint8_t *batch; /* the pending chunk: a serialized EventBatch */
@@ -235,6 +237,8 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 	h.provenance = &p;
 	h.settings = &s;
 	s.zstd_level = w->level;
+	s.zstd_hash_log = w->hash_log;
+	s.zstd_chain_log = w->chain_log;
 	p.recorder_version = DDIRR_RECORDER_VERSION;
 	if (info) {
 		const ddirr_trace_provenance *ip = &info->provenance;
@@ -312,12 +316,37 @@ static int check_options(const ddirr_trace_writer_options *o, const char *path)
  * those zstd picks for chunk_bytes: smaller chunks then compress as before,
  * a larger one (only a record larger than chunk_bytes makes one) with the
  * same window, and the workspace, sized by zstd for those parameters,
- * serves both. A record past chunk_bytes still grows the buffers. */
+ * serves both. A record past chunk_bytes still grows the buffers.
+ *
+ * At ddirr's default (level 0 asked for), the match tables are smaller
+ * than level 3's (DDIRR_TRACE_DEFAULT_HASH_LOG, _CHAIN_LOG in ddirr/trace.h).
+ * Level 3 gives a 256 KiB chunk two tables of 2^16 four-byte entries,
+ * 512 KiB in all: more than the L2 cache the drain's core has for them and
+ * for everything else it touches per record (its rings, the encoder's
+ * arena, the chunk), so most of zstd's lookups missed. With 2^14 and 2^12
+ * (80 KiB), zstd took 17-43 % less time on the bench's chunks, for 1-1.5 %
+ * more bytes (bench/RESULTS.md, session 10); zstd's level 2 (2^14, 2^14,
+ * minimum match 5) saved less for more (17 %, +3.4 %). */
 enum { BATCH_ROOM = 64 << 10 }; /* past chunk_bytes: a record's bound (most are far smaller) */
+
+/* cp with ddirr's default tables when w has them (never larger than
+ * zstd's), and w's record of the tables. */
+static ZSTD_compressionParameters tables(ZSTD_compressionParameters cp, ddirr_trace_writer *w)
+{
+	if (w->default_tables) {
+		if (cp.hashLog > DDIRR_TRACE_DEFAULT_HASH_LOG)
+			cp.hashLog = DDIRR_TRACE_DEFAULT_HASH_LOG;
+		if (cp.chainLog > DDIRR_TRACE_DEFAULT_CHAIN_LOG)
+			cp.chainLog = DDIRR_TRACE_DEFAULT_CHAIN_LOG;
+	}
+	w->hash_log = cp.hashLog;
+	w->chain_log = cp.chainLog;
+	return cp;
+}
 
 static int work_memory(ddirr_trace_writer *w)
 {
-	ZSTD_compressionParameters cp = ZSTD_getCParams(w->level, w->chunk_bytes, 0);
+	ZSTD_compressionParameters cp = tables(ZSTD_getCParams(w->level, w->chunk_bytes, 0), w);
 	size_t ws_size = ZSTD_estimateCCtxSize_usingCParams(cp);
 	const struct {
 		ZSTD_cParameter param;
@@ -393,7 +422,8 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
 	w->chunk_bytes = opts->chunk_bytes ? opts->chunk_bytes : DDIRR_TRACE_DEFAULT_CHUNK_BYTES;
 	w->chunk_records = opts->chunk_records ? opts->chunk_records : DDIRR_TRACE_DEFAULT_CHUNK_RECORDS;
 	w->pending = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
-	w->level = opts->level ? opts->level : ZSTD_CLEVEL_DEFAULT;
+	w->level = opts->level ? opts->level : DDIRR_TRACE_DEFAULT_ZSTD_LEVEL;
+	w->default_tables = !opts->level;
 	if ((rc = work_memory(w)))
 		goto fail;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

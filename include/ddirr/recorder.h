@@ -69,8 +69,9 @@ typedef struct ddirr_recorder_options {
 	int privacy;                /* enum ddirr_recorder_privacy */
 	int lttng;                  /* 1: emit the ddirr:ddi_entry/ddi_exit tracepoints; 0: don't. */
 	unsigned int flight_triggers; /* enum ddirr_recorder_trigger bits; 0 = DDIRR_TRIGGER_ALL */
-	int zstd_level;             /* the data chunks' zstd level: 0 = zstd's default (3); the recorder
-	                               takes -7..19 (higher: smaller traces, more drain CPU) */
+	int zstd_level;             /* the data chunks' zstd level: 0 = ddirr's default (level 3 with smaller
+	                               match tables: DDIRR_TRACE_DEFAULT_ZSTD_LEVEL in ddirr/trace.h); the
+	                               recorder takes -7..19 (higher: smaller traces, more drain CPU) */
 	int crash_handlers;         /* 1: on SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL flush what can be flushed,
 	                               then re-raise (docs/recorder.md says what that does and does not
 	                               guarantee) */

@@ -63,9 +63,10 @@ typedef struct ddirr_trace_settings {
 	const char *command_line;
 	const char *clock; /* the recorder's tick source: "tsc" or "monotonic" */
 	int zstd_level;    /* reader only (the writer records its own): the data chunks' level; 0: not recorded */
+	unsigned int zstd_hash_log, zstd_chain_log; /* reader only, the same: its match tables; 0: not recorded */
 } ddirr_trace_settings;
 
-#define DDIRR_TRACE_INFO_VERSION 2
+#define DDIRR_TRACE_INFO_VERSION 3
 
 typedef struct ddirr_trace_info {
 	unsigned int version; /* DDIRR_TRACE_INFO_VERSION */
@@ -97,10 +98,22 @@ typedef struct ddirr_trace_writer_options {
 	size_t chunk_bytes;     /* cut a chunk at this many serialized bytes;
 	                           0 = 256 KiB; at most 64 MiB */
 	uint32_t chunk_records; /* ... or at this many records; 0 = 65536 */
-	int level;              /* zstd compression level; 0 = zstd's default */
+	int level;              /* zstd compression level; 0 = ddirr's default: level 3
+	                           with smaller match tables (DDIRR_TRACE_DEFAULT_HASH_LOG,
+	                           DDIRR_TRACE_DEFAULT_CHAIN_LOG); any other level gets
+	                           zstd's own parameters for it */
 } ddirr_trace_writer_options;
 
 #define DDIRR_TRACE_WRITER_OPTIONS_INIT {.version = DDIRR_TRACE_WRITER_OPTIONS_VERSION}
+
+/* ddirr's default compression (level 0): zstd level 3 (double-fast), with
+ * match tables of 2^14 and 2^12 entries instead of level 3's 2^16 and 2^16,
+ * when zstd does not pick smaller ones for chunk_bytes. They stay in a
+ * core's L2 cache; measured on the bench's chunks, 17-43 % less zstd time
+ * for 1-1.5 % more bytes (bench/RESULTS.md, session 10). */
+#define DDIRR_TRACE_DEFAULT_ZSTD_LEVEL 3
+#define DDIRR_TRACE_DEFAULT_HASH_LOG 14
+#define DDIRR_TRACE_DEFAULT_CHAIN_LOG 12
 
 /* Creates (or truncates) the file at path and writes the header, so that the
  * file is a readable empty trace from the start. info may be NULL (an empty

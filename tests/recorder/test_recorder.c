@@ -1161,7 +1161,9 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 	assert_int_equal(info->settings.chaos_seed, 77);
 	assert_string_equal(info->settings.scenario, "unit");
 	assert_string_equal(info->provenance.recorder_version, ddirr_recorder_version());
-	assert_int_equal(info->settings.zstd_level, 3); /* zstd's default */
+	assert_int_equal(info->settings.zstd_level, 3); /* ddirr's default: level 3, smaller tables */
+	assert_int_equal(info->settings.zstd_hash_log, DDIRR_TRACE_DEFAULT_HASH_LOG);
+	assert_int_equal(info->settings.zstd_chain_log, DDIRR_TRACE_DEFAULT_CHAIN_LOG);
 	ddirr_trace_free(t);
 }
 

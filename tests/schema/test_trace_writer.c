@@ -277,15 +277,18 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 }
 
 /* The level reaches the compressor (the same records take fewer bytes at
- * 19 than at -7) and the header, which says 3 for zstd's default. */
+ * 19 than at -7) and the header, which says 3 for ddirr's default, with
+ * its smaller match tables; level 3 asked for gets zstd's own (2^16 each
+ * for 256 KiB chunks), and the default compresses these records to within
+ * a few percent of it. */
 static void trace__zstd_level_is_used_and_recorded(void **state)
 {
-	static const int levels[] = {-7, 19, 0};
-	long size[3];
+	static const int levels[] = {-7, 19, 0, 3};
+	long size[4];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		ddirr_trace_writer_options opts = DDIRR_TRACE_WRITER_OPTIONS_INIT;
 		ddirr_trace *t;
 		struct stat st;
@@ -296,6 +299,13 @@ static void trace__zstd_level_is_used_and_recorded(void **state)
 		write_trace(path, &opts, 20000);
 		assert_int_equal(read_all(path, &t), 20000);
 		assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_level, levels[i] ? levels[i] : 3);
+		if (levels[i] == 0) {
+			assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_hash_log, DDIRR_TRACE_DEFAULT_HASH_LOG);
+			assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_chain_log, DDIRR_TRACE_DEFAULT_CHAIN_LOG);
+		} else if (levels[i] == 3) {
+			assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_hash_log, 16);
+			assert_int_equal(ddirr_trace_get_info(t)->settings.zstd_chain_log, 16);
+		}
 		ddirr_trace_free(t);
 		assert_int_equal(stat(path, &st), 0);
 		size[i] = (long)st.st_size;
@@ -303,6 +313,8 @@ static void trace__zstd_level_is_used_and_recorded(void **state)
 	}
 	if (size[1] >= size[0])
 		fail_msg("level 19 gave %ld bytes, level -7 %ld", size[1], size[0]);
+	if (size[2] > size[3] + size[3] / 20)
+		fail_msg("the default gave %ld bytes, more than 5 %% over level 3's %ld", size[2], size[3]);
 }
 
 static void trace__chunks_are_cut_at_the_record_threshold(void **state)
