@@ -133,27 +133,44 @@ static void seed(const char *outdir, const char *target, const char *base, const
 	strip_schema(path, keep);
 }
 
-/* Writes `batches` EventBatch messages of `per` records each from src. */
-static void batches(const char *src, const char *dir, const char *base, int batches, int per)
+/* Writes `batches` EventBatch messages of `per` records each from src, in
+ * the absolute form. With `calls`, an entry and the exit right after it go
+ * as one record of phase CALL where they can (the second reader, one record
+ * ahead, gives the exit, as in small_trace()), and the files are named
+ * BASE-calls-batchN.pb. The first `skip` records are left out. */
+static void batches(const char *src, const char *dir, const char *base, int skip, int batches, int per, int calls)
 {
-	ddirr_trace *t = NULL;
-	const ddirr_event *ev;
+	ddirr_trace *t = NULL, *ahead = NULL;
+	const ddirr_event *ev, *next = NULL;
 	ddirr_arena a = DDIRR_ARENA_INIT;
 	char path[4096];
 	int i, j;
 
-	if (ddirr_trace_open(&t, src))
+	if (ddirr_trace_open(&t, src) || ddirr_trace_open(&ahead, src) || ddirr_trace_next(ahead, &next) < 0)
 		die(src);
+	for (i = 0; i < skip; i++)
+		if (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0)
+			die(src);
 	for (i = 0; i < batches; i++) {
 		Ddirr__Event pbs[16], *ptrs[16];
 		Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
 		uint8_t *buf;
-		size_t len;
+		size_t len, bound;
+		int rc;
 
 		ddirr_arena_reset(&a);
 		for (j = 0; j < per && ddirr_trace_next(t, &ev) == 1; j++) {
+			if ((rc = ddirr_trace_next(ahead, &next)) < 0)
+				die(src);
+			if (rc == 0)
+				next = NULL; /* ev is the last record */
 			ddirr__event__init(&pbs[j]);
-			if (ddirr_event_to_pb(&pbs[j], ev, &a))
+			rc = calls && next ? ddirr_event_call_to_pb_bound(&pbs[j], ev, next, &a, &bound) : 1;
+			if (rc == 1)
+				rc = ddirr_event_to_pb(&pbs[j], ev, &a);
+			else if (rc == 0 && (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0))
+				die(src);
+			if (rc)
 				die(src);
 			ptrs[j] = &pbs[j];
 		}
@@ -164,11 +181,12 @@ static void batches(const char *src, const char *dir, const char *base, int batc
 		len = ddirr__event_batch__get_packed_size(&b);
 		buf = malloc(len);
 		ddirr__event_batch__pack(&b, buf);
-		snprintf(path, sizeof(path), "%s/%s-batch%d.pb", dir, base, i);
+		snprintf(path, sizeof(path), "%s/%s-%sbatch%d.pb", dir, base, calls ? "calls-" : "", i);
 		spit(path, buf, len, NULL, 0);
 		free(buf);
 	}
 	ddirr_arena_release(&a);
+	ddirr_trace_free(ahead);
 	ddirr_trace_free(t);
 }
 
@@ -197,7 +215,10 @@ int main(int argc, char **argv)
 		seed(argv[1], "replay_model", base, "prefix", argv[i], 160, 40, 0, 0);
 		seed(argv[1], "replay_model", base, "prefix-calls", argv[i], 160, 40, 0, 0);
 		snprintf(path, sizeof(path), "%s/event_decode", argv[1]);
-		batches(argv[i], path, base, 6, 4);
+		batches(argv[i], path, base, 0, 6, 4, 0);
+		/* past the start of a capture (AddDevice, StartDevice,
+		   QueryAdapterInfo), whose exits have out-arguments */
+		batches(argv[i], path, base, 24, 2, 8, 1);
 	}
 	return 0;
 }
