@@ -321,12 +321,14 @@ static int check_options(const ddirr_trace_writer_options *o, const char *path)
  * At ddirr's default (level 0 asked for), the match tables are smaller
  * than level 3's (DDIRR_TRACE_DEFAULT_HASH_LOG, _CHAIN_LOG in ddirr/trace.h).
  * Level 3 gives a 256 KiB chunk two tables of 2^16 four-byte entries,
- * 512 KiB in all: as much as the L2 cache the drain's core has for them and
- * for everything else it touches per record (its rings, the encoder's
- * arena, the chunk). With 2^14 and 2^12 (80 KiB), zstd took 17-43 % less
- * time on the same chunks, for at most 1.5 % more bytes (bench/RESULTS.md,
- * session 10); zstd's level 2 (2^14, 2^14, minimum match 5) saved less for
- * more (17 %, +3.4 % at 16 B). */
+ * 512 KiB in all, which zstd reads at random places, beside everything
+ * else the drain touches per record (its rings, the encoder's arena, the
+ * chunk); the machine measured has 1 MiB of L2 a core. With 2^14 and 2^12
+ * (80 KiB), zstd took 17-43 % less time on the same chunks, for at most
+ * 1.5 % more bytes (bench/RESULTS.md, session 10), and the drain's whole
+ * CPU a call fell more than zstd's part of it did: fewer cache and TLB
+ * misses are the likely reason, not measured apart. zstd's level 2 (2^14,
+ * 2^14, minimum match 5) saved less for more (17 %, +3.4 % at 16 B). */
 enum { BATCH_ROOM = 64 << 10 }; /* past chunk_bytes: a record's bound (most are far smaller) */
 
 /* cp with ddirr's default tables when w has them (never larger than

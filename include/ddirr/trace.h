@@ -108,10 +108,9 @@ typedef struct ddirr_trace_writer_options {
 
 /* ddirr's default compression (level 0): zstd level 3 (double-fast), with
  * match tables of 2^14 and 2^12 entries instead of level 3's 2^16 and 2^16,
- * when zstd does not pick smaller ones for chunk_bytes: 80 KiB, which stay
- * in a core's L2 cache, instead of 512 KiB. Measured on the same chunks,
- * 17-43 % less zstd time for at most 1.5 % more bytes (bench/RESULTS.md,
- * session 10). */
+ * when zstd does not pick smaller ones for chunk_bytes: 80 KiB of tables
+ * instead of 512 KiB. Measured on the same chunks, 17-43 % less zstd time
+ * for at most 1.5 % more bytes (bench/RESULTS.md, session 10). */
 #define DDIRR_TRACE_DEFAULT_ZSTD_LEVEL 3
 #define DDIRR_TRACE_DEFAULT_HASH_LOG 14
 #define DDIRR_TRACE_DEFAULT_CHAIN_LOG 12
