@@ -79,6 +79,7 @@
 #include "bench_pool.h"
 #include "bench_tp.h"
 #include "bench_ddirr.h"
+#include "chunk_zstd.h"
 #include "ddirr.pb-c.h"
 #include "ddirr/error.h"
 #include "ddirr/trace.h"
@@ -497,14 +498,11 @@ static int floor_measure(struct floor *f, const char *path)
 	if (!fp || !cctx || !fast || fseek(fp, 0, SEEK_END) || (long)(size = (size_t)ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
 	    !(file = malloc(size ? size : 1)) || fread(file, 1, size, fp) != size)
 		goto out;
-	/* The writer's parameters (trace_writer.c, work_memory()): its level and
-	   match tables, as the header records them. */
+	/* The writer's parameters (chunk_zstd.c, pinned for its default chunk
+	   size): its level and match tables, as the header records them. */
 	if (writer_tables(path, &level, &hash_log, &chain_log) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)hash_log)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)chain_log)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)) ||
+	    ddirr_chunk_zstd_pin(cctx, level,
+				 ddirr_chunk_zstd_params(level, DDIRR_TRACE_DEFAULT_CHUNK_BYTES, hash_log, chain_log)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_compressionLevel, FAST_LEVEL)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_minMatch, FAST_MIN_MATCH)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(fast, ZSTD_c_checksumFlag, 1)) ||

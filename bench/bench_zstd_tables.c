@@ -11,18 +11,17 @@
  * bench's calls.ddirr) and its bytes against zstd's level 3.
  *
  * The settings are zstd's levels 1 to 3 with the parameters zstd picks for
- * a 256 KiB chunk (the writer pins those: trace_writer.c, work_memory()),
+ * a 256 KiB chunk, pinned as the writer pins them (chunk_zstd.c),
  * and level 3 with smaller match tables (hashLog/chainLog), among them
  * ddirr's default, DDIRR_TRACE_DEFAULT_HASH_LOG and _CHAIN_LOG. With them
  * session 10 chose that default (bench/RESULTS.md). */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getCParams */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
 #include "bench_clock.h"
+#include "chunk_zstd.h"
 #include "ddirr/trace.h"
 #include "trace_format.h"
 
@@ -56,38 +55,12 @@ enum { N_SETTINGS = sizeof(settings) / sizeof(settings[0]) };
 /* s's context, with every parameter pinned as the writer pins them. */
 static int setup(setting *s)
 {
-	ZSTD_compressionParameters cp = ZSTD_getCParams(s->level, DDIRR_TRACE_DEFAULT_CHUNK_BYTES, 0);
-	size_t i;
-
+	s->cp = ddirr_chunk_zstd_params(s->level, DDIRR_TRACE_DEFAULT_CHUNK_BYTES, 0, 0);
 	if (s->hash_log)
-		cp.hashLog = s->hash_log;
+		s->cp.hashLog = s->hash_log;
 	if (s->chain_log)
-		cp.chainLog = s->chain_log;
-	s->cp = cp;
-	{
-		const struct {
-			ZSTD_cParameter param;
-			int value;
-		} pins[] = {
-		    {ZSTD_c_compressionLevel, s->level},
-		    {ZSTD_c_windowLog, (int)cp.windowLog},
-		    {ZSTD_c_chainLog, (int)cp.chainLog},
-		    {ZSTD_c_hashLog, (int)cp.hashLog},
-		    {ZSTD_c_searchLog, (int)cp.searchLog},
-		    {ZSTD_c_minMatch, (int)cp.minMatch},
-		    {ZSTD_c_targetLength, (int)cp.targetLength},
-		    {ZSTD_c_strategy, (int)cp.strategy},
-		    {ZSTD_c_checksumFlag, 1},
-		    {ZSTD_c_contentSizeFlag, 1},
-		};
-
-		if (!(s->cctx = ZSTD_createCCtx()))
-			return -1;
-		for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-			if (ZSTD_isError(ZSTD_CCtx_setParameter(s->cctx, pins[i].param, pins[i].value)))
-				return -1;
-	}
-	return 0;
+		s->cp.chainLog = s->chain_log;
+	return (s->cctx = ZSTD_createCCtx()) ? ddirr_chunk_zstd_pin(s->cctx, s->level, s->cp) : -1;
 }
 
 static uint8_t *slurp(const char *path, size_t *size)

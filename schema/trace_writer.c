@@ -11,7 +11,7 @@
  * The memory a chunk needs (the pending chunk, the compressed frame,
  * zstd's workspace) is allocated and touched at open, for chunks up to
  * chunk_bytes, and never given back before free: see work_memory(). */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_initStaticCCtx, ZSTD_getCParams: a workspace that never moves */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_initStaticCCtx, ZSTD_estimateCCtxSize_usingCParams: a workspace that never moves */
 #include "ddirr/trace.h"
 
 #include <errno.h>
@@ -25,6 +25,7 @@
 
 #include "adapter_caps.h"
 #include "arena.h"
+#include "chunk_zstd.h"
 #include "ddirr.pb-c.h"
 #include "ddirr/error.h"
 #include "event_codec.h"
@@ -331,45 +332,15 @@ static int check_options(const ddirr_trace_writer_options *o, const char *path)
  * 2^14, minimum match 5) saved less for more (17 %, +3.4 % at 16 B). */
 enum { BATCH_ROOM = 64 << 10 }; /* past chunk_bytes: a record's bound (most are far smaller) */
 
-/* cp with ddirr's default tables when w has them (never larger than
- * zstd's), and w's record of the tables. */
-static ZSTD_compressionParameters tables(ZSTD_compressionParameters cp, ddirr_trace_writer *w)
-{
-	if (w->default_tables) {
-		if (cp.hashLog > DDIRR_TRACE_DEFAULT_HASH_LOG)
-			cp.hashLog = DDIRR_TRACE_DEFAULT_HASH_LOG;
-		if (cp.chainLog > DDIRR_TRACE_DEFAULT_CHAIN_LOG)
-			cp.chainLog = DDIRR_TRACE_DEFAULT_CHAIN_LOG;
-	}
-	w->hash_log = cp.hashLog;
-	w->chain_log = cp.chainLog;
-	return cp;
-}
-
 static int work_memory(ddirr_trace_writer *w)
 {
-	ZSTD_compressionParameters cp = tables(ZSTD_getCParams(w->level, w->chunk_bytes, 0), w);
+	ZSTD_compressionParameters cp =
+	    ddirr_chunk_zstd_params(w->level, w->chunk_bytes, w->default_tables ? DDIRR_TRACE_DEFAULT_HASH_LOG : 0,
+				    w->default_tables ? DDIRR_TRACE_DEFAULT_CHAIN_LOG : 0);
 	size_t ws_size = ZSTD_estimateCCtxSize_usingCParams(cp);
-	const struct {
-		ZSTD_cParameter param;
-		int value;
-	} pins[] = {
-		{ZSTD_c_compressionLevel, w->level},
-		{ZSTD_c_windowLog, (int)cp.windowLog},
-		{ZSTD_c_chainLog, (int)cp.chainLog},
-		{ZSTD_c_hashLog, (int)cp.hashLog},
-		{ZSTD_c_searchLog, (int)cp.searchLog},
-		{ZSTD_c_minMatch, (int)cp.minMatch},
-		{ZSTD_c_targetLength, (int)cp.targetLength},
-		{ZSTD_c_strategy, (int)cp.strategy},
-		/* Checksums let the reader tell a damaged chunk from a good one;
-		   the content size lets it bound the allocation before
-		   decompressing. */
-		{ZSTD_c_checksumFlag, 1},
-		{ZSTD_c_contentSizeFlag, 1},
-	};
-	size_t i;
 
+	w->hash_log = cp.hashLog;
+	w->chain_log = cp.chainLog;
 	if (posix_memalign(&w->zstd_ws, 64, ws_size)) {
 		w->zstd_ws = NULL;
 		return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for a zstd workspace of %zu bytes", w->path,
@@ -378,9 +349,8 @@ static int work_memory(ddirr_trace_writer *w)
 	memset(w->zstd_ws, 0, ws_size);
 	if (!(w->cctx = ZSTD_initStaticCCtx(w->zstd_ws, ws_size)))
 		return ddirr_error_set(DDIRR_ENOMEM, "%s: zstd cannot make a context in %zu bytes", w->path, ws_size);
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-		if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, pins[i].param, pins[i].value)))
-			return ddirr_error_set(DDIRR_EINVAL, "%s: zstd refused the compression parameters", w->path);
+	if (ddirr_chunk_zstd_pin(w->cctx, w->level, cp))
+		return ddirr_error_set(DDIRR_EINVAL, "%s: zstd refused the compression parameters", w->path);
 	/* The pending chunk takes a record's bound past what it holds before
 	   the record is cut off to the next chunk (append). */
 	if (ddirr_grow(&w->batch, &w->batch_cap, w->chunk_bytes + BATCH_ROOM) ||
