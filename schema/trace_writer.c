@@ -11,7 +11,7 @@
  * The memory a chunk needs (the pending chunk, the compressed frame,
  * zstd's workspace) is allocated and touched at open, for chunks up to
  * chunk_bytes, and never given back before free: see work_memory(). */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_initStaticCCtx, ZSTD_estimateCCtxSize_usingCParams: a workspace that never moves */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_initStaticCCtx, ZSTD_estimateCCtxSize_usingCParams */
 #include "ddirr/trace.h"
 
 #include <errno.h>

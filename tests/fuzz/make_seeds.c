@@ -133,11 +133,31 @@ static void seed(const char *outdir, const char *target, const char *base, const
 	strip_schema(path, keep);
 }
 
+/* Appends pb to the serialized EventBatch at *buf (*len bytes): a batch
+ * of one record, since the records of a batch are its concatenated
+ * `events` fields. */
+static void append_record(uint8_t **buf, size_t *len, Ddirr__Event *pb)
+{
+	Ddirr__Event *one[1] = {pb};
+	Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
+	size_t n;
+
+	b.n_events = 1;
+	b.events = one;
+	n = ddirr__event_batch__get_packed_size(&b);
+	if (!(*buf = realloc(*buf, *len + n)))
+		die("out of memory");
+	*len += ddirr__event_batch__pack(&b, *buf + *len);
+}
+
 /* Writes `batches` EventBatch messages of `per` records each from src, in
- * the absolute form. With `calls`, an entry and the exit right after it go
- * as one record of phase CALL where they can (the second reader, one record
- * ahead, gives the exit, as in small_trace()), and the files are named
- * BASE-calls-batchN.pb. The first `skip` records are left out. */
+ * the absolute form. Each record is packed while its event is still the
+ * reader's (the encoding references some of its arrays, and the reader
+ * reuses their memory for the next record). With `calls`, an entry and the
+ * exit right after it go as one record of phase CALL where they can (the
+ * second reader, one record ahead, gives the exit, as in small_trace()),
+ * and the files are named BASE-calls-batchN.pb. The first `skip` records
+ * are left out. */
 static void batches(const char *src, const char *dir, const char *base, int skip, int batches, int per, int calls)
 {
 	ddirr_trace *t = NULL, *ahead = NULL;
@@ -152,35 +172,31 @@ static void batches(const char *src, const char *dir, const char *base, int skip
 		if (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0)
 			die(src);
 	for (i = 0; i < batches; i++) {
-		Ddirr__Event pbs[16], *ptrs[16];
-		Ddirr__EventBatch b = DDIRR__EVENT_BATCH__INIT;
-		uint8_t *buf;
-		size_t len, bound;
+		uint8_t *buf = NULL;
+		size_t len = 0, bound;
 		int rc;
 
-		ddirr_arena_reset(&a);
 		for (j = 0; j < per && ddirr_trace_next(t, &ev) == 1; j++) {
+			Ddirr__Event pb = DDIRR__EVENT__INIT;
+
 			if ((rc = ddirr_trace_next(ahead, &next)) < 0)
 				die(src);
 			if (rc == 0)
 				next = NULL; /* ev is the last record */
-			ddirr__event__init(&pbs[j]);
-			rc = calls && next ? ddirr_event_call_to_pb_bound(&pbs[j], ev, next, &a, &bound) : 1;
+			ddirr_arena_reset(&a);
+			rc = calls && next ? ddirr_event_call_to_pb_bound(&pb, ev, next, &a, &bound) : 1;
 			if (rc == 1)
-				rc = ddirr_event_to_pb(&pbs[j], ev, &a);
-			else if (rc == 0 && (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0))
-				die(src);
+				rc = ddirr_event_to_pb(&pb, ev, &a);
 			if (rc)
 				die(src);
-			ptrs[j] = &pbs[j];
+			append_record(&buf, &len, &pb);
+			/* a CALL record took the exit too */
+			if (pb.phase == DDIRR__PHASE__CALL &&
+			    (ddirr_trace_next(t, &ev) != 1 || ddirr_trace_next(ahead, &next) < 0))
+				die(src);
 		}
 		if (j == 0)
 			break;
-		b.n_events = (size_t)j;
-		b.events = ptrs;
-		len = ddirr__event_batch__get_packed_size(&b);
-		buf = malloc(len);
-		ddirr__event_batch__pack(&b, buf);
 		snprintf(path, sizeof(path), "%s/%s-%sbatch%d.pb", dir, base, calls ? "calls-" : "", i);
 		spit(path, buf, len, NULL, 0);
 		free(buf);
