@@ -38,17 +38,17 @@ static setting settings[] = {
     {.name = "level 3 (zstd's own)", .level = 3, .hash_log = 0, .chain_log = 0},
     {.name = "level 2", .level = 2, .hash_log = 0, .chain_log = 0},
     {.name = "level 1", .level = 1, .hash_log = 0, .chain_log = 0},
-    {.name = "level 3, tables 16/12", .level = 3, .hash_log = 16, .chain_log = 12},
-    {.name = "level 3, tables 15/12", .level = 3, .hash_log = 15, .chain_log = 12},
-    {.name = "level 3, tables 14/14", .level = 3, .hash_log = 14, .chain_log = 14},
-    {.name = "level 3, tables 14/13", .level = 3, .hash_log = 14, .chain_log = 13},
-    {.name = "level 3, tables 14/12 (ddirr's default)",
+    {.name = "level 3, hash log 16, chain log 12", .level = 3, .hash_log = 16, .chain_log = 12},
+    {.name = "level 3, hash log 15, chain log 12", .level = 3, .hash_log = 15, .chain_log = 12},
+    {.name = "level 3, hash log 14, chain log 14", .level = 3, .hash_log = 14, .chain_log = 14},
+    {.name = "level 3, hash log 14, chain log 13", .level = 3, .hash_log = 14, .chain_log = 13},
+    {.name = "level 3, hash log 14, chain log 12 (ddirr's default)",
      .level = 3,
      .hash_log = DDIRR_TRACE_DEFAULT_HASH_LOG,
      .chain_log = DDIRR_TRACE_DEFAULT_CHAIN_LOG},
-    {.name = "level 3, tables 14/11", .level = 3, .hash_log = 14, .chain_log = 11},
-    {.name = "level 3, tables 13/12", .level = 3, .hash_log = 13, .chain_log = 12},
-    {.name = "level 3, tables 12/12", .level = 3, .hash_log = 12, .chain_log = 12},
+    {.name = "level 3, hash log 14, chain log 11", .level = 3, .hash_log = 14, .chain_log = 11},
+    {.name = "level 3, hash log 13, chain log 12", .level = 3, .hash_log = 13, .chain_log = 12},
+    {.name = "level 3, hash log 12, chain log 12", .level = 3, .hash_log = 12, .chain_log = 12},
 };
 enum { N_SETTINGS = sizeof(settings) / sizeof(settings[0]) };
 
@@ -157,13 +157,13 @@ int main(int argc, char **argv)
 			}
 	}
 	printf("%s: %u data chunks, %.0f calls, %u rounds\n", argv[1], chunks, calls, rounds);
-	printf("| setting | window/chain/hash log, min match, strategy | zstd ns a call | bytes vs level 3 |\n");
+	printf("| setting | window/hash/chain log, min match, strategy | zstd ns a call | bytes vs level 3 |\n");
 	printf("|---|---|---|---|\n");
 	for (k = 0; k < N_SETTINGS; k++) {
 		const setting *s = &settings[k];
 
-		printf("| %s | %u/%u/%u, %u, %d | %.1f | %.4f |\n", s->name, s->cp.windowLog, s->cp.chainLog,
-		       s->cp.hashLog, s->cp.minMatch, (int)s->cp.strategy, (double)s->ns / rounds / calls,
+		printf("| %s | %u/%u/%u, %u, %d | %.1f | %.4f |\n", s->name, s->cp.windowLog, s->cp.hashLog,
+		       s->cp.chainLog, s->cp.minMatch, (int)s->cp.strategy, (double)s->ns / rounds / calls,
 		       settings[0].bytes ? (double)s->bytes / (double)settings[0].bytes : 0.0);
 		ZSTD_freeCCtx(settings[k].cctx);
 	}
