@@ -65,7 +65,6 @@ struct ddirr_trace_writer {
 	ZSTD_CCtx *cctx; /* static: lives in zstd_ws */
 	void *zstd_ws;
 	int level; /* the data chunks' zstd level, as the header records it */
-	int default_tables; /* level 0 asked for: ddirr's default, smaller match tables */
 	unsigned hash_log, chain_log; /* the match tables set, as the header records them */
 	ddirr_arena arena; /* protobuf form of the record being appended, and the trailer */
 
@@ -332,11 +331,13 @@ static int check_options(const ddirr_trace_writer_options *o, const char *path)
  * 2^14, minimum match 5) saved less for more (17 %, +3.4 % at 16 B). */
 enum { BATCH_ROOM = 64 << 10 }; /* past chunk_bytes: a record's bound (most are far smaller) */
 
-static int work_memory(ddirr_trace_writer *w)
+/* default_tables: level 0 was asked for, ddirr's default (smaller match
+ * tables than the level's own). */
+static int work_memory(ddirr_trace_writer *w, int default_tables)
 {
 	ZSTD_compressionParameters cp =
-	    ddirr_chunk_zstd_params(w->level, w->chunk_bytes, w->default_tables ? DDIRR_TRACE_DEFAULT_HASH_LOG : 0,
-				    w->default_tables ? DDIRR_TRACE_DEFAULT_CHAIN_LOG : 0);
+	    ddirr_chunk_zstd_params(w->level, w->chunk_bytes, default_tables ? DDIRR_TRACE_DEFAULT_HASH_LOG : 0,
+				    default_tables ? DDIRR_TRACE_DEFAULT_CHAIN_LOG : 0);
 	size_t ws_size = ZSTD_estimateCCtxSize_usingCParams(cp);
 
 	w->hash_log = cp.hashLog;
@@ -395,8 +396,7 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
 	w->chunk_records = opts->chunk_records ? opts->chunk_records : DDIRR_TRACE_DEFAULT_CHUNK_RECORDS;
 	w->pending = (Ddirr__ChunkInfo)DDIRR__CHUNK_INFO__INIT;
 	w->level = opts->level ? opts->level : DDIRR_TRACE_DEFAULT_ZSTD_LEVEL;
-	w->default_tables = !opts->level;
-	if ((rc = work_memory(w)))
+	if ((rc = work_memory(w, !opts->level)))
 		goto fail;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {

@@ -179,10 +179,8 @@ static void batches(const char *src, const char *dir, const char *base, int skip
 		for (j = 0; j < per && ddirr_trace_next(t, &ev) == 1; j++) {
 			Ddirr__Event pb = DDIRR__EVENT__INIT;
 
-			if ((rc = ddirr_trace_next(ahead, &next)) < 0)
+			if (ddirr_trace_next(ahead, &next) < 0) /* NULL after the last */
 				die(src);
-			if (rc == 0)
-				next = NULL; /* ev is the last record */
 			ddirr_arena_reset(&a);
 			rc = calls && next ? ddirr_event_call_to_pb_bound(&pb, ev, next, &a, &bound) : 1;
 			if (rc == 1)
