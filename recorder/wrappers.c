@@ -389,57 +389,41 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 #define call_real(name, fr) ddirr_call_##name(g_rec.real[DDIRR_DDI_##name], fr)
 
 /* The return value as leave() takes it: an NTSTATUS as its 32 bits. */
-#define RET_VALUE_NTSTATUS(fr) ((uint64_t)(uint32_t)(fr).ReturnValue)
-#define RET_VALUE_SIZE_T(fr) ((uint64_t)(fr).ReturnValue)
-#define RET_VALUE_GPUVA(fr) ((uint64_t)(fr).ReturnValue)
-#define RET_VALUE_VOID(fr) ((uint64_t)0)
+#define RET_VALUE_DDIRR_RET_NTSTATUS(fr) ((uint64_t)(uint32_t)(fr).ReturnValue)
+#define RET_VALUE_DDIRR_RET_SIZE_T(fr) ((uint64_t)(fr).ReturnValue)
+#define RET_VALUE_DDIRR_RET_GPUVA(fr) ((uint64_t)(fr).ReturnValue)
+#define RET_VALUE_DDIRR_RET_VOID(fr) ((uint64_t)0)
 
-/* 1. The recording path of each call, out of line: it takes the frame by
- *    value, so the wrapper never takes its frame's address on its fast
- *    path and the compiler keeps the parameters in their registers. */
-#include "frame_thunks.h" /* the helpers: ddirr_call_<Name>, ddirr_kind_<Name> */
-#define DDIRR_DDI(id, name, kind, ret, table)                                          \
-	static __attribute__((noinline)) DDIRR_THUNK_TYPE_##ret record_##name(ddirr_frame_##name fr) \
-	{                                                                              \
-		call_ctx cx;                                                           \
-                                                                                       \
-		if (tls.guard) { /* the recorder's own call: forward it */            \
-			if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                 \
-				ddirr_recorder_prepare_start(&fr);                     \
-			call_real(name, &fr);                                          \
-			DDIRR_THUNK_RETURN_##ret;                                            \
-		}                                                                      \
-		enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr, sizeof(fr));      \
-		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                         \
-			ddirr_recorder_prepare_start(&fr);                             \
-		call_real(name, &fr);                                                  \
-		leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, DDIRR_RET_##ret, &fr, sizeof(fr), \
-		      RET_VALUE_##ret(fr));                                            \
-		DDIRR_THUNK_RETURN_##ret;                                                    \
-	}
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
-
-/* How the body hands over to the recording path, by return kind (the body
- * receives the kind as the token DDIRR_RET_<ret>). */
-#define RECORD_DDIRR_RET_NTSTATUS(name) return record_##name(fr)
-#define RECORD_DDIRR_RET_SIZE_T(name) return record_##name(fr)
-#define RECORD_DDIRR_RET_GPUVA(name) return record_##name(fr)
-#define RECORD_DDIRR_RET_VOID(name) \
-	record_##name(fr);          \
-	return
-#define RECORD(name, ret_kind) RECORD_##ret_kind(name)
+/* 1. The recording path of each call, out of line, with the call's own
+ *    signature: the wrapper hands its parameters over in the registers
+ *    they came in (a tail call), and this function fills its frame from
+ *    them. (A frame passed by value went through the stack, and the
+ *    wrapper's two 8-byte stores then its 16-byte load of them stalled the
+ *    store forwarding, on every recorded call.) */
+#define DDIRR_THUNK_NAME(name) record_##name
+#define DDIRR_THUNK_ATTRS __attribute__((noinline))
+#define DDIRR_THUNK_BODY(name, ret_kind, RETURN)                                      \
+	call_ctx cx;                                                                  \
+                                                                                      \
+	if (tls.guard) { /* the recorder's own call: forward it */                   \
+		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                        \
+			ddirr_recorder_prepare_start(&fr);                            \
+		call_real(name, &fr);                                                 \
+		RETURN;                                                               \
+	}                                                                             \
+	enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr, sizeof(fr));             \
+	if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                                \
+		ddirr_recorder_prepare_start(&fr);                                    \
+	call_real(name, &fr);                                                         \
+	leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, ret_kind, &fr, sizeof(fr), RET_VALUE_##ret_kind(fr)); \
+	RETURN;
+#include "frame_thunks.h"
 
 /* 2. The wrappers, from frame_thunks.h: each fills `fr` from its
  *    parameters, then runs this body. With recording off that is a load,
  *    a branch and a tail call of the real function; StartDevice alone also
- *    replaces its interface. */
+ *    replaces its interface. With recording on, a tail call of the
+ *    recording path (the frame's members are the parameters again). */
 #define DDIRR_THUNK_NAME(name) wrap_##name
 #define DDIRR_THUNK_TABLE wrap_table
 #define DDIRR_THUNK_BODY(name, ret_kind, RETURN)                                  \
@@ -449,7 +433,8 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 		call_real(name, &fr);                                             \
 		RETURN;                                                           \
 	}                                                                         \
-	RECORD(name, ret_kind);
+	ddirr_call_##name((ddirr_thunk_fn)record_##name, &fr);                    \
+	RETURN;
 #include "frame_thunks.h"
 
 void ddirr_wrappers_install(void *table, size_t size, int kind)

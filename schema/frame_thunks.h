@@ -12,8 +12,10 @@
  *                                 ret_kind is the DDIRR_RET_* constant and
  *                                 RETURN the statement that returns
  *                                 fr.ReturnValue (or nothing, for VOID)
- *   DDIRR_THUNK_TABLE             the name of the table of the generated
- *                                 functions (struct ddirr_thunk_entry)
+ *   DDIRR_THUNK_TABLE             (optional) the name of a table of the
+ *                                 generated functions (struct
+ *                                 ddirr_thunk_entry)
+ *   DDIRR_THUNK_ATTRS             (optional) attributes of each function
  * Bodies may use ddirr_kind_<Name> (DDIRR_KIND_DDI or _CB) and
  * ddirr_call_<Name>(fn, &fr), which calls a function of the call's type
  * with the frame's members; both come with this header, as do the tables
@@ -94,6 +96,16 @@ typedef void (*ddirr_thunk_fn)(void);
 #undef DDIRR_ARG
 #undef DDIRR_END
 
+/* An entry of a DDIRR_THUNK_TABLE: a generated function and the table
+ * member it fills, in DRIVER_INITIALIZATION_DATA for a DDI, in
+ * DXGKRNL_INTERFACE for a callback. */
+struct ddirr_thunk_entry {
+	uint32_t id;
+	int kind; /* DDIRR_KIND_DDI or DDIRR_KIND_CB */
+	size_t offset;
+	ddirr_thunk_fn fn;
+};
+
 /* Calls fn, a function of call id's type, with the members of frame (a
  * ddirr_frame_<Name> of that call) and stores its result in the frame. */
 __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn fn, void *frame)
@@ -132,8 +144,11 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 /* Included without DDIRR_THUNK_NAME: the helpers above only. */
 #ifdef DDIRR_THUNK_NAME
 
+#ifndef DDIRR_THUNK_ATTRS
+#define DDIRR_THUNK_ATTRS
+#endif
 #define DDIRR_DDI(id, name, kind, ret, table) \
-	__attribute__((unused)) static DDIRR_THUNK_TYPE_##ret DDIRR_THUNK_NAME(name)(
+	__attribute__((unused)) DDIRR_THUNK_ATTRS static DDIRR_THUNK_TYPE_##ret DDIRR_THUNK_NAME(name)(
 #define DDIRR_ARG0(fn, num, type, name, dir, spec) type p##num
 #define DDIRR_ARG(fn, num, type, name, dir, spec) , type p##num
 #define DDIRR_END(name, ret)                                                                              \
@@ -159,14 +174,9 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 #undef DDIRR_ARG
 #undef DDIRR_END
 
-/* The functions just generated, with the table member each one fills:
- * DRIVER_INITIALIZATION_DATA for a DDI, DXGKRNL_INTERFACE for a callback. */
-__attribute__((unused)) static const struct ddirr_thunk_entry {
-	uint32_t id;
-	int kind; /* DDIRR_KIND_DDI or DDIRR_KIND_CB */
-	size_t offset;
-	ddirr_thunk_fn fn;
-} DDIRR_THUNK_TABLE[] = {
+#ifdef DDIRR_THUNK_TABLE
+/* The functions just generated, with the table member each one fills. */
+__attribute__((unused)) static const struct ddirr_thunk_entry DDIRR_THUNK_TABLE[] = {
 #define DDIRR_DDI(id, name, kind, ret, table) \
 	{id, DDIRR_KIND_##kind, offsetof(DDIRR_TABLE_##kind, table), (ddirr_thunk_fn)DDIRR_THUNK_NAME(name)},
 #define DDIRR_ARG0(fn, num, type, name, dir, spec)
@@ -178,7 +188,9 @@ __attribute__((unused)) static const struct ddirr_thunk_entry {
 #undef DDIRR_ARG
 #undef DDIRR_END
 };
+#endif
 #undef DDIRR_THUNK_NAME
 #undef DDIRR_THUNK_BODY
 #undef DDIRR_THUNK_TABLE
+#undef DDIRR_THUNK_ATTRS
 #endif /* DDIRR_THUNK_NAME */
