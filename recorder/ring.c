@@ -9,6 +9,7 @@ void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size)
 	atomic_init(&r->tail, 0);
 	r->cached_tail = 0;
 	r->check_at = UINT64_MAX;
+	r->prefetched = 0;
 	r->data = data;
 	r->size = size;
 }
