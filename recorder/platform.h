@@ -37,6 +37,19 @@ int ddirr_platform_ticks_init(const char **name, int *ticks_are_ns);
  * within the few tens of ns one read of each takes. Off the hot path. */
 void ddirr_platform_ticks_anchor(uint64_t *ticks, uint64_t *ns);
 
+/* The heavy side of an asymmetric barrier. Once ddirr_platform_barrier_init()
+ * has returned 1, ddirr_platform_barrier_all() makes every thread of the
+ * process go through a full memory barrier before it returns, as if each
+ * had executed one where it stood; so a hot path whose only order is the
+ * compiler's (atomic_signal_fence) is still ordered against the caller of
+ * barrier_all (close). Linux: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED),
+ * registered by init; Windows: FlushProcessWriteBuffers in user mode, an
+ * IPI to every processor (KeIpiGenericCall) in the kernel. init returns 0
+ * where there is no such barrier (membarrier not available or refused):
+ * then the hot path must fence itself. Both off the hot path. */
+int ddirr_platform_barrier_init(void);
+void ddirr_platform_barrier_all(void);
+
 /* Gives up the processor once (a full ring in block mode). */
 void ddirr_platform_yield(void);
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,6 +152,25 @@ void ddirr_platform_ticks_anchor(uint64_t *ticks, uint64_t *ns)
 			*ns = n;
 		}
 	}
+}
+
+int ddirr_platform_barrier_init(void)
+{
+	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0);
+
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0))
+		return 0;
+	return 1;
+}
+
+void ddirr_platform_barrier_all(void)
+{
+	/* It cannot fail once registered (it fails only with EINVAL or EPERM,
+	   unregistered); a failure left unnoticed would lose the order, so it
+	   falls back to the slower membarrier of every CPU. */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0))
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0);
 }
 
 void ddirr_platform_yield(void)

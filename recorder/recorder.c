@@ -205,6 +205,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	atomic_fetch_add(&g_rec.generation, 1);
 	g_rec.mode = r->opts.mode;
 	g_rec.lttng = r->opts.lttng != 0;
+	g_rec.light_barrier = ddirr_platform_barrier_init();
 	g_rec.triggers = r->opts.flight_triggers;
 	g_rec.copy_flags = r->copy_flags;
 	g_rec.ring_bytes = round_pow2(r->opts.buffer_bytes);
@@ -460,6 +461,8 @@ int ddirr_recorder_close(ddirr_recorder *r)
 	if (!r)
 		return 0;
 	atomic_store(&g_rec.enabled, 0);
+	if (g_rec.light_barrier)
+		ddirr_platform_barrier_all(); /* see wrappers.c, record */
 	for (t = atomic_load(&g_rec.rings); t; t = t->next)
 		while (atomic_load(&t->writing))
 			ddirr_platform_yield();

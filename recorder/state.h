@@ -93,8 +93,10 @@ struct ddirr_recorder {
 /* The global state the wrappers read. */
 typedef struct ddirr_global {
 	_Atomic int enabled;             /* recording: checked first by every wrapper */
-	_Atomic uint64_t seq;            /* last seq handed out */
-	_Atomic uint64_t generation;     /* bumped by every open: stale thread state re-registers */
+	/* The last seq handed out: written by every call, so alone in its
+	   cache line, away from what every wrapper reads. */
+	_Alignas(64) _Atomic uint64_t seq;
+	_Alignas(64) _Atomic uint64_t generation;     /* bumped by every open: stale thread state re-registers */
 	_Atomic(ddirr_thread_ring *) rings; /* registry, newest first */
 	ddirr_thread_ring *retired;         /* the previous recorder's rings (see close) */
 	_Atomic uint32_t threads;
@@ -102,6 +104,9 @@ typedef struct ddirr_global {
 	ddirr_recorder *rec;
 	int mode;
 	int lttng;
+	/* ddirr_platform_barrier_all() works: close orders itself against the
+	   wrappers' `writing` (wrappers.c, record), and they need no fence. */
+	int light_barrier;
 	unsigned triggers;
 	unsigned copy_flags;
 	uint64_t ring_bytes;

@@ -130,18 +130,18 @@ static void wait_step(unsigned *spins)
 		ddirr_platform_sleep_ms(1);
 }
 
-/* Waits for room in block mode. Gives up (NULL) only when recording
- * stops. */
+/* Waits for room in block mode, even once recording is turned off: the
+ * drain thread runs until close has seen every `writing` clear, and it
+ * keeps taking records after a write failure (it counts them as dropped
+ * then), so the room comes. A call that began recording while recording
+ * was on is never lost to close. */
 static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 {
 	unsigned spins = 0;
 	void *p;
 
-	while (!(p = ddirr_ring_reserve(&t->ring, n))) {
-		if (atomic_load_explicit(&g_rec.enabled, memory_order_relaxed) == 0)
-			return NULL;
+	while (!(p = ddirr_ring_reserve(&t->ring, n)))
 		wait_step(&spins);
-	}
 	return p;
 }
 
@@ -259,10 +259,7 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 		}
 		h = (ddirr_ring_hdr *)heap;
 	} else if (g_rec.mode == DDIRR_RECORDER_BLOCK) {
-		if (!(h = reserve_blocking(t, n))) {
-			count_drop(t, DROP_WRITE_FAILED);
-			goto out;
-		}
+		h = reserve_blocking(t, n);
 	} else if (!(h = ddirr_ring_reserve(&t->ring, n))) {
 		count_drop(t, DROP_RING_FULL);
 		goto out;
@@ -272,11 +269,6 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 	if (heap) {
 		ddirr_ring_hdr *ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap));
 
-		if (!ind) {
-			free(heap);
-			count_drop(t, DROP_WRITE_FAILED);
-			goto out;
-		}
 		*ind = *h;
 		ind->kind = DDIRR_RING_INDIRECT;
 		ind->size = sizeof(*ind) + sizeof(heap);
@@ -288,25 +280,50 @@ out:
 	atomic_store_explicit(&t->writing, 0, memory_order_release);
 }
 
+/* The next seq: the order of entries across threads. */
+static inline uint64_t next_seq(void)
+{
+	return atomic_fetch_add_explicit(&g_rec.seq, 1, memory_order_relaxed) + 1;
+}
+
 /* Records one entry or exit of a call whose frame takes frame_size bytes.
- * Counted as issued whatever happens next. Inline in each call's recording
- * path, so that the call, the phase and the frame's size are constants. */
-static inline __attribute__((always_inline)) void record(uint32_t ddi, uint32_t phase, uint64_t seq, uint64_t parent,
-							  const void *frame, size_t frame_size)
+ * Counted as issued whatever happens next. An entry takes the call's seq
+ * here, once it has seen recording on inside the `writing` window, and
+ * returns it (0: recording is off, and the call goes unrecorded): close
+ * waits for that window, so no seq is handed out without its record, and
+ * a gap in the seqs of a trace always means records lost. An exit takes
+ * its entry's `seq`. Inline in each call's recording path, so that the
+ * call, the phase and the frame's size are constants. */
+static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint32_t phase, uint64_t seq,
+							      uint64_t parent, const void *frame, size_t frame_size)
 {
 	ddirr_thread_ring *t = thread_ring();
 	uint64_t n, room, now;
 	ddirr_ring_hdr *h;
 
-	if (!t)
-		return; /* no memory for a ring: nothing can be counted either */
+	if (!t) {
+		/* No memory for a ring: nothing can be counted, but the seq
+		   taken leaves a gap, which the reader reports. */
+		return phase == DDIRR_PHASE_ENTRY ? next_seq() : seq;
+	}
 	/* Close disables recording, then waits for every `writing` to clear
-	   before it frees rings: a Dekker pair, hence seq_cst. */
-	atomic_store(&t->writing, 1);
+	   before it writes the last records: a Dekker pair. Where the platform
+	   has an asymmetric barrier, close pays for the order (platform.h),
+	   and here the compiler's order is enough: each seq_cst store, a
+	   locked instruction on x86, cost 8 ns a record (bench/RESULTS.md,
+	   session 11). Otherwise, the store orders itself. */
+	if (g_rec.light_barrier) {
+		atomic_store_explicit(&t->writing, 1, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		atomic_store(&t->writing, 1);
+	}
 	if (!atomic_load(&g_rec.enabled)) {
 		atomic_store_explicit(&t->writing, 0, memory_order_release);
-		return;
+		return 0;
 	}
+	if (phase == DDIRR_PHASE_ENTRY)
+		seq = next_seq();
 	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	now = ddirr_platform_ticks(); /* the drain makes it monotonic ns */
@@ -321,11 +338,12 @@ static inline __attribute__((always_inline)) void record(uint32_t ddi, uint32_t 
 			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
 			ddirr_ring_publish(&t->ring, n);
 			atomic_store_explicit(&t->writing, 0, memory_order_release);
-			return;
+			return seq;
 		}
 	}
 	/* It did not fit: the copy measured it, or nothing did yet. */
 	record_slow(t, ddi, phase, seq, parent, frame, now, n);
+	return seq;
 }
 
 /* ------------------------------------------------------------------ */
@@ -351,17 +369,16 @@ static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t d
 {
 	ddirr_thread_ring *t;
 
-	cx->seq = atomic_fetch_add_explicit(&g_rec.seq, 1, memory_order_relaxed) + 1;
 	cx->parent = kind == DDIRR_KIND_CB && tls.depth ? tls.stack[tls.depth - 1] : 0;
+	cx->seq = record(ddi, DDIRR_PHASE_ENTRY, 0, cx->parent, frame, frame_size);
 	if (kind == DDIRR_KIND_DDI) {
 		if (tls.depth < MAX_DEPTH)
 			tls.stack[tls.depth] = cx->seq;
 		tls.depth++;
 	}
-	record(ddi, DDIRR_PHASE_ENTRY, cx->seq, cx->parent, frame, frame_size);
 	t = tls.ring;
 	cx->thread = t ? t->thread : 0;
-	if (g_rec.lttng)
+	if (g_rec.lttng && cx->seq)
 		ddirr_hook_ddi_entry(cx->seq, ddi, cx->thread, cx->parent, first_param(frame));
 }
 
@@ -374,6 +391,8 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 
 	if (kind == DDIRR_KIND_DDI && tls.depth)
 		tls.depth--;
+	if (!cx->seq) /* the entry went unrecorded: recording was off */
+		return;
 	record(ddi, DDIRR_PHASE_EXIT, cx->seq, cx->parent, frame, frame_size);
 	if (ret_kind == DDIRR_RET_NTSTATUS)
 		status = (int32_t)(uint32_t)ret;

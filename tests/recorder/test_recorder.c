@@ -29,6 +29,7 @@
 #include "fixture.h"
 #include "frame_fill.h"
 #include "platform.h"
+#include "state.h"
 #include "test_files.h"
 
 static DRIVER_INITIALIZATION_DATA driver_table; /* as the driver gave it, wrapped */
@@ -371,6 +372,98 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	ddirr_trace_free(t);
 	free(seen_seq);
 	free(seen_call);
+}
+
+/* Threads that call until told to stop, through close and after it. */
+typedef struct caller {
+	pthread_t tid;
+	uint64_t index;
+	_Atomic int *stop;
+} caller;
+
+static void *call_until_stopped(void *p)
+{
+	caller *c = p;
+	uint64_t i;
+
+	for (i = 1; !atomic_load_explicit(c->stop, memory_order_relaxed); i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)((c->index << 40) | i), 0};
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	}
+	return NULL;
+}
+
+/* Closes the recorder while `threads` threads record as fast as they can,
+ * `rounds` times, and checks that every record a wrapper issued before it
+ * saw recording off is in the trace, which ends complete. The count issued
+ * is the rings' own (close keeps a recorder's rings, retired, until the next
+ * close). Close turns recording off, then waits for each thread inside a
+ * record write (wrappers.c, record; recorder.c, close). Without that wait a
+ * record published after the drain's last pass would be lost silently,
+ * which this test sees within a round or two. Where the platform has an
+ * asymmetric barrier (membarrier), the wrappers rely on it for that order,
+ * and each round runs once with it and once with the wrappers' own
+ * seq_cst store instead; a lost barrier leaves a window of a few ns a
+ * round, which this test may well not see. */
+static void close_while_recording(int threads, int rounds)
+{
+	enum { MAX_THREADS = 8 };
+	int light_available = ddirr_platform_barrier_init();
+
+	assert_true(threads <= MAX_THREADS);
+	for (int k = 0; k < 2 * rounds; k++) {
+		ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+		_Atomic int stop = 0;
+		caller c[MAX_THREADS];
+		uint64_t issued = 0, records = 0;
+		const ddirr_trace_verdict *v;
+		const ddirr_event *ev;
+		ddirr_thread_ring *ring;
+		ddirr_trace *t = NULL;
+		ddirr_recorder *r;
+		struct timespec pause = {0, (k % 5 + 1) * 1000000L};
+		int rc;
+
+		o.output = trace_path("close-while-recording");
+		o.lttng = 0;
+		r = open_recorder(&o);
+		if (k % 2)
+			g_rec.light_barrier = 0; /* before any thread records */
+		assert_int_equal(g_rec.light_barrier, k % 2 ? 0 : light_available);
+		fixture_host_driver_set(NULL, NULL, 1);
+		for (int i = 0; i < threads; i++) {
+			c[i].index = (uint64_t)i + 1;
+			c[i].stop = &stop;
+			assert_int_equal(pthread_create(&c[i].tid, NULL, call_until_stopped, &c[i]), 0);
+		}
+		nanosleep(&pause, NULL);
+		assert_int_equal(ddirr_recorder_close(r), 0);
+		atomic_store(&stop, 1);
+		for (int i = 0; i < threads; i++)
+			pthread_join(c[i].tid, NULL);
+		fixture_host_driver_set(NULL, NULL, 0);
+		for (ring = g_rec.retired; ring; ring = ring->next)
+			issued += atomic_load(&ring->issued);
+
+		assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+		while ((rc = ddirr_trace_next(t, &ev)) == 1)
+			records++;
+		assert_int_equal(rc, 0);
+		v = ddirr_trace_get_verdict(t);
+		if (v->kind != DDIRR_VERDICT_COMPLETE || v->dropped_records || records != issued)
+			fail_msg("round %d (%s): %llu records issued, %llu in the trace, %llu dropped: %s", k,
+				 g_rec.light_barrier ? "asymmetric barrier" : "seq_cst store", (unsigned long long)issued,
+				 (unsigned long long)records, (unsigned long long)v->dropped_records, v->summary);
+		assert_true(issued > 0);
+		ddirr_trace_free(t);
+	}
+}
+
+static void recorder__close_while_threads_record_loses_no_record(void **state)
+{
+	(void)state;
+	close_while_recording(4, 10);
 }
 
 static void recorder__8_threads_block_mode_records_every_call_once(void **state)
@@ -1350,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(recorder__every_ddi_and_callback_passes_through_bit_exact),
 		cmocka_unit_test(recorder__disabled_recorder_still_forwards),
 		cmocka_unit_test(recorder__8_threads_block_mode_records_every_call_once),
+		cmocka_unit_test(recorder__close_while_threads_record_loses_no_record),
 		cmocka_unit_test(recorder__8_threads_times_never_go_back_on_the_monotonic_clock),
 		cmocka_unit_test(recorder__8_threads_drop_mode_counts_every_drop),
 		cmocka_unit_test(recorder__8_threads_flight_mode_counts_every_eviction),
