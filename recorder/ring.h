@@ -128,7 +128,7 @@ static inline void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64
 	/* The lines a little ahead, so that they are this core's by the time
 	   it writes them. Without, each record's first store to a line the
 	   ring last held a lap ago waited for it, and the next locked
-	   instruction (the seq) for that store: −16 ns a call at 16 B and −35
+	   instruction (the seq) for that store: −17 ns a call at 16 B and −35
 	   at 256 B on a Xeon (bench/RESULTS.md, session 11). */
 	if (r->prefetched < head)
 		r->prefetched = head & ~(uint64_t)63;
