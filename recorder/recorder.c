@@ -199,7 +199,17 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	   through the plans from the first record on. */
 	ddirr_frame_plans_build();
 	atomic_store(&g_rec.seq, 0);
+	/* A thread that saw recording on just before the last close may have
+	   registered a ring after it: it joins the retired rings, which the
+	   next close frees. */
+	ddirr_platform_lock();
+	for (ddirr_thread_ring *t = atomic_load(&g_rec.rings), *next; t; t = next) {
+		next = t->next;
+		t->next = g_rec.retired;
+		g_rec.retired = t;
+	}
 	atomic_store(&g_rec.rings, NULL);
+	ddirr_platform_unlock();
 	atomic_store(&g_rec.threads, 0);
 	atomic_store(&g_rec.dump_req, 0);
 	atomic_fetch_add(&g_rec.generation, 1);

@@ -109,6 +109,7 @@ static inline void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	uint64_t pos = head & (r->size - 1);
 	uint64_t n = r->size - pos, free_;
+	unsigned lines;
 
 	if (n > r->size / 2)
 		n = r->size / 2;
@@ -132,8 +133,8 @@ static inline void *ddirr_ring_reserve_room(ddirr_ring *r, uint64_t want, uint64
 	   at 256 B on a Xeon (bench/RESULTS.md, session 11). */
 	if (r->prefetched < head)
 		r->prefetched = head & ~(uint64_t)63;
-	for (n = 0; r->prefetched < head + want + DDIRR_RING_PREFETCH_AHEAD && n < DDIRR_RING_PREFETCH_LINES;
-	     n++, r->prefetched += 64)
+	for (lines = 0; r->prefetched < head + want + DDIRR_RING_PREFETCH_AHEAD && lines < DDIRR_RING_PREFETCH_LINES;
+	     lines++, r->prefetched += 64)
 		DDIRR_PREFETCH_WRITE(r->data + (r->prefetched & (r->size - 1)));
 	return r->data + pos;
 }

@@ -96,7 +96,7 @@ typedef struct ddirr_global {
 	/* The last seq handed out: written by every call, so alone in its
 	   cache line, away from what every wrapper reads. */
 	_Alignas(64) _Atomic uint64_t seq;
-	_Alignas(64) _Atomic uint64_t generation;     /* bumped by every open: stale thread state re-registers */
+	_Alignas(64) _Atomic uint64_t generation; /* bumped by every open: stale thread state re-registers */
 	_Atomic(ddirr_thread_ring *) rings; /* registry, newest first */
 	ddirr_thread_ring *retired;         /* the previous recorder's rings (see close) */
 	_Atomic uint32_t threads;

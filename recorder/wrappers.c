@@ -297,10 +297,14 @@ static inline uint64_t next_seq(void)
 static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint32_t phase, uint64_t seq,
 							      uint64_t parent, const void *frame, size_t frame_size)
 {
-	ddirr_thread_ring *t = thread_ring();
+	ddirr_thread_ring *t;
 	uint64_t n, room, now;
 	ddirr_ring_hdr *h;
 
+	/* Recording off (closed, or set off): no ring to register for it. */
+	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+		return 0;
+	t = thread_ring();
 	if (!t) {
 		/* No memory for a ring: nothing can be counted, but the seq
 		   taken leaves a gap, which the reader reports. */

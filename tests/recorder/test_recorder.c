@@ -422,8 +422,9 @@ static void close_while_recording(int threads, int rounds)
 		ddirr_thread_ring *ring;
 		ddirr_trace *t = NULL;
 		ddirr_recorder *r;
-		struct timespec pause = {0, (k % 5 + 1) * 1000000L};
-		int rc;
+		struct timespec pause = {0, 1000000L};
+		ddirr_recorder_stats st;
+		int rc, waited = 0;
 
 		o.output = trace_path("close-while-recording");
 		o.lttng = 0;
@@ -437,7 +438,15 @@ static void close_while_recording(int threads, int rounds)
 			c[i].stop = &stop;
 			assert_int_equal(pthread_create(&c[i].tid, NULL, call_until_stopped, &c[i]), 0);
 		}
-		nanosleep(&pause, NULL);
+		/* Close once the threads are recording (under ASan their
+		   start takes milliseconds), a round a little later than the
+		   one before. */
+		do {
+			nanosleep(&pause, NULL);
+			ddirr_recorder_get_stats(r, &st);
+			if (++waited > 10000)
+				fail_msg("round %d: the threads recorded nothing in 10 s", k);
+		} while (st.issued < 1000u * (uint64_t)(k % 5 + 1));
 		assert_int_equal(ddirr_recorder_close(r), 0);
 		atomic_store(&stop, 1);
 		for (int i = 0; i < threads; i++)
@@ -453,8 +462,9 @@ static void close_while_recording(int threads, int rounds)
 		v = ddirr_trace_get_verdict(t);
 		if (v->kind != DDIRR_VERDICT_COMPLETE || v->dropped_records || records != issued)
 			fail_msg("round %d (%s): %llu records issued, %llu in the trace, %llu dropped: %s", k,
-				 g_rec.light_barrier ? "asymmetric barrier" : "seq_cst store", (unsigned long long)issued,
-				 (unsigned long long)records, (unsigned long long)v->dropped_records, v->summary);
+			         g_rec.light_barrier ? "asymmetric barrier" : "seq_cst store",
+			         (unsigned long long)issued, (unsigned long long)records,
+			         (unsigned long long)v->dropped_records, v->summary);
 		assert_true(issued > 0);
 		ddirr_trace_free(t);
 	}
