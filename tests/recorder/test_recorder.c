@@ -402,10 +402,10 @@ static void *call_until_stopped(void *p)
  * record write (wrappers.c, record; recorder.c, close). Without that wait a
  * record published after the drain's last pass would be lost silently,
  * which this test sees within a round or two. Where the platform has an
- * asymmetric barrier (membarrier), the wrappers rely on it for that order,
- * and each round runs once with it and once with the wrappers' own
- * seq_cst store instead; a lost barrier leaves a window of a few ns a
- * round, which this test may well not see. */
+ * asymmetric barrier (membarrier), the wrappers rely on it for that order;
+ * the rounds alternate between it and the wrappers' own seq_cst store. A
+ * lost barrier would leave a window of a few ns a round, which this test
+ * may well not see. */
 static void close_while_recording(int threads, int rounds)
 {
 	enum { MAX_THREADS = 8 };
@@ -439,8 +439,8 @@ static void close_while_recording(int threads, int rounds)
 			assert_int_equal(pthread_create(&c[i].tid, NULL, call_until_stopped, &c[i]), 0);
 		}
 		/* Close once the threads are recording (under ASan their
-		   start takes milliseconds), a round a little later than the
-		   one before. */
+		   start takes milliseconds): after 1,000 to 5,000 records
+		   issued, depending on the round. */
 		do {
 			nanosleep(&pause, NULL);
 			ddirr_recorder_get_stats(r, &st);
@@ -465,7 +465,6 @@ static void close_while_recording(int threads, int rounds)
 			         g_rec.light_barrier ? "asymmetric barrier" : "seq_cst store",
 			         (unsigned long long)issued, (unsigned long long)records,
 			         (unsigned long long)v->dropped_records, v->summary);
-		assert_true(issued > 0);
 		ddirr_trace_free(t);
 	}
 }
