@@ -64,7 +64,10 @@ const char *ddirr_drop_cause_name(int cause)
 }
 
 /* The thread's first record: allocate and register its ring. The one lock
- * and the one allocation of a thread's life on the hot path. */
+ * and the one allocation of a thread's life on the hot path. None while
+ * recording is off: a call that straddled close would register one for no
+ * recorder (a thread that saw recording on just before close still may:
+ * open retires it). */
 static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 {
 	uint64_t gen = atomic_load_explicit(&g_rec.generation, memory_order_acquire);
@@ -74,6 +77,8 @@ static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 
 	if (tls.ring && tls.generation == gen)
 		return tls.ring;
+	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+		return NULL;
 	tls.guard = 1;
 	mem = ddirr_platform_alloc(sizeof(*t) + 64 + size, sizeof(*t));
 	tls.guard = 0;
@@ -297,18 +302,18 @@ static inline uint64_t next_seq(void)
 static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint32_t phase, uint64_t seq,
 							      uint64_t parent, const void *frame, size_t frame_size)
 {
-	ddirr_thread_ring *t;
+	ddirr_thread_ring *t = thread_ring();
 	uint64_t n, room, now;
 	ddirr_ring_hdr *h;
 
-	/* Recording off (closed, or set off): no ring to register for it. */
-	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
-		return 0;
-	t = thread_ring();
 	if (!t) {
-		/* No memory for a ring: nothing can be counted, but the seq
-		   taken leaves a gap, which the reader reports. */
-		return phase == DDIRR_PHASE_ENTRY ? next_seq() : seq;
+		/* Recording off (register_thread registers no ring then), or
+		   no memory for a ring: nothing can be counted, but while
+		   recording is on the seq taken leaves a gap, which the reader
+		   reports. */
+		return phase == DDIRR_PHASE_ENTRY && atomic_load_explicit(&g_rec.enabled, memory_order_relaxed)
+			       ? next_seq()
+			       : 0;
 	}
 	/* Close disables recording, then waits for every `writing` to clear
 	   before it writes the last records: a Dekker pair. Where the platform
