@@ -7,14 +7,16 @@
  * records the child issued (one thread: records in seq order, entry then
  * exit). The oldest record missing from the file must have been issued
  * at most a flush interval (plus scheduling slack, see SLACK_MS, plus the
- * time the child's threads waited for a CPU and the VM's steal) before the
- * kill, and in the median case within the interval itself; the issue times
- * come from memory the child shares with the parent. One kill in a run may
- * go beyond its bound by less than a flush interval (DDIRR_TEST_KILL_OUTLIERS
- * sets how many): on this VM the drain is sometimes stopped for 5-20 ms
- * with its CPU time still and no steal, wait or fault to show for it
- * (docs/reliability.md, "Kills"). Each kill beyond its bound is printed
- * with the child's threads as they were at the kill.
+ * time the child's threads waited for a CPU and the time the VM's CPUs were
+ * stopped) before the kill, and in the median case within the interval
+ * itself; the issue times come from memory the child shares with the
+ * parent. The VM's stops are the larger of the steal the hypervisor
+ * reports and what threads pinned one to each CPU see (watch_cpu): on this
+ * VM a CPU stops for 5-12 ms several times a minute, idle or not, with
+ * neither steal nor a wait for a CPU to show for it (docs/reliability.md,
+ * "Kills"). One kill in a run may still go beyond its bound by less than a
+ * flush interval (DDIRR_TEST_KILL_OUTLIERS sets how many). Each kill beyond
+ * its bound is printed with the child's threads as they were at the kill.
  *
  * DDIRR_TEST_KILLS sets the rounds (200 by default; tests/stress/kill-1000.sh
  * runs 1000), DDIRR_TEST_SEED the random delays (the time by default; the
@@ -31,7 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,10 +186,12 @@ typedef struct round_result {
 
 /* Reads the trace a killed child left: returns what it holds. */
 static round_result check_trace(uint64_t started_at, uint64_t killed_at, uint64_t starved_ns, uint64_t stolen_ns,
-				const char *seen, int round)
+				uint64_t stopped_ns, const char *seen, int round)
 {
 	round_result res = {0, 0, 0, starved_ns, 0, 0, 0};
-	uint64_t bound_ns = (uint64_t)(FLUSH_MS + slack_ms()) * 1000000u + starved_ns + stolen_ns;
+	/* The VM's stops: steal and the watchers see the same ones. */
+	uint64_t vm_ns = stolen_ns > stopped_ns ? stolen_ns : stopped_ns;
+	uint64_t bound_ns = (uint64_t)(FLUSH_MS + slack_ms()) * 1000000u + starved_ns + vm_ns;
 	uint64_t first_missing, issued;
 	const ddirr_trace_verdict *v;
 	const ddirr_event *ev;
@@ -240,11 +249,13 @@ static round_result check_trace(uint64_t started_at, uint64_t killed_at, uint64_
 		res.over_ns = res.wait_ns - bound_ns;
 		print_message("kill %d: seq %llu (%s), missing from the file, stamped at most %.2f ms before the kill, "
 			      "%.2f ms beyond the bound (the %d ms flush interval + %d ms + %.2f ms the child waited "
-			      "for a CPU + %.0f ms the hypervisor took; %llu calls had waited for age, %.2f ms after the "
-			      "start; the child's threads at the kill: %s)\n",
+			      "for a CPU + %.2f ms the VM's CPUs were stopped: %.0f ms of steal, %.2f ms seen by the "
+			      "watchers; %llu calls had waited for age, %.2f ms after the start; the child's threads at "
+			      "the kill: %s)\n",
 			      round, (unsigned long long)first_missing,
 			      res.in_flight ? "its call had not returned" : "its call had returned", res.wait_ns / 1e6,
-			      res.over_ns / 1e6, FLUSH_MS, slack_ms(), starved_ns / 1e6, stolen_ns / 1e6,
+			      res.over_ns / 1e6, FLUSH_MS, slack_ms(), starved_ns / 1e6, vm_ns / 1e6, stolen_ns / 1e6,
+			      stopped_ns / 1e6,
 			      (unsigned long long)atomic_load(age_waits_seen), (killed_at - started_at) / 1e6, seen);
 	}
 	ddirr_trace_free(t);
@@ -316,6 +327,149 @@ static uint64_t child_threads(pid_t pid, char *seen, size_t seen_size)
 	return sum;
 }
 
+/* The VM's stops as the guest sees them: a thread pinned to each CPU
+ * sleeps to an absolute deadline every WATCH_PERIOD_NS and, on waking,
+ * counts how late it is beyond its own wait for that CPU (its run_delay,
+ * which also holds any time the CPU spent on other threads, interrupts
+ * included). What is left is time the CPU did not run at all: the
+ * hypervisor had stopped it, whether or not it reports that as steal (on
+ * this VM it mostly does not: idle, each CPU stopped 5-12 ms several times a
+ * minute with no steal counted). A late wake-up over WATCH_LATE_NS is kept as a stop
+ * from the deadline on. A stop that began during the sleep is seen only
+ * from the deadline, so each one may be counted up to a period short. */
+enum { WATCH_PERIOD_NS = 1000000, WATCH_LATE_NS = 500000, WATCH_STOPS = 64, WATCH_CPUS = 64 };
+
+typedef struct cpu_watch {
+	pthread_t thread;
+	int cpu, running;
+	_Atomic uint64_t woke_at; /* its latest wake-up */
+	_Atomic uint64_t n;       /* stops seen so far; the last WATCH_STOPS are kept */
+	_Atomic uint64_t from[WATCH_STOPS], to[WATCH_STOPS];
+} cpu_watch;
+
+static cpu_watch watches[WATCH_CPUS];
+static int n_watches;
+static _Atomic int watch_stop;
+
+/* This thread's run_delay (the second field of its schedstat), in ns. */
+static uint64_t own_run_delay(int fd)
+{
+	char buf[128];
+	unsigned long long run, delay;
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return sscanf(buf, "%llu %llu", &run, &delay) == 2 ? delay : 0;
+}
+
+static void *watch_cpu(void *arg)
+{
+	cpu_watch *w = arg;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	uint64_t waited0 = own_run_delay(fd), due = now_ns() + WATCH_PERIOD_NS;
+
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	while (!atomic_load(&watch_stop)) {
+		struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
+		uint64_t t, waited, late;
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		t = now_ns();
+		waited = own_run_delay(fd);
+		late = t > due ? t - due : 0;
+		late = late > waited - waited0 ? late - (waited - waited0) : 0;
+		waited0 = waited;
+		if (late > WATCH_LATE_NS) {
+			uint64_t k = atomic_load_explicit(&w->n, memory_order_relaxed) % WATCH_STOPS;
+
+			atomic_store_explicit(&w->from[k], due, memory_order_relaxed);
+			atomic_store_explicit(&w->to[k], due + late, memory_order_relaxed);
+			atomic_fetch_add_explicit(&w->n, 1, memory_order_release);
+		}
+		atomic_store_explicit(&w->woke_at, t, memory_order_release);
+		due = t + WATCH_PERIOD_NS;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* One watcher on each CPU this process may run on (none where pinning
+ * fails: a watcher that moves would see another CPU's stops). */
+static void watchers_start(void)
+{
+	cpu_set_t allowed;
+	int cpu;
+
+	atomic_store(&watch_stop, 0);
+	n_watches = 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE && n_watches < WATCH_CPUS; cpu++) {
+		cpu_watch *w = &watches[n_watches];
+		pthread_attr_t attr;
+		cpu_set_t one;
+
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		memset(w, 0, sizeof(*w));
+		w->cpu = cpu;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (pthread_attr_init(&attr))
+			continue;
+		if (!pthread_attr_setaffinity_np(&attr, sizeof(one), &one) &&
+		    !pthread_create(&w->thread, &attr, watch_cpu, w)) {
+			w->running = 1;
+			n_watches++;
+		}
+		pthread_attr_destroy(&attr);
+	}
+}
+
+static void watchers_stop(void)
+{
+	int i;
+
+	atomic_store(&watch_stop, 1);
+	for (i = 0; i < n_watches; i++)
+		pthread_join(watches[i].thread, NULL);
+	n_watches = 0;
+}
+
+/* The VM's stops between `from` and `to`, summed over the CPUs (the drain
+ * may have run on any of them), in ns. Waits (up to 100 ms) until every
+ * watcher has woken after `to`, so that a stop going on at `to` is seen. */
+static uint64_t vm_stopped(uint64_t from, uint64_t to)
+{
+	uint64_t sum = 0, give_up = now_ns() + 100000000u;
+	int i;
+
+	for (i = 0; i < n_watches; i++) {
+		cpu_watch *w = &watches[i];
+		uint64_t n, k;
+
+		while (atomic_load_explicit(&w->woke_at, memory_order_acquire) <= to && now_ns() < give_up)
+			usleep(200);
+		n = atomic_load_explicit(&w->n, memory_order_acquire);
+		for (k = n > WATCH_STOPS ? n - WATCH_STOPS : 0; k < n; k++) {
+			uint64_t a = atomic_load_explicit(&w->from[k % WATCH_STOPS], memory_order_relaxed);
+			uint64_t b = atomic_load_explicit(&w->to[k % WATCH_STOPS], memory_order_relaxed);
+
+			if (a < from)
+				a = from;
+			if (b > to)
+				b = to;
+			if (b > a)
+				sum += b - a;
+		}
+	}
+	return sum;
+}
+
 /* The time the hypervisor has run something else while this VM's CPUs
  * had work ("steal", the eighth number of each cpuN line of /proc/stat),
  * summed over the CPUs, in ns; and in *tick, the unit /proc/stat counts
@@ -360,6 +514,7 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 	uint64_t *wait = calloc(kills, sizeof(*wait)), *gap = calloc(kills, sizeof(*gap)), records = 0;
 	uint64_t *starved = calloc(kills, sizeof(*starved)), age_waits = 0, in_flight = 0;
 	uint64_t *stolen = calloc(kills, sizeof(*stolen)), stolen_rounds = 0, outliers = 0;
+	uint64_t *stopped = calloc(kills, sizeof(*stopped)), stopped_rounds = 0;
 	uint64_t outliers_allowed = env_u64("DDIRR_TEST_KILL_OUTLIERS", 1);
 	uint64_t i;
 
@@ -368,16 +523,19 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 	assert_non_null(gap);
 	assert_non_null(starved);
 	assert_non_null(stolen);
+	assert_non_null(stopped);
 	issued_at = mmap(NULL, (2 * ISSUED_MASK + 3) * sizeof(*issued_at), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(issued_at != MAP_FAILED);
 	called_at = &issued_at[ISSUED_MASK + 1];
 	age_waits_seen = &issued_at[2 * ISSUED_MASK + 2];
 	srand((unsigned)seed);
-	print_message("seed %llu, %llu kills\n", (unsigned long long)seed, (unsigned long long)kills);
+	watchers_start();
+	print_message("seed %llu, %llu kills, %d CPUs watched\n", (unsigned long long)seed, (unsigned long long)kills,
+		      n_watches);
 	for (i = 0; i < kills; i++) {
 		int ready[2], status;
-		uint64_t killed_at, started_at = now_ns(), delay0;
+		uint64_t killed_at, started_at = now_ns(), ready_at, delay0;
 		round_result res;
 		char c, seen[768];
 		uint64_t steal0, tick;
@@ -397,6 +555,7 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 		if (read(ready[0], &c, 1) != 1)
 			fail_msg("kill %llu: the child did not start", (unsigned long long)i);
 		close(ready[0]);
+		ready_at = now_ns();
 		delay0 = child_threads(pid, NULL, 0);
 		steal0 = vm_steal(&tick);
 		usleep((useconds_t)(rand() % MAX_DELAY_US));
@@ -413,7 +572,9 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 			stolen[i] += tick;
 			stolen_rounds++;
 		}
-		res = check_trace(started_at, killed_at, starved[i], stolen[i], seen, (int)i);
+		if ((stopped[i] = vm_stopped(ready_at, killed_at)))
+			stopped_rounds++;
+		res = check_trace(started_at, killed_at, starved[i], stolen[i], stopped[i], seen, (int)i);
 		if (res.over_ns) {
 			outliers++;
 			if (res.over_ns >= (uint64_t)FLUSH_MS * 1000000u)
@@ -430,12 +591,15 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 	qsort(gap, kills, sizeof(*gap), cmp_u64);
 	qsort(starved, kills, sizeof(*starved), cmp_u64);
 	qsort(stolen, kills, sizeof(*stolen), cmp_u64);
+	qsort(stopped, kills, sizeof(*stopped), cmp_u64);
+	watchers_stop();
 	print_message("%llu kills survived, %llu records recovered (ring %zu bytes, flush interval %d ms)\n"
 		      "oldest record lost, its wait at the kill: median %.2f ms, p99 %.2f ms, max %.2f ms (bound %d ms "
-		      "+ the child's wait for a CPU + hypervisor steal; %llu of these calls had not returned: counted from their start)\n"
+		      "+ the child's wait for a CPU + the VM's stops; %llu of these calls had not returned: counted from their start)\n"
 		      "kill instant - last record recovered: median %.2f ms, p99 %.2f ms, max %.2f ms\n"
 		      "the child's threads' wait for a CPU before the kill: median %.2f ms, p99 %.2f ms, max %.2f ms\n"
 		      "kills with hypervisor steal (excused, to the tick + a tick): %llu, at most %.0f ms\n"
+		      "kills with CPU stops the watchers saw (excused unless steal covers them): %llu, at most %.2f ms\n"
 		      "kills beyond their bound (by less than the interval): %llu (allowed: %llu)\n"
 		      "calls that waited for the drain to take a record older than half the interval: %llu (sampled "
 		      "every %d calls)\n",
@@ -444,7 +608,8 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 		      (unsigned long long)in_flight,
 		      gap[kills / 2] / 1e6, gap[kills * 99 / 100] / 1e6, gap[kills - 1] / 1e6, starved[kills / 2] / 1e6,
 		      starved[kills * 99 / 100] / 1e6, starved[kills - 1] / 1e6, (unsigned long long)stolen_rounds,
-		      stolen[kills - 1] / 1e6, (unsigned long long)outliers, (unsigned long long)outliers_allowed,
+		      stolen[kills - 1] / 1e6, (unsigned long long)stopped_rounds, stopped[kills - 1] / 1e6,
+		      (unsigned long long)outliers, (unsigned long long)outliers_allowed,
 		      (unsigned long long)age_waits,
 		      AGE_COPY_CALLS);
 	if (outliers > outliers_allowed)
@@ -459,6 +624,7 @@ static void recorder__sigkill_at_random_instants_leaves_a_readable_prefix(void *
 	free(gap);
 	free(starved);
 	free(stolen);
+	free(stopped);
 }
 
 int main(void)
