@@ -235,8 +235,6 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 		if (!g_rec.age_limit_ticks)
 			g_rec.age_limit_ticks = 1;
 	}
-	/* Until the drain has measured its rate: a little more than the
-	   look-ahead, so that the first burst cannot pile up a whole ring. */
 	/* The whole ring until the drain has measured its rate (note_rate):
 	   a cap guessed low would hold back every burst longer than it. */
 	atomic_store(&g_rec.backlog_cap, g_rec.ring_bytes);

@@ -998,11 +998,20 @@ static void recorder__write_failure_keeps_forwarding_and_says_why(void **state)
  * fails with fault_errno; with fault_sticky every later one fails too, as
  * on a disk that stays full, otherwise only that one (a transient EIO). */
 static int fault_errno, fault_after = -1, fault_sticky;
+/* And a slow disk: while set, each write to a file first sleeps this long. */
+static _Atomic long write_delay_us;
 
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
+	long delay = fd > 2 ? atomic_load(&write_delay_us) : 0;
+
+	if (delay) {
+		struct timespec d = {delay / 1000000, delay % 1000000 * 1000};
+
+		nanosleep(&d, NULL);
+	}
 	if (fd > 2 && fault_after >= 0 && fault_after-- == 0) {
 		fault_after = fault_sticky ? 0 : -1;
 		errno = fault_errno;
@@ -1067,6 +1076,64 @@ static void recorder__unwritable_output_keeps_forwarding_and_says_why(void **sta
 	assert_non_null(strstr(err, "ddirr: not recording, the driver keeps running: "));
 	assert_non_null(strstr(err, "/dev/full"));
 	count_lines_of(err, 1);
+}
+
+/* Block mode's age bound (docs/recorder.md, "Modes"; wrappers.c,
+ * age_wait) on a disk that takes 5 ms a write, so that the drain is much
+ * slower than the producer. The calling thread, its ring's producer,
+ * looks after every call at the oldest record its ring still holds: that
+ * record's call must have returned at most the flush interval before (the
+ * rule keeps a record's age within half; the other half is margin for a
+ * producer or drain kept off its CPU), which is what a SIGKILL would lose
+ * beyond the chunks written. And no call may wait more than five times
+ * the interval: block mode stalls the caller while the drain catches up
+ * (here up to 21-33 ms), but a drain that wrote a chunk every 64 records
+ * once it was behind (drain.c, flush_at) kept a call waiting 1.0-2.9 s.
+ * The margin is for a VM that stops a CPU for 5-15 ms at a time
+ * (docs/reliability.md, "Kills"). Calls must have waited, or the disk was
+ * not slow enough to test anything. */
+static void recorder__block_mode_keeps_no_record_older_than_half_the_interval(void **state)
+{
+	enum { INTERVAL_MS = 20, RUN_MS = 400, RETURNED_MASK = (1 << 22) - 1 };
+	static uint64_t returned_at[RETURNED_MASK + 1]; /* when call (seq) i returned */
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	uint64_t i, oldest = 0, longest = 0, start, waits;
+	ddirr_thread_ring *ring = NULL;
+	ddirr_recorder *r;
+
+	(void)state;
+	o.output = trace_path("age-bound");
+	o.lttng = 0;
+	o.flush_interval_ms = INTERVAL_MS;
+	r = open_recorder(&o);
+	atomic_store(&write_delay_us, 5000);
+	fixture_host_driver_set(NULL, NULL, 1);
+	start = mono_ns();
+	for (i = 1; returned_at[(i - 1) & RETURNED_MASK] - start < RUN_MS * 1000000ull || i == 1; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)i, 0};
+		const ddirr_ring_hdr *h;
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+		returned_at[i & RETURNED_MASK] = mono_ns();
+		if (i > 1 && returned_at[i & RETURNED_MASK] - returned_at[(i - 1) & RETURNED_MASK] > longest)
+			longest = returned_at[i & RETURNED_MASK] - returned_at[(i - 1) & RETURNED_MASK];
+		if (!ring) /* this thread's, registered by its first call */
+			ring = atomic_load(&g_rec.rings);
+		/* Calls are seqs 1, 2, ...: this thread is the only caller. */
+		if ((h = ddirr_ring_oldest(&ring->ring)) && returned_at[i & RETURNED_MASK] -
+								       returned_at[h->seq & RETURNED_MASK] >
+								   oldest)
+			oldest = returned_at[i & RETURNED_MASK] - returned_at[h->seq & RETURNED_MASK];
+	}
+	waits = ddirr_recorder_age_waits();
+	atomic_store(&write_delay_us, 0);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	print_message("%llu calls in %d ms, %llu waited for the drain, the longest for %.2f ms; the oldest record in "
+		      "the ring had returned %.2f ms before (interval %d ms)\n",
+		      (unsigned long long)i, RUN_MS, (unsigned long long)waits, longest / 1e6, oldest / 1e6, INTERVAL_MS);
+	assert_true(waits > 0);
+	assert_true(oldest <= INTERVAL_MS * 1000000ull);
+	assert_true(longest <= 5 * INTERVAL_MS * 1000000ull);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1470,6 +1537,7 @@ int main(void)
 		cmocka_unit_test(recorder__enospc_mid_capture_keeps_forwarding_and_names_it),
 		cmocka_unit_test(recorder__eio_mid_capture_keeps_forwarding_and_names_it),
 		cmocka_unit_test(recorder__unwritable_output_keeps_forwarding_and_says_why),
+		cmocka_unit_test(recorder__block_mode_keeps_no_record_older_than_half_the_interval),
 		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
 		cmocka_unit_test(recorder__environment_sets_every_option),
