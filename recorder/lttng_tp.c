@@ -7,6 +7,9 @@
 #include "ddirr/ddi.h"
 #include "trace_hooks.h"
 
+const volatile int *const ddirr_hook_ddi_entry_on = &lttng_ust_tracepoint_ddirr___ddi_entry.state;
+const volatile int *const ddirr_hook_ddi_exit_on = &lttng_ust_tracepoint_ddirr___ddi_exit.state;
+
 static const char *name_of(uint32_t ddi)
 {
 	const char *n = ddirr_ddi_name(ddi);

@@ -16,13 +16,43 @@
 uint64_t ddirr_platform_now_ns(void);
 
 /* The hot path's timestamp: a raw tick count, no lock, no system call.
- * What a tick is depends on ddirr_platform_ticks_init(): on x86-64 Linux
- * with a trustworthy TSC a plain rdtsc (unfenced: the seq orders calls, and
- * the drain keeps each thread's times from going back), otherwise
- * CLOCK_MONOTONIC nanoseconds. The
- * Windows kernel port returns KeQueryPerformanceCounter. Ticks never reach
- * the trace: the drain converts them to monotonic ns (clock.h). */
-uint64_t ddirr_platform_ticks(void);
+ * What a tick is depends on ddirr_platform_ticks_init(): on x86-64 with a
+ * trustworthy TSC a plain rdtsc (unfenced: the seq orders calls, and the
+ * drain keeps each thread's times from going back), otherwise
+ * ddirr_platform_now_ns(). The Windows kernel port returns
+ * KeQueryPerformanceCounter where the TSC is not used. Ticks never reach
+ * the trace: the drain converts them to monotonic ns (clock.h).
+ *
+ * Inline, as the wrappers take two a call (out of line, 6 instructions a
+ * call more: callgrind, bench/RESULTS.md, session 12). __rdtsc is the
+ * compilers' own intrinsic (GCC and Clang in x86intrin.h, MSVC in intrin.h). A
+ * plain rdtsc, not the kernel's rdtsc_ordered (lfence; rdtsc): the fence
+ * cost 15 of the 19 ns a read took (bench/RESULTS.md), and it buys nothing
+ * a record needs. The order of calls is the seq's (one atomic fetch-add); a
+ * timestamp times a call, and an unfenced read can only move by the few
+ * cycles of instructions around it in the pipeline. Per thread, time never
+ * goes back: the drain clamps each record to its thread's last time
+ * (drain.c, stamp()). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#define DDIRR_PLATFORM_HAS_TSC 1
+#elif defined(_M_X64)
+#include <intrin.h>
+#define DDIRR_PLATFORM_HAS_TSC 1
+#endif
+
+/* Set by ddirr_platform_ticks_init() only, while nothing records: the
+ * ticks are the TSC's. */
+extern int ddirr_platform_ticks_tsc;
+
+static inline uint64_t ddirr_platform_ticks(void)
+{
+#if defined(DDIRR_PLATFORM_HAS_TSC)
+	if (ddirr_platform_ticks_tsc)
+		return __rdtsc();
+#endif
+	return ddirr_platform_now_ns();
+}
 
 /* Chooses what ddirr_platform_ticks() counts, at recorder open (never on
  * the hot path, and before anything records). DDIRR_CLOCK=monotonic forces

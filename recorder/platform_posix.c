@@ -26,35 +26,7 @@ uint64_t ddirr_platform_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* What ddirr_platform_ticks() reads; set at recorder open only, while
- * nothing records. */
-static int ticks_tsc;
-
-#if defined(__x86_64__)
-/* A plain rdtsc, not the kernel's rdtsc_ordered (lfence; rdtsc): the
- * fence cost 15 of the 19 ns a read took here (bench/RESULTS.md), and it
- * buys nothing a record needs. The order of calls is the seq's (one atomic
- * fetch-add); a timestamp times a call, and an unfenced read can only move
- * by the few cycles of instructions around it in the pipeline. Per thread,
- * time never goes back: the drain clamps each record to its thread's last
- * time (drain.c, stamp()). */
-static inline uint64_t tsc_read(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-#endif
-
-uint64_t ddirr_platform_ticks(void)
-{
-#if defined(__x86_64__)
-	if (__builtin_expect(ticks_tsc, 1))
-		return tsc_read();
-#endif
-	return ddirr_platform_now_ns();
-}
+int ddirr_platform_ticks_tsc;
 
 #if defined(__x86_64__)
 /* The first line of a small text file, without its newline, in buf. */
@@ -123,7 +95,7 @@ int ddirr_platform_ticks_init(const char **name, int *ticks_are_ns)
 	if (!want || !*want || !strcmp(want, "auto"))
 		tsc = tsc_trustworthy();
 #endif
-	ticks_tsc = tsc;
+	ddirr_platform_ticks_tsc = tsc;
 	*name = tsc ? "tsc" : "monotonic";
 	*ticks_are_ns = !tsc;
 	return 0;
@@ -136,7 +108,7 @@ void ddirr_platform_ticks_anchor(uint64_t *ticks, uint64_t *ns)
 
 	*ticks = ddirr_platform_ticks();
 	*ns = ddirr_platform_now_ns();
-	if (!ticks_tsc) {
+	if (!ddirr_platform_ticks_tsc) {
 		*ticks = *ns;
 		return;
 	}

@@ -299,8 +299,11 @@ static inline uint64_t next_seq(void)
  * a gap in the seqs of a trace always means records lost. An exit takes
  * its entry's `seq`. Inline in each call's recording path, so that the
  * call, the phase and the frame's size are constants. */
+typedef size_t (*copy_fn)(void *dst, size_t cap, const void *frame, unsigned flags);
+
 static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint32_t phase, uint64_t seq,
-							      uint64_t parent, const void *frame, size_t frame_size)
+							      uint64_t parent, const void *frame, size_t frame_size,
+							      copy_fn copy)
 {
 	ddirr_thread_ring *t = thread_ring();
 	uint64_t n, room, now;
@@ -341,8 +344,7 @@ static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint3
 	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
 	n = 0;
 	if (h) {
-		n = sizeof(*h) + ddirr_frame_copy_call_bounded(h + 1, room - sizeof(*h), ddi, phase, frame,
-							       g_rec.copy_flags);
+		n = sizeof(*h) + copy(h + 1, room - sizeof(*h), frame, g_rec.copy_flags);
 		if (n <= room) {
 			fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
 			ddirr_ring_publish(&t->ring, n);
@@ -374,12 +376,12 @@ static uint64_t first_param(const void *frame)
 }
 
 static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t ddi, int kind, void *frame,
-							  size_t frame_size)
+							  size_t frame_size, copy_fn copy)
 {
 	ddirr_thread_ring *t;
 
 	cx->parent = kind == DDIRR_KIND_CB && tls.depth ? tls.stack[tls.depth - 1] : 0;
-	cx->seq = record(ddi, DDIRR_PHASE_ENTRY, 0, cx->parent, frame, frame_size);
+	cx->seq = record(ddi, DDIRR_PHASE_ENTRY, 0, cx->parent, frame, frame_size, copy);
 	if (kind == DDIRR_KIND_DDI) {
 		if (tls.depth < MAX_DEPTH)
 			tls.stack[tls.depth] = cx->seq;
@@ -387,14 +389,14 @@ static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t d
 	}
 	t = tls.ring;
 	cx->thread = t ? t->thread : 0;
-	if (g_rec.lttng && cx->seq)
+	if (g_rec.lttng && cx->seq && *ddirr_hook_ddi_entry_on)
 		ddirr_hook_ddi_entry(cx->seq, ddi, cx->thread, cx->parent, first_param(frame));
 }
 
 /* ret: the call's ReturnValue as an unsigned number of its size (0 for
  * VOID). */
 static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint32_t ddi, int kind, int ret_kind,
-							 const void *frame, size_t frame_size, uint64_t ret)
+							 const void *frame, size_t frame_size, copy_fn copy, uint64_t ret)
 {
 	int64_t status = 0;
 
@@ -402,10 +404,10 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 		tls.depth--;
 	if (!cx->seq) /* the entry went unrecorded: recording was off */
 		return;
-	record(ddi, DDIRR_PHASE_EXIT, cx->seq, cx->parent, frame, frame_size);
+	record(ddi, DDIRR_PHASE_EXIT, cx->seq, cx->parent, frame, frame_size, copy);
 	if (ret_kind == DDIRR_RET_NTSTATUS)
 		status = (int32_t)(uint32_t)ret;
-	if (g_rec.lttng)
+	if (g_rec.lttng && *ddirr_hook_ddi_exit_on)
 		ddirr_hook_ddi_exit(cx->seq, ddi, cx->thread, status, ret);
 	if (status < 0 && g_rec.mode == DDIRR_RECORDER_FLIGHT && (g_rec.triggers & DDIRR_TRIGGER_FAILURE))
 		atomic_fetch_add(&g_rec.dump_req, 1);
@@ -439,11 +441,12 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 		call_real(name, &fr);                                                 \
 		RETURN;                                                               \
 	}                                                                             \
-	enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr, sizeof(fr));             \
+	enter(&cx, DDIRR_DDI_##name, ddirr_kind_##name, &fr, sizeof(fr), ddirr_frame_copy_##name##_1); \
 	if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                                \
 		ddirr_recorder_prepare_start(&fr);                                    \
 	call_real(name, &fr);                                                         \
-	leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, ret_kind, &fr, sizeof(fr), RET_VALUE_##ret_kind(fr)); \
+	leave(&cx, DDIRR_DDI_##name, ddirr_kind_##name, ret_kind, &fr, sizeof(fr), ddirr_frame_copy_##name##_2, \
+	      RET_VALUE_##ret_kind(fr));                                              \
 	RETURN;
 #include "frame_thunks.h"
 

@@ -42,14 +42,7 @@
 static const ddirr_ddi_desc ddi_table[DDIRR_DDI_MAX_PLUS_ONE] = {
 #define DDIRR_DDI(id, name, kind, ret, table) \
 	[id] = {id, #name, DDIRR_KIND_##kind, DDIRR_RET_##ret, #table, &frame_desc_##name},
-#define DDIRR_ARG0(fn, num, type, name, d, spec)
-#define DDIRR_ARG(fn, num, type, name, d, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "each_call.h"
 };
 
 const ddirr_ddi_desc *ddirr_desc_ddi(uint32_t id)

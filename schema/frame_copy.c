@@ -1012,18 +1012,24 @@ static inline __attribute__((always_inline)) size_t copy_call(void *dst, size_t 
 		return gen_frame_##name##_1(dst, cap, frame, flags, rel);   \
 	case id << 2 | DDIRR_PHASE_EXIT:                                    \
 		return gen_frame_##name##_2(dst, cap, frame, flags, rel);
-#define DDIRR_ARG0(fn, num, type, name, d, spec)
-#define DDIRR_ARG(fn, num, type, name, d, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "each_call.h"
 	default:
 		return 0;
 	}
 }
+
+/* ddirr_frame_copy_call_bounded() of one call and phase, without the
+ * dispatch (frame_copy.h). */
+#define DDIRR_DDI(id, name, kind, ret, table)                                                                \
+	size_t ddirr_frame_copy_##name##_1(void *dst, size_t cap, const void *frame, unsigned flags)         \
+	{                                                                                                    \
+		return gen_frame_##name##_1(dst, cap, frame, flags, NULL);                                   \
+	}                                                                                                    \
+	size_t ddirr_frame_copy_##name##_2(void *dst, size_t cap, const void *frame, unsigned flags)         \
+	{                                                                                                    \
+		return gen_frame_##name##_2(dst, cap, frame, flags, NULL);                                   \
+	}
+#include "each_call.h"
 
 size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
 				     unsigned flags)
@@ -1300,14 +1306,7 @@ int ddirr_frame_rebuild_call(void *buf, size_t len, uint32_t ddi, uint32_t phase
 		return GEN_RFN(frame_##name, 1)(buf, len);     \
 	case id << 2 | DDIRR_PHASE_EXIT:                       \
 		return GEN_RFN(frame_##name, 2)(buf, len);
-#define DDIRR_ARG0(fn, num, type, name, d, spec)
-#define DDIRR_ARG(fn, num, type, name, d, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "each_call.h"
 	default:
 		return ddirr_error_set(DDIRR_EINVAL, "flat frame: no call %u with phase %u", ddi, phase);
 	}

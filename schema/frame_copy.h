@@ -62,6 +62,13 @@ void ddirr_frame_plans_build(void);
 size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
 				     unsigned flags);
 
+/* The same for one call, entry (_1) and exit (_2), with no dispatch on
+ * the call: what the recorder's wrappers take, each its own. */
+#define DDIRR_DDI(id, name, kind, ret, table)                                                        \
+	size_t ddirr_frame_copy_##name##_1(void *dst, size_t cap, const void *frame, unsigned flags); \
+	size_t ddirr_frame_copy_##name##_2(void *dst, size_t cap, const void *frame, unsigned flags);
+#include "each_call.h"
+
 /* The slots of a copy that hold a pointer in offset form: the byte offset,
  * from the start of the copy, of every non-NULL pointer member it stored,
  * each once. The caller owns `at` (room for `cap` entries); the copy sets
