@@ -318,6 +318,11 @@ static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint3
 			       ? next_seq()
 			       : 0;
 	}
+	/* The time first, ahead of the locked instructions: read just after
+	   the seq's lock xadd, the rdtsc cost 13 ns more a call at one page
+	   and 5 at 21 (bench/RESULTS.md, session 12). The drain makes it
+	   monotonic ns. */
+	now = ddirr_platform_ticks();
 	/* Close disables recording, then waits for every `writing` to clear
 	   before it writes the last records: a Dekker pair. Where the platform
 	   has an asymmetric barrier, close pays for the order (platform.h),
@@ -338,7 +343,6 @@ static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint3
 		seq = next_seq();
 	atomic_store_explicit(&t->issued, atomic_load_explicit(&t->issued, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	now = ddirr_platform_ticks(); /* the drain makes it monotonic ns */
 	/* The usual case, one pass: copy straight into the ring's contiguous
 	   free room and publish what the copy took. */
 	h = ddirr_ring_reserve_room(&t->ring, sizeof(*h) + ((frame_size + 7) & ~(size_t)7), &room);
