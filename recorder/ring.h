@@ -30,8 +30,12 @@
 #endif
 
 /* The producer asks for the ring's lines this many bytes ahead of what it
- * writes, at most this many lines a record (ddirr_ring_reserve_room). */
-enum { DDIRR_RING_PREFETCH_AHEAD = 2048, DDIRR_RING_PREFETCH_LINES = 16 };
+ * writes, at most this many lines a record (ddirr_ring_reserve_room).
+ * Measured on a Xeon (bench/RESULTS.md, session 12; caller ns a call,
+ * medians of alternating runs): 4 KiB ahead against 2 KiB, 71.6 against
+ * 73.9 at 21 pages and 724.6 against 731.3 at 341; 1 KiB, 76.9 against
+ * 72.8 at 21; 64 lines a record, 750.4 against 706.2 at 341. */
+enum { DDIRR_RING_PREFETCH_AHEAD = 4096, DDIRR_RING_PREFETCH_LINES = 16 };
 
 enum ddirr_ring_kind {
 	DDIRR_RING_PAD = 0,     /* skip `size` bytes */
