@@ -75,6 +75,16 @@ set_tests_properties(test_kill_default_ring PROPERTIES RUN_SERIAL TRUE ENVIRONME
 if(DDIRR_SANITIZE)
   set_property(TEST test_kill_default_ring APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
 endif()
+# The same with the child's calls paced (one every 200 us), so that its
+# chunks are written by the flush deadline, not because they fill: the
+# test of the deadline itself. 100 kills.
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_paced)
+add_test(NAME test_kill_paced COMMAND test_kill)
+set_tests_properties(test_kill_paced PROPERTIES RUN_SERIAL TRUE ENVIRONMENT
+  "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_paced;DDIRR_TEST_PACE_US=200;DDIRR_TEST_KILLS=100")
+if(DDIRR_SANITIZE)
+  set_property(TEST test_kill_paced APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
+endif()
 
 # Stress: 8 threads x 1M calls in block mode, alone in its process so that
 # its peak RSS is its own (tests/stress/stress-8x1M.sh runs all three modes).

@@ -21,7 +21,13 @@
  * DDIRR_TEST_KILLS sets the rounds (200 by default; tests/stress/kill-1000.sh
  * runs 1000), DDIRR_TEST_SEED the random delays (the time by default; the
  * seed is printed), DDIRR_TEST_RING the ring (64 KiB by default; ctest runs
- * test_kill_default_ring with 4 MiB). */
+ * test_kill_default_ring with 4 MiB), DDIRR_TEST_PACE_US a pace for the
+ * child's calls (none by default: as fast as it can; ctest's
+ * test_kill_paced: one call every 200 us). A child that saturates the
+ * drain gets its chunks written because they fill; a paced one only
+ * because of the flush deadline, which test_kill_paced therefore tests:
+ * with the deadline 8 ms late, test_kill and test_kill_default_ring
+ * still passed. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdatomic.h>
@@ -144,6 +150,13 @@ static size_t ring_bytes(void)
 	return (size_t)env_u64("DDIRR_TEST_RING", RING_BYTES);
 }
 
+/* The child's calls one every this many ns (0: as fast as it can), each
+ * slot from the last: a late slot is not made up. */
+static uint64_t pace_ns(void)
+{
+	return env_u64("DDIRR_TEST_PACE_US", 0) * 1000u;
+}
+
 /* The child: records DestroyContext(i) for i = 1, 2, ... until killed;
  * writes a byte to `ready` once the first chunk is on disk. */
 static void record_until_killed(int ready)
@@ -151,7 +164,7 @@ static void record_until_killed(int ready)
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
 	DRIVER_INITIALIZATION_DATA d = driver_table;
 	ddirr_recorder *r = NULL;
-	uint64_t i;
+	uint64_t i, pace = pace_ns(), next = 0;
 
 	o.output = path;
 	o.lttng = 0;
@@ -171,6 +184,17 @@ static void record_until_killed(int ready)
 		if (i == 100) {
 			if (ddirr_recorder_sync(r) || write(ready, "r", 1) != 1)
 				_exit(4);
+		}
+		if (pace) {
+			struct timespec ts;
+
+			next = next ? next + pace : now_ns() + pace;
+			if (next < now_ns())
+				next = now_ns();
+			ts.tv_sec = (time_t)(next / 1000000000u);
+			ts.tv_nsec = (long)(next % 1000000000u);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
 		}
 	}
 }
