@@ -65,26 +65,24 @@ if(DDIRR_SANITIZE)
   # (the median must still be within the flush interval).
   set_property(TEST test_kill APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
 endif()
-# The same with the default ring (4 MiB): a producer faster than the drain
-# fills it, and block mode's age rule keeps its backlog within the bound
-# too. Alone as well, in a directory of its own.
-file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_default_ring)
-add_test(NAME test_kill_default_ring COMMAND test_kill)
-set_tests_properties(test_kill_default_ring PROPERTIES RUN_SERIAL TRUE ENVIRONMENT
-  "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_default_ring;DDIRR_TEST_RING=4194304")
-if(DDIRR_SANITIZE)
-  set_property(TEST test_kill_default_ring APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
-endif()
-# The same with the child's calls paced (one every 200 us), so that its
-# chunks are written by the flush deadline, not because they fill: the
-# test of the deadline itself. 100 kills.
-file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_paced)
-add_test(NAME test_kill_paced COMMAND test_kill)
-set_tests_properties(test_kill_paced PROPERTIES RUN_SERIAL TRUE ENVIRONMENT
-  "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_kill_paced;DDIRR_TEST_PACE_US=200;DDIRR_TEST_KILLS=100")
-if(DDIRR_SANITIZE)
-  set_property(TEST test_kill_paced APPEND PROPERTY ENVIRONMENT "DDIRR_TEST_SLACK_MS=20")
-endif()
+# kill_variant(NAME ENV...): test_kill again, alone, in a directory of its
+# own, with more settings.
+function(kill_variant name)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/recorder_${name})
+  add_test(NAME ${name} COMMAND test_kill)
+  set(env "DDIRR_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/recorder_${name}" ${ARGN})
+  if(DDIRR_SANITIZE)
+    list(APPEND env "DDIRR_TEST_SLACK_MS=20")
+  endif()
+  set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE ENVIRONMENT "${env}")
+endfunction()
+# The default ring (4 MiB): a producer faster than the drain fills it, and
+# block mode's age rule keeps its backlog within the bound too.
+kill_variant(test_kill_default_ring "DDIRR_TEST_RING=4194304")
+# The child's calls paced (one every 200 us), so that its chunks are
+# written by the flush deadline, not because they fill: the test of the
+# deadline itself. 100 kills.
+kill_variant(test_kill_paced "DDIRR_TEST_PACE_US=200" "DDIRR_TEST_KILLS=100")
 
 # Stress: 8 threads x 1M calls in block mode, alone in its process so that
 # its peak RSS is its own (tests/stress/stress-8x1M.sh runs all three modes).
