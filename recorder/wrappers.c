@@ -285,6 +285,9 @@ out:
 	atomic_store_explicit(&t->writing, 0, memory_order_release);
 }
 
+/* A call's generated copy for one phase: ddirr_frame_copy_<Call>_1 or _2. */
+typedef size_t (*copy_fn)(void *dst, size_t cap, const void *frame, unsigned flags);
+
 /* The next seq: the order of entries across threads. */
 static inline uint64_t next_seq(void)
 {
@@ -298,9 +301,8 @@ static inline uint64_t next_seq(void)
  * waits for that window, so no seq is handed out without its record, and
  * a gap in the seqs of a trace always means records lost. An exit takes
  * its entry's `seq`. Inline in each call's recording path, so that the
- * call, the phase and the frame's size are constants. */
-typedef size_t (*copy_fn)(void *dst, size_t cap, const void *frame, unsigned flags);
-
+ * call, the phase and the frame's size are constants, and `copy` is the
+ * call's own generated copy for the phase (frame_copy.h). */
 static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint32_t phase, uint64_t seq,
 							      uint64_t parent, const void *frame, size_t frame_size,
 							      copy_fn copy)
