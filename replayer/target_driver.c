@@ -59,14 +59,7 @@ __attribute__((visibility("default"))) NTSTATUS DxgkInitialize(PDRIVER_OBJECT Dr
 #define OFFSET_CB(member) offsetof(DXGKRNL_INTERFACE, member)
 static const size_t table_offset[DDIRR_DDI_MAX_PLUS_ONE] = {
 #define DDIRR_DDI(id, name, kind, ret, table) [id] = OFFSET_##kind(table),
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 };
 
 /* The callbacks: one function per call with the call's own signature (the

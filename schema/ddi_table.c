@@ -42,7 +42,7 @@
 static const ddirr_ddi_desc ddi_table[DDIRR_DDI_MAX_PLUS_ONE] = {
 #define DDIRR_DDI(id, name, kind, ret, table) \
 	[id] = {id, #name, DDIRR_KIND_##kind, DDIRR_RET_##ret, #table, &frame_desc_##name},
-#include "each_call.h"
+#include "ddirr/ddi_each_call.def"
 };
 
 const ddirr_ddi_desc *ddirr_desc_ddi(uint32_t id)

@@ -1012,7 +1012,7 @@ static inline __attribute__((always_inline)) size_t copy_call(void *dst, size_t 
 		return gen_frame_##name##_1(dst, cap, frame, flags, rel);   \
 	case id << 2 | DDIRR_PHASE_EXIT:                                    \
 		return gen_frame_##name##_2(dst, cap, frame, flags, rel);
-#include "each_call.h"
+#include "ddirr/ddi_each_call.def"
 	default:
 		return 0;
 	}
@@ -1029,7 +1029,7 @@ static inline __attribute__((always_inline)) size_t copy_call(void *dst, size_t 
 	{                                                                                                    \
 		return gen_frame_##name##_2(dst, cap, frame, flags, NULL);                                   \
 	}
-#include "each_call.h"
+#include "ddirr/ddi_each_call.def"
 
 size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32_t phase, const void *frame,
 				     unsigned flags)
@@ -1306,7 +1306,7 @@ int ddirr_frame_rebuild_call(void *buf, size_t len, uint32_t ddi, uint32_t phase
 		return GEN_RFN(frame_##name, 1)(buf, len);     \
 	case id << 2 | DDIRR_PHASE_EXIT:                       \
 		return GEN_RFN(frame_##name, 2)(buf, len);
-#include "each_call.h"
+#include "ddirr/ddi_each_call.def"
 	default:
 		return ddirr_error_set(DDIRR_EINVAL, "flat frame: no call %u with phase %u", ddi, phase);
 	}

@@ -67,7 +67,7 @@ size_t ddirr_frame_copy_call_bounded(void *dst, size_t cap, uint32_t ddi, uint32
 #define DDIRR_DDI(id, name, kind, ret, table)                                                        \
 	size_t ddirr_frame_copy_##name##_1(void *dst, size_t cap, const void *frame, unsigned flags); \
 	size_t ddirr_frame_copy_##name##_2(void *dst, size_t cap, const void *frame, unsigned flags);
-#include "each_call.h"
+#include "ddirr/ddi_each_call.def"
 
 /* The slots of a copy that hold a pointer in offset form: the byte offset,
  * from the start of the copy, of every non-NULL pointer member it stored,

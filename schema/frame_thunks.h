@@ -115,14 +115,7 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 	case id:                              \
 		ddirr_call_##name(fn, frame); \
 		break;
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 	default:
 		break;
 	}
@@ -130,14 +123,7 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 
 /* The kind of each call, as a constant a body can branch on. */
 #define DDIRR_DDI(id, name, kind, ret, table) enum { ddirr_kind_##name = DDIRR_KIND_##kind };
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 
 #endif /* DDIRR_FRAME_THUNKS_ONCE */
 
@@ -179,14 +165,7 @@ __attribute__((unused)) static void ddirr_call_by_id(uint32_t id, ddirr_thunk_fn
 __attribute__((unused)) static const struct ddirr_thunk_entry DDIRR_THUNK_TABLE[] = {
 #define DDIRR_DDI(id, name, kind, ret, table) \
 	{id, DDIRR_KIND_##kind, offsetof(DDIRR_TABLE_##kind, table), (ddirr_thunk_fn)DDIRR_THUNK_NAME(name)},
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 };
 #endif
 #undef DDIRR_THUNK_NAME

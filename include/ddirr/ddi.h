@@ -18,14 +18,7 @@ extern "C" {
 enum ddirr_ddi {
 	DDIRR_DDI_NONE = 0,
 #define DDIRR_DDI(id, name, kind, ret, table) DDIRR_DDI_##name = id,
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 	DDIRR_DDI_MAX_PLUS_ONE
 };
 
@@ -67,14 +60,7 @@ enum ddirr_ret_kind {
 /* The size of the largest frame, for callers that keep one of any DDI. */
 typedef union ddirr_frame_any {
 #define DDIRR_DDI(id, name, kind, ret, table) ddirr_frame_##name name;
-#define DDIRR_ARG0(fn, num, type, name, dir, spec)
-#define DDIRR_ARG(fn, num, type, name, dir, spec)
-#define DDIRR_END(name, ret)
-#include "ddirr/ddi.def"
-#undef DDIRR_DDI
-#undef DDIRR_ARG0
-#undef DDIRR_ARG
-#undef DDIRR_END
+#include "ddirr/ddi_each_call.def"
 } ddirr_frame_any;
 
 /* Returns the name of a DDI ("MapCpuHostAperture"), or NULL for an unknown id. */
