@@ -95,6 +95,9 @@ void ddirr_platform_sleep_until_ns(uint64_t deadline_ns);
 typedef struct ddirr_platform_thread ddirr_platform_thread;
 int ddirr_platform_thread_start(ddirr_platform_thread **out, void (*fn)(void *), void *arg);
 void ddirr_platform_thread_join(ddirr_platform_thread *t);
+/* Frees the handle of a thread that does not run in this process: the
+ * child of a fork has only the thread that forked. */
+void ddirr_platform_thread_forget(ddirr_platform_thread *t);
 
 /* One lock, taken when a thread registers its ring (once per thread) and by
  * the control paths; never on the steady-state hot path. */
@@ -105,6 +108,14 @@ void ddirr_platform_unlock(void);
  * `zeroed` bytes are zeroed. NULL when out of memory. */
 void *ddirr_platform_alloc(size_t size, size_t zeroed);
 void ddirr_platform_free(void *p);
+
+/* Calls child() in the child of every fork() from now on, for the life of
+ * the process (a second call with the same function changes nothing).
+ * The platform keeps its lock (ddirr_platform_lock) across the fork, so
+ * the child finds it free. child() runs before fork() returns in the
+ * child and must only set flags. POSIX: pthread_atfork. Windows: a kernel
+ * has no fork, so nothing. */
+void ddirr_platform_on_fork(void (*child)(void));
 
 /* Crash and trigger signals. on_crash runs on the crashing thread, inside
  * the signal handler; after it returns the signal is re-raised with its

@@ -220,6 +220,11 @@ void ddirr_platform_thread_join(ddirr_platform_thread *t)
 	free(t);
 }
 
+void ddirr_platform_thread_forget(ddirr_platform_thread *t)
+{
+	free(t);
+}
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void ddirr_platform_lock(void)
@@ -229,6 +234,42 @@ void ddirr_platform_lock(void)
 
 void ddirr_platform_unlock(void)
 {
+	pthread_mutex_unlock(&lock);
+}
+
+/* The lock is taken before a fork and let go on both sides after it:
+ * a thread may hold it at the fork, and the child has no such thread. */
+static void (*volatile fork_child_cb)(void);
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void fork_child(void)
+{
+	void (*cb)(void) = fork_child_cb;
+
+	pthread_mutex_unlock(&lock);
+	if (cb)
+		cb();
+}
+
+void ddirr_platform_on_fork(void (*child)(void))
+{
+	static int registered;
+
+	pthread_mutex_lock(&lock);
+	fork_child_cb = child;
+	/* Once: handlers cannot be taken back (glibc drops a library's at
+	   its dlclose). ENOMEM: tried again at the next call. */
+	if (!registered)
+		registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
 	pthread_mutex_unlock(&lock);
 }
 

@@ -108,7 +108,7 @@ static void on_crash(int sig)
 	uint64_t deadline;
 
 	(void)sig;
-	if (!r || r->started != 1 || atomic_load(&r->stopped))
+	if (!r || r->started != 1 || r->forked || atomic_load(&r->stopped))
 		return;
 	ddirr_wrappers_guard(1);
 	/* The drain thread may be in the middle of a write: wait for it to
@@ -123,6 +123,22 @@ static void on_crash(int sig)
 	ddirr_drain_note_drops(r);
 	ddirr_trace_writer_flush(r->writer);
 	atomic_flag_clear(&r->drain_lock);
+}
+
+/* In the child of a fork, before fork() returns there (platform.h): only
+ * flags. The child has one thread, no drain, and the parent's trace file
+ * open: recording goes off, and close, the crash handler and the requests
+ * to the drain leave the file alone (docs/recorder.md, "Fork"). The new
+ * generation makes the forking thread's ring stale. */
+static void on_fork_child(void)
+{
+	ddirr_recorder *r = g_rec.rec;
+
+	atomic_store(&g_rec.enabled, 0);
+	if (!r)
+		return;
+	r->forked = 1;
+	atomic_fetch_add(&g_rec.generation, 1);
 }
 
 int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts)
@@ -166,6 +182,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	if (!(r = calloc(1, sizeof(*r))))
 		return ddirr_error_set(DDIRR_ENOMEM, "out of memory opening the recorder");
 	r->opts = *opts;
+	r->pid = ddirr_provenance_pid();
 	if ((rc = copy_string(&r->output_path, path)) || (rc = copy_string(&r->driver_version, opts->driver_version)) ||
 	    (rc = copy_string(&r->chaos_flags, opts->chaos_flags)) || (rc = copy_string(&r->scenario, opts->scenario)) ||
 	    (rc = copy_string(&r->command_line, opts->command_line)))
@@ -239,6 +256,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	   a cap guessed low would hold back every burst longer than it. */
 	atomic_store(&g_rec.backlog_cap, g_rec.ring_bytes);
 	g_rec.rec = r;
+	ddirr_platform_on_fork(on_fork_child);
 	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
 				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
 		ddirr_platform_install_signals(r->opts.crash_handlers ? on_crash : NULL, on_dump_signal);
@@ -316,7 +334,7 @@ int ddirr_recorder_wrap(ddirr_recorder *r, DRIVER_INITIALIZATION_DATA *did)
 	ddirr_wrappers_install(did, sizeof(*did), DDIRR_KIND_DDI);
 	if (g_rec.real[DDIRR_DDI_AddDevice]) /* the table may hold wrappers already */
 		driver_fn = g_rec.real[DDIRR_DDI_AddDevice];
-	if (r->started == 0)
+	if (r->started == 0 && !r->forked)
 		rc = start(r, driver_fn, did->Version);
 	ddirr_platform_unlock();
 	return rc;
@@ -368,7 +386,7 @@ void ddirr_recorder_set_enabled(ddirr_recorder *r, int enabled)
 	if (!r)
 		return;
 	r->user_enabled = enabled != 0;
-	if (r->started == 1 && !atomic_load(&r->stopped))
+	if (r->started == 1 && !r->forked && !atomic_load(&r->stopped))
 		atomic_store(&g_rec.enabled, r->user_enabled);
 }
 
@@ -390,6 +408,9 @@ int ddirr_recorder_flight_dump(ddirr_recorder *r)
 	uint64_t ticket;
 	int rc;
 
+	if (r && r->forked)
+		return ddirr_error_set(DDIRR_EINVAL, "flight dump: pid %u is a fork of pid %u, which records",
+				       ddirr_provenance_pid(), r->pid);
 	if (!r || r->opts.mode != DDIRR_RECORDER_FLIGHT || !(r->opts.flight_triggers & DDIRR_TRIGGER_API))
 		return ddirr_error_set(DDIRR_EINVAL, "flight dump: not in flight mode, or the api trigger is off");
 	if (r->started != 1)
@@ -409,7 +430,7 @@ int ddirr_recorder_sync(ddirr_recorder *r)
 
 	if (!r)
 		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_sync: NULL recorder");
-	if (r->started != 1)
+	if (r->started != 1 || r->forked) /* a fork records nothing */
 		return 0;
 	ticket = atomic_fetch_add(&r->sync_req, 1) + 1;
 	if ((rc = wait_ticket(&r->sync_done, ticket)))
@@ -471,10 +492,25 @@ int ddirr_recorder_close(ddirr_recorder *r)
 	atomic_store(&g_rec.enabled, 0);
 	if (g_rec.light_barrier)
 		ddirr_platform_barrier_all(); /* see wrappers.c, record */
-	for (t = atomic_load(&g_rec.rings); t; t = t->next)
-		while (atomic_load(&t->writing))
-			ddirr_platform_yield();
-	if (r->started == 1) {
+	if (r->forked) {
+		/* The child of a fork (on_fork_child). The file is the
+		   parent's: nothing is written, only this process's
+		   descriptor closed. A ring's `writing` may stay set for good,
+		   by a thread that did not come along: no waiting for it. The
+		   rings are retired below, as after any close. */
+		if (r->started == 1) {
+			snprintf(line, sizeof(line), "ddirr: pid %u, a fork of pid %u, was not recorded (%s is pid %u's trace)",
+				 ddirr_provenance_pid(), r->pid, r->output_path, r->pid);
+			ddirr_platform_error_line(line);
+			ddirr_trace_writer_free(r->writer);
+			ddirr_platform_thread_forget(r->drain);
+		}
+	} else {
+		for (t = atomic_load(&g_rec.rings); t; t = t->next)
+			while (atomic_load(&t->writing))
+				ddirr_platform_yield();
+	}
+	if (r->started == 1 && !r->forked) {
 		atomic_store(&r->stop, 1);
 		ddirr_platform_thread_join(r->drain);
 		ddirr_wrappers_guard(1);

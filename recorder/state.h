@@ -52,6 +52,11 @@ struct ddirr_recorder {
 	char *chaos_flags, *scenario, *command_line;
 	unsigned copy_flags; /* ddirr_frame_copy flags for the privacy tier */
 	int started;         /* the writer and the drain thread exist */
+	/* In the child of a fork: set there (on_fork_child), never in the
+	   process that opened the recorder. The child has no drain thread,
+	   and the trace file is the parent's: it records nothing. */
+	volatile int forked;
+	uint32_t pid; /* of the process that opened the recorder */
 	int user_enabled;    /* ddirr_recorder_set_enabled() */
 	ddirr_trace_writer *writer;
 	ddirr_platform_thread *drain;

@@ -5,13 +5,25 @@
  *       loads the driver, starts the adapter, issues ROUNDS rounds of every
  *       DDI (random arguments from the description) and of every callback,
  *       and writes the calls per id to COUNTS_OUT ("id count" lines).
+ *   fixture_host run-fork DRIVER.so ROUNDS COUNTS_OUT exit|abort|usr2
+ *       the same, but forks after half the rounds. The child issues ROUNDS
+ *       rounds of its own, then ends: exit(0) (destructors run), abort()
+ *       (the crash handlers run), or SIGUSR2 to itself (the flight trigger)
+ *       then exit(0). The parent waits for it (at most 30 s, then kills it
+ *       and fails), checks how it ended, and issues the other half. The
+ *       counts are the parent's calls only.
  *   fixture_host check TRACE COUNTS
  *       reads TRACE back and checks it has exactly an entry and an exit per
- *       counted call, entry seqs 1..N each once, and every callback the
- *       driver made from inside a DDI carrying that DDI's seq. */
+ *       counted call, entry seqs 1..N each once, every callback the
+ *       driver made from inside a DDI carrying that DDI's seq, and a
+ *       complete verdict without problems. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ddirr/error.h"
 #include "ddirr/trace.h"
@@ -28,18 +40,13 @@ static void count_callback(uint32_t id, void *frame, void *ctx)
 		counts[id]++;
 }
 
-static int run(const char *driver, int rounds, const char *out)
+/* Rounds [from, to) of every DDI but the adapter's start and stop. */
+static void issue_rounds(ddirr_arena *a, int from, int to)
 {
-	ddirr_arena a = DDIRR_ARENA_INIT;
-	FILE *f;
 	uint32_t id;
 	int r;
 
-	if (fixture_host_load(driver, NULL) || fixture_host_start())
-		return 1;
-	counts[DDIRR_DDI_AddDevice] = counts[DDIRR_DDI_StartDevice] = 1;
-	fixture_host_set_check(count_callback, NULL);
-	for (r = 0; r < rounds; r++) {
+	for (r = from; r < to; r++) {
 		for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++) {
 			fill_opts o = {.mode = FILL_RANDOM, .len = 4, .blob_len = 8, .variant = (unsigned)r,
 				       .seed = (uint64_t)r * 100 + id};
@@ -48,12 +55,87 @@ static int run(const char *driver, int rounds, const char *out)
 			if (id == DDIRR_DDI_AddDevice || id == DDIRR_DDI_StartDevice || id == DDIRR_DDI_StopDevice ||
 			    id == DDIRR_DDI_RemoveDevice)
 				continue;
-			frame = frame_fill(id, &o, &a);
+			frame = frame_fill(id, &o, a);
 			fixture_host_call(id, frame);
 			if (ddirr_ddi_kind(id) == DDIRR_KIND_DDI)
 				counts[id]++; /* callbacks count where they arrive */
-			ddirr_arena_reset(&a);
+			ddirr_arena_reset(a);
 		}
+	}
+}
+
+/* The child of run-fork: its own rounds, then the end asked for. */
+static void child(ddirr_arena *a, int rounds, const char *end)
+{
+	issue_rounds(a, 1000, 1000 + rounds);
+	if (!strcmp(end, "abort"))
+		abort();
+	if (!strcmp(end, "usr2"))
+		raise(SIGUSR2);
+	exit(0);
+}
+
+/* Waits for the child of run-fork (30 s at most) and checks how it ended. */
+static int reap(pid_t pid, const char *end)
+{
+	int status, waited;
+
+	for (waited = 0; waited < 30000; waited += 10) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid) {
+			int ok = !strcmp(end, "abort") ? WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT
+							 : WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+			if (!ok)
+				fprintf(stderr, "fixture_host run-fork: the child (%s) ended with status 0x%x\n", end,
+					status);
+			return ok ? 0 : 1;
+		}
+		if (w < 0) {
+			perror("fixture_host run-fork: waitpid");
+			return 1;
+		}
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fprintf(stderr, "fixture_host run-fork: the child (%s) still ran after 30 s: killed\n", end);
+	return 1;
+}
+
+/* run, and run-fork when fork_end is not NULL. */
+static int run(const char *driver, int rounds, const char *out, const char *fork_end)
+{
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	FILE *f;
+	uint32_t id;
+	int bad = 0;
+
+	if (fixture_host_load(driver, NULL) || fixture_host_start())
+		return 1;
+	counts[DDIRR_DDI_AddDevice] = counts[DDIRR_DDI_StartDevice] = 1;
+	fixture_host_set_check(count_callback, NULL);
+	if (fork_end) {
+		pid_t pid;
+
+		issue_rounds(&a, 0, rounds / 2);
+		/* Past the flush interval (100 ms by default): the drain
+		   thread has written the first half and sleeps, so a child's
+		   crash handler would find the drain free to take. */
+		nanosleep(&(struct timespec){0, 250 * 1000 * 1000}, NULL);
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			perror("fixture_host run-fork: fork");
+			return 1;
+		}
+		if (pid == 0)
+			child(&a, rounds, fork_end);
+		bad = reap(pid, fork_end);
+		issue_rounds(&a, rounds / 2, rounds);
+	} else {
+		issue_rounds(&a, 0, rounds);
 	}
 	{
 		ddirr_frame_StopDevice stop = {FIXTURE_DRIVER_CONTEXT, 0};
@@ -68,7 +150,7 @@ static int run(const char *driver, int rounds, const char *out)
 		return 1;
 	for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++)
 		fprintf(f, "%u %llu\n", id, (unsigned long long)counts[id]);
-	return fclose(f) ? 1 : 0;
+	return fclose(f) || bad ? 1 : 0;
 }
 
 static int fail(const char *what)
@@ -143,6 +225,8 @@ static int check(const char *trace, const char *counts_path)
 	v = ddirr_trace_get_verdict(t);
 	if (!v || v->kind != DDIRR_VERDICT_COMPLETE)
 		return fail("the verdict is not complete");
+	if (v->n_problems || v->problems_dropped) /* such as bytes no chunk of the index accounts for */
+		return fail(v->n_problems ? v->problems[0].message : "problems beyond those kept");
 	printf("fixture_host check: %llu calls, %llu callbacks with their parent, complete\n",
 	       (unsigned long long)total, (unsigned long long)cbs);
 	free(seen);
@@ -154,9 +238,13 @@ static int check(const char *trace, const char *counts_path)
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "run"))
-		return run(argv[2], atoi(argv[3]), argv[4]);
+		return run(argv[2], atoi(argv[3]), argv[4], NULL);
+	if (argc == 6 && !strcmp(argv[1], "run-fork") &&
+	    (!strcmp(argv[5], "exit") || !strcmp(argv[5], "abort") || !strcmp(argv[5], "usr2")))
+		return run(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: fixture_host run DRIVER.so ROUNDS COUNTS_OUT | check TRACE COUNTS\n");
+	fprintf(stderr, "usage: fixture_host run DRIVER.so ROUNDS COUNTS_OUT | run-fork DRIVER.so ROUNDS COUNTS_OUT "
+			"exit|abort|usr2 | check TRACE COUNTS\n");
 	return 2;
 }

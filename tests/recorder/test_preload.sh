@@ -1,6 +1,7 @@
 #!/bin/sh
 # Preload: the fixture host, unchanged, run under LD_PRELOAD=libddirr_shim.so,
-# produces a trace with every call; `ddirr info` says it is complete.
+# produces a trace with every call; `ddirr info` says it is complete. A
+# child of a fork is not recorded and leaves its parent's trace alone.
 #   test_preload.sh SHIM HOST DRIVER DDIRR WORKDIR
 set -eu
 shim=$1 host=$2 driver=$3 ddirr=$4 dir=$5
@@ -24,4 +25,27 @@ DDIRR_OUTPUT="$dir/bad-%p.ddirr" DDIRR_MODE=fast LD_PRELOAD="$shim" \
 grep -q "DDIRR_MODE=fast" "$dir/stderr.txt" || { cat "$dir/stderr.txt"; echo "no error line"; exit 1; }
 [ "$(wc -l < "$dir/stderr.txt")" -eq 1 ] || { cat "$dir/stderr.txt"; echo "more than one line"; exit 1; }
 if ls "$dir"/bad-*.ddirr >/dev/null 2>&1; then echo "a trace was written despite the bad setting"; exit 1; fi
+# A fork: the child's calls are not recorded, and however the child ends
+# (exit, a crash, the flight signal), the parent's trace has its own calls
+# exactly once and is complete. Each child ends within 30 s (fixture_host
+# fails otherwise), and one that exits says in one line that it was not
+# recorded. Flight mode for the signal: SIGUSR2 is its trigger.
+for end in exit abort usr2; do
+	sub="$dir/fork-$end"
+	mkdir -p "$sub"
+	mode=block
+	[ "$end" = usr2 ] && mode=flight
+	DDIRR_OUTPUT="$sub/trace-%p.ddirr" DDIRR_PRIVACY=full DDIRR_MODE=$mode LD_PRELOAD="$shim" \
+		"$host" run-fork "$driver" 20 "$sub/counts" "$end" 2> "$sub/stderr.txt" ||
+		{ cat "$sub/stderr.txt"; echo "fork ($end): the host failed"; exit 1; }
+	[ "$(ls "$sub"/trace-*.ddirr | wc -l)" -eq 1 ] || { ls "$sub"; echo "fork ($end): not one trace"; exit 1; }
+	"$host" check "$sub"/trace-*.ddirr "$sub/counts" ||
+		{ echo "fork ($end): the parent's trace is not its calls exactly"; exit 1; }
+	case $end in
+	abort) want=0 ;;
+	*) want=1 ;;
+	esac
+	n=$(grep -c "a fork of pid .* was not recorded" "$sub/stderr.txt" || true)
+	[ "$n" -eq "$want" ] || { cat "$sub/stderr.txt"; echo "fork ($end): $n lines saying so, not $want"; exit 1; }
+done
 echo "preload: ok"

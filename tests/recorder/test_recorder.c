@@ -1205,6 +1205,92 @@ static void recorder__sigkill_loses_at_most_the_flush_interval(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Fork                                                                */
+
+enum { FORK_CALLS = 300, FORK_CHILD_CALLS = 20000 };
+
+static void count_call(uint32_t id, void *frame, void *ctx)
+{
+	(void)id;
+	(void)frame;
+	(*(int *)ctx)++;
+}
+
+static void destroy_contexts(int from, int n)
+{
+	int i;
+
+	for (i = from; i < from + n; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(i + 1), 0};
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	}
+}
+
+/* The child: recording on again, more calls than its 64 KiB ring holds
+ * (recorded with no drain thread, they would block for good), a sync and
+ * a flight dump, then close. Exit status 0 when every call reached the
+ * driver and each answer was right; SIGALRM after 20 s. */
+static void forked_child(ddirr_recorder *r)
+{
+	int reached = 0, ok;
+
+	alarm(20);
+	fixture_host_driver_set(count_call, &reached, 1);
+	ddirr_recorder_set_enabled(r, 1);
+	destroy_contexts(100000, FORK_CHILD_CALLS);
+	ok = reached == FORK_CHILD_CALLS && ddirr_recorder_sync(r) == 0 && ddirr_recorder_flight_dump(r) == DDIRR_EINVAL &&
+	     strstr(ddirr_error_last(), "is a fork of") && ddirr_recorder_close(r) == 0;
+	_exit(ok ? 0 : 1);
+}
+
+/* The child of a fork has the parent's rings and trace file but no drain
+ * thread: it records nothing, and nothing it does reaches the parent's
+ * trace, which holds the parent's calls, complete and without problems. */
+static void recorder__a_forked_child_records_nothing_and_leaves_the_trace_alone(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	uint64_t n = 0;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	o.output = trace_path("fork");
+	o.lttng = 0;
+	o.buffer_bytes = 64u << 10;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, FORK_CALLS);
+	/* Past the flush interval: the drain thread is idle at the fork. */
+	usleep(250 * 1000);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		forked_child(r);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	destroy_contexts(FORK_CALLS, FORK_CALLS);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, trace_path("fork")), 0);
+	while (ddirr_trace_next(t, &ev) == 1) {
+		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+		assert_int_equal(ev->seq, n / 2 + 1);
+		n++;
+	}
+	assert_int_equal(n, 2 * 2 * FORK_CALLS);
+	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->kind, DDIRR_VERDICT_COMPLETE);
+	assert_int_equal(v->n_problems, 0);
+	ddirr_trace_free(t);
+}
+
+/* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
 static const char *const vars[] = {"DDIRR_ENABLE", "DDIRR_OUTPUT", "DDIRR_MODE", "DDIRR_BUFFER_SIZE",
@@ -1540,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(recorder__block_mode_keeps_no_record_older_than_half_the_interval),
 		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
+		cmocka_unit_test(recorder__a_forked_child_records_nothing_and_leaves_the_trace_alone),
 		cmocka_unit_test(recorder__environment_sets_every_option),
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
