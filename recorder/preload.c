@@ -14,14 +14,23 @@
  * technique). A host whose DxgkInitialize lives in a shared library is
  * covered by the ordinary preload order already.
  *
+ * exec replaces the process without running its destructors: the last
+ * records in the rings and the trace's trailer would be lost, and the trace
+ * would read as cut short. So the shim also interposes the exec family and
+ * closes the recorder before the process replaces itself (docs/recorder.md,
+ * "Exec").
+ *
  * Configured by DDIRR_* environment variables (docs/recorder.md). A bad
  * value is reported in one line on stderr, and the shim then forwards
- * without recording: it never breaks the driver. Only DxgkInitialize and
- * dlopen are exported (version script and -fvisibility=hidden). */
+ * without recording: it never breaks the driver. Only DxgkInitialize,
+ * dlopen and the exec family are exported (version script and
+ * -fvisibility=hidden). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +48,7 @@ typedef void *(*dlopen_fn)(const char *, int);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static ddirr_recorder *recorder;
+static pid_t recorder_pid; /* the process that opened it */
 
 DDIRR_EXPORT NTSTATUS DxgkInitialize(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath,
 				     PDRIVER_INITIALIZATION_DATA DriverInitializationData);
@@ -65,6 +75,7 @@ static void shim_init(void)
 		return;
 	if (ddirr_recorder_open(&recorder, &opts))
 		say("cannot start the recorder: ", ddirr_error_last());
+	recorder_pid = getpid();
 }
 
 __attribute__((destructor)) static void shim_fini(void)
@@ -150,4 +161,128 @@ DDIRR_EXPORT void *dlopen(const char *file, int mode)
 	if (h && file)
 		ddirr_bind_import(h, "DxgkInitialize", (void (*)(void))DxgkInitialize);
 	return h;
+}
+
+/* ------------------------------------------------------------------ */
+/* exec                                                                */
+
+/* Before the process replaces itself: the recorder closes, so the trace
+ * ends with every record and its trailer. Only in the process that opened
+ * it: the child of a vfork shares the parent's memory (its close would be
+ * the parent's), and a fork's child has nothing to write. Returns 1 when
+ * it closed the recorder. */
+static int before_exec(void)
+{
+	ddirr_recorder *r = recorder;
+
+	if (!r || getpid() != recorder_pid)
+		return 0;
+	recorder = NULL;
+	ddirr_recorder_close(r);
+	return 1;
+}
+
+/* exec returned: it failed, and the process goes on unrecorded. */
+static void exec_failed(int closed, const char *file, int err)
+{
+	char line[1024];
+
+	if (!closed)
+		return;
+	snprintf(line, sizeof(line),
+		 "ddirr: exec of %s failed (%s): the trace was closed before it; the driver runs without recording",
+		 file ? file : "(fd)", strerror(err));
+	ddirr_platform_error_line(line);
+	errno = err;
+}
+
+/* The next definition of an exec function, or NULL (errno ENOSYS). */
+static void *next_exec(const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (!fn)
+		errno = ENOSYS;
+	return fn;
+}
+
+typedef int (*execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*execv_fn)(const char *, char *const[]);
+typedef int (*fexecve_fn)(int, char *const[], char *const[]);
+
+/* The forms with a vector go to the next definition of the same function. */
+#define EXEC_VECTOR(fn, type, file, ...)                              \
+	do {                                                          \
+		type real_ = (type)next_exec(#fn);                    \
+		int closed_, rc_;                                     \
+                                                                      \
+		if (!real_)                                           \
+			return -1;                                    \
+		closed_ = before_exec();                              \
+		rc_ = real_(__VA_ARGS__);                             \
+		exec_failed(closed_, file, errno);                    \
+		return rc_;                                           \
+	} while (0)
+
+DDIRR_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	EXEC_VECTOR(execve, execve_fn, path, path, argv, envp);
+}
+
+DDIRR_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	EXEC_VECTOR(execvpe, execve_fn, file, file, argv, envp);
+}
+
+DDIRR_EXPORT int execv(const char *path, char *const argv[])
+{
+	EXEC_VECTOR(execv, execv_fn, path, path, argv);
+}
+
+DDIRR_EXPORT int execvp(const char *file, char *const argv[])
+{
+	EXEC_VECTOR(execvp, execv_fn, file, file, argv);
+}
+
+DDIRR_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	EXEC_VECTOR(fexecve, fexecve_fn, NULL, fd, argv, envp);
+}
+
+/* The list forms (execl, execlp, execle) gather their arguments into a
+ * vector on the stack and go to the vector forms above. */
+#define EXEC_LIST(arg0, last, argv, after)                                         \
+	va_list ap_;                                                               \
+	size_t n_ = 1;                                                             \
+                                                                                   \
+	va_start(ap_, last);                                                       \
+	while (va_arg(ap_, char *))                                                \
+		n_++;                                                              \
+	va_end(ap_);                                                               \
+	char *argv[n_ + 1];                                                        \
+	va_start(ap_, last);                                                       \
+	argv[0] = (char *)(arg0);                                                  \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                        \
+		argv[i_] = va_arg(ap_, char *); /* argv[n_]: the NULL */           \
+	after;                                                                     \
+	va_end(ap_)
+
+DDIRR_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	EXEC_LIST(arg, arg, argv, (void)0);
+	return execv(path, argv);
+}
+
+DDIRR_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	EXEC_LIST(arg, arg, argv, (void)0);
+	return execvp(file, argv);
+}
+
+DDIRR_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *const *envp;
+
+	EXEC_LIST(arg, arg, argv, envp = va_arg(ap_, char *const *));
+	return execve(path, argv, envp);
 }

@@ -12,11 +12,19 @@
  *       then exit(0). The parent waits for it (at most 30 s, then kills it
  *       and fails), checks how it ended, and issues the other half. The
  *       counts are the parent's calls only.
+ *   fixture_host run-exec DRIVER.so ROUNDS COUNTS_OUT execl|execvp|fail MARKER
+ *       run, then the process replaces itself: with execl or execvp of
+ *       this program (`exec-done MARKER`, which writes MARKER), or, for
+ *       `fail`, with an exec of a path that does not exist, after which it
+ *       issues one more round (not counted) and ends with 0.
+ *   fixture_host exec-done MARKER
+ *       writes "exec" to MARKER.
  *   fixture_host check TRACE COUNTS
  *       reads TRACE back and checks it has exactly an entry and an exit per
  *       counted call, entry seqs 1..N each once, every callback the
  *       driver made from inside a DDI carrying that DDI's seq, and a
  *       complete verdict without problems. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +243,33 @@ static int check(const char *trace, const char *counts_path)
 	return 0;
 }
 
+/* The end of run-exec: the process replaces itself (see the top). */
+static int replace_self(const char *how, const char *marker)
+{
+	char *argv[] = {"fixture_host", "exec-done", (char *)marker, NULL};
+	ddirr_arena a = DDIRR_ARENA_INIT;
+
+	fflush(NULL);
+	if (!strcmp(how, "execl"))
+		execl("/proc/self/exe", "fixture_host", "exec-done", marker, (char *)NULL);
+	else if (!strcmp(how, "execvp"))
+		execvp("/proc/self/exe", argv);
+	else if (execl("/nonexistent/ddirr-no-such-program", "x", (char *)NULL) < 0 && errno == ENOENT) {
+		issue_rounds(&a, 5000, 5001); /* unrecorded now */
+		ddirr_arena_release(&a);
+		return 0;
+	}
+	perror("fixture_host run-exec");
+	return 1;
+}
+
+static int exec_done(const char *marker)
+{
+	FILE *f = fopen(marker, "w");
+
+	return !f || fputs("exec\n", f) < 0 || fclose(f) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "run"))
@@ -242,9 +277,15 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "run-fork") &&
 	    (!strcmp(argv[5], "exit") || !strcmp(argv[5], "abort") || !strcmp(argv[5], "usr2")))
 		return run(argv[2], atoi(argv[3]), argv[4], argv[5]);
+	if (argc == 7 && !strcmp(argv[1], "run-exec") &&
+	    (!strcmp(argv[5], "execl") || !strcmp(argv[5], "execvp") || !strcmp(argv[5], "fail")))
+		return run(argv[2], atoi(argv[3]), argv[4], NULL) || replace_self(argv[5], argv[6]);
+	if (argc == 3 && !strcmp(argv[1], "exec-done"))
+		return exec_done(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3]);
 	fprintf(stderr, "usage: fixture_host run DRIVER.so ROUNDS COUNTS_OUT | run-fork DRIVER.so ROUNDS COUNTS_OUT "
-			"exit|abort|usr2 | check TRACE COUNTS\n");
+			"exit|abort|usr2 | run-exec DRIVER.so ROUNDS COUNTS_OUT execl|execvp|fail MARKER | "
+			"exec-done MARKER | check TRACE COUNTS\n");
 	return 2;
 }

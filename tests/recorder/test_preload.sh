@@ -1,7 +1,8 @@
 #!/bin/sh
 # Preload: the fixture host, unchanged, run under LD_PRELOAD=libddirr_shim.so,
 # produces a trace with every call; `ddirr info` says it is complete. A
-# child of a fork is not recorded and leaves its parent's trace alone.
+# child of a fork is not recorded and leaves its parent's trace alone, and
+# an exec closes the trace first.
 #   test_preload.sh SHIM HOST DRIVER DDIRR WORKDIR
 set -eu
 shim=$1 host=$2 driver=$3 ddirr=$4 dir=$5
@@ -47,5 +48,24 @@ for end in exit abort usr2; do
 	esac
 	n=$(grep -c "a fork of pid .* was not recorded" "$sub/stderr.txt" || true)
 	[ "$n" -eq "$want" ] || { cat "$sub/stderr.txt"; echo "fork ($end): $n lines saying so, not $want"; exit 1; }
+done
+# exec: the recorder closes before the process replaces itself, so the
+# trace has every call and its trailer (complete, no problem). With an exec
+# that fails, the process goes on unrecorded and one line says so.
+for how in execl execvp fail; do
+	sub="$dir/exec-$how"
+	mkdir -p "$sub"
+	DDIRR_OUTPUT="$sub/trace-%p.ddirr" DDIRR_PRIVACY=full LD_PRELOAD="$shim" \
+		"$host" run-exec "$driver" 20 "$sub/counts" "$how" "$sub/marker" 2> "$sub/stderr.txt" ||
+		{ cat "$sub/stderr.txt"; echo "exec ($how): the host failed"; exit 1; }
+	"$host" check "$sub"/trace-*.ddirr "$sub/counts" ||
+		{ echo "exec ($how): the trace is not every call, complete"; exit 1; }
+	if [ "$how" = fail ]; then
+		[ ! -e "$sub/marker" ] && [ "$(grep -c "exec of .* failed" "$sub/stderr.txt")" -eq 1 ] ||
+			{ cat "$sub/stderr.txt"; echo "exec (fail): no line saying so"; exit 1; }
+	else
+		[ "$(cat "$sub/marker")" = exec ] || { echo "exec ($how): the new image did not run"; exit 1; }
+		[ ! -s "$sub/stderr.txt" ] || { cat "$sub/stderr.txt"; echo "exec ($how): unexpected output"; exit 1; }
+	fi
 done
 echo "preload: ok"
