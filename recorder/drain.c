@@ -391,6 +391,9 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 	   it, so the conversion's offset is at its freshest. */
 	ddirr_clock_anchor(&r->clock);
 	for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next) {
+		/* Read before the ring: an exited thread's last record was
+		   published before it was marked (acquire). */
+		int exited = atomic_load_explicit(&t->state, memory_order_acquire) == RING_EXITED;
 		ddirr_ring_hdr *h;
 
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
@@ -420,6 +423,12 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 					flush_now(r);
 			}
 		}
+		if (exited && n < limit) {
+			/* Empty, and nobody will add to it: the next new
+			   thread takes it (wrappers.c, claim_free_ring). */
+			atomic_store_explicit(&t->state, RING_FREE, memory_order_release);
+			atomic_fetch_sub(&g_rec.rings_in_use, 1);
+		}
 	}
 	return n;
 }
@@ -447,15 +456,15 @@ void ddirr_drain_note_drops(ddirr_recorder *r)
  * holds more than the drain takes in half the interval has records that
  * will be older than that when the drain reaches them: the age bound
  * (wrappers.c, age_wait) would come too late for them, since it can only
- * hold back new records. Shared among the threads that have recorded, as
- * the drain takes their rings in turn. Smoothed over passes; never below
+ * hold back new records. Shared among the rings in use (not free), as the
+ * drain takes them in turn. Smoothed over passes; never below
  * the producer's look-ahead nor above the ring. */
 static void note_rate(ddirr_recorder *r)
 {
 	uint64_t now = ddirr_platform_now_ns(), bytes = r->taken_bytes - r->rate_bytes0;
 	uint64_t ns = r->rate_busy_ns + (now - r->pass_t0);
 	uint64_t cap, old = atomic_load_explicit(&g_rec.backlog_cap, memory_order_relaxed);
-	uint64_t threads = atomic_load(&g_rec.threads);
+	uint64_t threads = atomic_load(&g_rec.rings_in_use);
 
 	/* Over at least half the age bound, so that the flushes (a chunk's
 	   compression and write, every few ms) are in the measure: between

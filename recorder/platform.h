@@ -109,6 +109,13 @@ void ddirr_platform_unlock(void);
 void *ddirr_platform_alloc(size_t size, size_t zeroed);
 void ddirr_platform_free(void *p);
 
+/* Calls fn(arg) when the calling thread exits, after its own code: the
+ * last call's arg for this thread. fn is the same function every time
+ * (one per process). Returns 0, or DDIRR_ENOMEM (then nothing is called).
+ * POSIX: a pthread key's destructor. Windows kernel: per-CPU rings are
+ * never a thread's (docs/windows-port.md), so nothing. */
+int ddirr_platform_on_thread_exit(void (*fn)(void *), void *arg);
+
 /* Calls child() in the child of every fork() from now on, for the life of
  * the process (a second call with the same function changes nothing).
  * The platform keeps its lock (ddirr_platform_lock) across the fork, so

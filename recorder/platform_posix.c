@@ -237,6 +237,33 @@ void ddirr_platform_unlock(void)
 	pthread_mutex_unlock(&lock);
 }
 
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+static void (*volatile exit_fn)(void *);
+
+static void on_exit_key(void *arg)
+{
+	void (*fn)(void *) = exit_fn;
+
+	if (fn)
+		fn(arg);
+}
+
+static void make_exit_key(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, on_exit_key) == 0;
+}
+
+int ddirr_platform_on_thread_exit(void (*fn)(void *), void *arg)
+{
+	pthread_once(&exit_once, make_exit_key);
+	if (!exit_key_ok)
+		return DDIRR_ENOMEM;
+	exit_fn = fn;
+	return pthread_setspecific(exit_key, arg) ? DDIRR_ENOMEM : 0;
+}
+
 /* The lock is taken before a fork and let go on both sides after it:
  * a thread may hold it at the fork, and the child has no such thread. */
 static void (*volatile fork_child_cb)(void);

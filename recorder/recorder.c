@@ -228,6 +228,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	atomic_store(&g_rec.rings, NULL);
 	ddirr_platform_unlock();
 	atomic_store(&g_rec.threads, 0);
+	atomic_store(&g_rec.rings_in_use, 0);
 	atomic_store(&g_rec.dump_req, 0);
 	atomic_fetch_add(&g_rec.generation, 1);
 	g_rec.mode = r->opts.mode;

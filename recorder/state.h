@@ -28,14 +28,26 @@ enum ddirr_drop_cause {
 
 const char *ddirr_drop_cause_name(int cause);
 
-/* A thread's recording state: its ring and its counters. Allocated on the
- * thread's first record (the only allocation on the hot path) and freed at
- * ddirr_recorder_close(). Counters are written by the owning thread only
- * (relaxed) and read by the drain. */
+/* Who a ring belongs to. A thread's ring outlives it: the drain takes what
+ * it left, then hands the ring to the next thread that registers
+ * (wrappers.c, register_thread; docs/recorder.md, "Threads"). */
+enum ddirr_ring_state {
+	RING_LIVE,   /* its thread runs, or may */
+	RING_EXITED, /* its thread has exited; records may be left in it */
+	RING_FREE    /* empty, and nobody's: the next new thread takes it */
+};
+
+/* A thread's recording state: its ring and its counters. Allocated on a
+ * thread's first record (the only allocation on the hot path) unless a
+ * free ring is there to take, and freed at ddirr_recorder_close().
+ * Counters are written by the owning thread only (relaxed) and read by the
+ * drain; a ring's next owner goes on adding to them, so their sums over
+ * the rings stay whole. */
 typedef struct ddirr_thread_ring {
 	ddirr_ring ring;
 	struct ddirr_thread_ring *next; /* registry, newest first */
-	uint32_t thread;                /* recorder thread number, from 1 */
+	uint32_t thread;                /* recorder thread number of its owner, from 1 */
+	_Atomic int state;              /* enum ddirr_ring_state */
 	_Atomic int writing;            /* inside a record write: close waits */
 	_Atomic uint64_t issued;
 	_Atomic uint64_t drops[DROP_N_CAUSES];
@@ -104,7 +116,8 @@ typedef struct ddirr_global {
 	_Alignas(64) _Atomic uint64_t generation; /* bumped by every open: stale thread state re-registers */
 	_Atomic(ddirr_thread_ring *) rings; /* registry, newest first */
 	ddirr_thread_ring *retired;         /* the previous recorder's rings (see close) */
-	_Atomic uint32_t threads;
+	_Atomic uint32_t threads;       /* thread numbers handed out */
+	_Atomic uint32_t rings_in_use;  /* rings not RING_FREE */
 	_Atomic uint64_t dump_req; /* flight dumps asked for: API, SIGUSR2, failure */
 	ddirr_recorder *rec;
 	int mode;

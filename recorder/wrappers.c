@@ -63,25 +63,41 @@ const char *ddirr_drop_cause_name(int cause)
 	return cause >= 0 && cause < DROP_N_CAUSES ? names[cause] : "?";
 }
 
-/* The thread's first record: allocate and register its ring. The one lock
- * and the one allocation of a thread's life on the hot path. None while
- * recording is off: a call that straddled close would register one for no
- * recorder (a thread that saw recording on just before close still may:
- * open retires it). */
-static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
+/* A free ring of this generation (RING_FREE: its last owner exited and the
+ * drain took what it left), now LIVE for the calling thread under a new
+ * thread number; NULL when there is none, or when the recorder closed
+ * meanwhile (stale is then 1). The ring goes on from where it stands: its
+ * positions are byte counts, and it is empty. */
+static ddirr_thread_ring *claim_free_ring(uint64_t gen, int *stale)
 {
-	uint64_t gen = atomic_load_explicit(&g_rec.generation, memory_order_acquire);
+	ddirr_thread_ring *t;
+
+	ddirr_platform_lock();
+	*stale = gen != atomic_load(&g_rec.generation);
+	for (t = *stale ? NULL : atomic_load(&g_rec.rings); t; t = t->next) {
+		int free_ = RING_FREE;
+
+		/* The drain's release of the ring's last record happened
+		   before it marked the ring free: acquire. */
+		if (atomic_compare_exchange_strong_explicit(&t->state, &free_, RING_LIVE, memory_order_acquire,
+							    memory_order_relaxed)) {
+			t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
+			atomic_fetch_add(&g_rec.rings_in_use, 1);
+			break;
+		}
+	}
+	ddirr_platform_unlock();
+	return t;
+}
+
+/* A new ring for the calling thread, registered; NULL when out of memory
+ * or when the recorder closed meanwhile. */
+static ddirr_thread_ring *new_ring(uint64_t gen)
+{
 	size_t size = (size_t)g_rec.ring_bytes;
 	ddirr_thread_ring *t;
-	char *mem;
+	char *mem = ddirr_platform_alloc(sizeof(*t) + 64 + size, sizeof(*t));
 
-	if (tls.ring && tls.generation == gen)
-		return tls.ring;
-	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
-		return NULL;
-	tls.guard = 1;
-	mem = ddirr_platform_alloc(sizeof(*t) + 64 + size, sizeof(*t));
-	tls.guard = 0;
 	if (!mem)
 		return NULL;
 	t = (ddirr_thread_ring *)mem;
@@ -95,9 +111,56 @@ static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 		return NULL;
 	}
 	t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
+	atomic_fetch_add(&g_rec.rings_in_use, 1);
 	t->next = atomic_load(&g_rec.rings);
 	atomic_store_explicit(&g_rec.rings, t, memory_order_release);
 	ddirr_platform_unlock();
+	return t;
+}
+
+/* The thread that owned ring p exits (ddirr_platform_on_thread_exit): its
+ * records stay for the drain, which then marks the ring free for the next
+ * new thread (drain.c, drain_rings). A ring of a recorder closed since is
+ * left alone: it is retired, and may be freed. */
+static void thread_exited(void *p)
+{
+	ddirr_thread_ring *t = p;
+
+	if (tls.ring != t)
+		return;
+	ddirr_platform_lock();
+	if (tls.generation == atomic_load(&g_rec.generation))
+		atomic_store_explicit(&t->state, RING_EXITED, memory_order_release);
+	ddirr_platform_unlock();
+	/* A later destructor's call registers again. */
+	tls.ring = NULL;
+}
+
+/* The thread's first record: take a free ring or allocate one, and
+ * register it. The one lock and the one allocation of a thread's life on
+ * the hot path. None while recording is off: a call that straddled close
+ * would register one for no recorder (a thread that saw recording on just
+ * before close still may: open retires it). */
+static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
+{
+	uint64_t gen = atomic_load_explicit(&g_rec.generation, memory_order_acquire);
+	ddirr_thread_ring *t;
+	int stale;
+
+	if (tls.ring && tls.generation == gen)
+		return tls.ring;
+	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+		return NULL;
+	tls.guard = 1;
+	t = claim_free_ring(gen, &stale);
+	if (!t && !stale)
+		t = new_ring(gen);
+	/* Without the exit hook (no memory) the ring is only not handed on. */
+	if (t)
+		(void)ddirr_platform_on_thread_exit(thread_exited, t);
+	tls.guard = 0;
+	if (!t)
+		return NULL;
 	tls.ring = t;
 	tls.generation = gen;
 	return t;

@@ -1205,6 +1205,102 @@ static void recorder__sigkill_loses_at_most_the_flush_interval(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Threads that come and go                                            */
+
+enum { CHURN_BATCHES = 250, CHURN_THREADS = 4, CHURN_CALLS = 25 };
+
+static uint32_t rings_registered(void)
+{
+	uint32_t n = 0;
+
+	for (ddirr_thread_ring *t = atomic_load(&g_rec.rings); t; t = t->next)
+		n++;
+	return n;
+}
+
+/* A host whose threads come and go (a pool replaced, a thread a request):
+ * a thread's ring outlives it only until the drain has taken what it left,
+ * then the next new thread takes it. 1,000 threads, 4 at a time, 25 calls
+ * each, a sync after each 4: never more than 4 rings, and every call is in
+ * the trace once, under its own thread's number, which no other thread
+ * had. Without the rings handed on, there were 1,000 of 1 MiB. */
+static void recorder__rings_of_exited_threads_serve_new_threads(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	enum { WORKERS = CHURN_BATCHES * CHURN_THREADS, CALLS = WORKERS * CHURN_CALLS };
+	uint32_t *thread_of = calloc(WORKERS, sizeof(*thread_of)), *thread_of_seq = calloc(CALLS + 1, sizeof(uint32_t));
+	unsigned char *seen = calloc(CALLS, 1), *taken = calloc(WORKERS + 1, 1);
+	ddirr_recorder_stats st;
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	uint64_t entries = 0;
+	int b, i;
+
+	(void)state;
+	assert_non_null(thread_of);
+	assert_non_null(thread_of_seq);
+	assert_non_null(seen);
+	assert_non_null(taken);
+	o.output = trace_path("churn");
+	o.lttng = 0;
+	o.buffer_bytes = 1u << 20;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (b = 0; b < CHURN_BATCHES; b++) {
+		worker w[CHURN_THREADS];
+
+		for (i = 0; i < CHURN_THREADS; i++) {
+			w[i].index = (uint64_t)b * CHURN_THREADS + (uint64_t)i;
+			w[i].calls = CHURN_CALLS;
+			assert_int_equal(pthread_create(&w[i].tid, NULL, work, &w[i]), 0);
+		}
+		for (i = 0; i < CHURN_THREADS; i++)
+			assert_int_equal(pthread_join(w[i].tid, NULL), 0);
+		assert_int_equal(ddirr_recorder_sync(r), 0);
+		if (rings_registered() > CHURN_THREADS)
+			fail_msg("after %d threads, %u rings", (b + 1) * CHURN_THREADS, rings_registered());
+	}
+	ddirr_recorder_get_stats(r, &st);
+	assert_int_equal(st.threads, WORKERS);
+	assert_int_equal(st.issued, 2 * CALLS);
+	assert_int_equal(st.recorded, 2 * CALLS);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, trace_path("churn")), 0);
+	while (ddirr_trace_next(t, &ev) == 1) {
+		const ddirr_frame_DestroyContext *f = ev->frame;
+		uint64_t call, who;
+
+		assert_true(ev->thread >= 1 && ev->thread <= WORKERS);
+		assert_true(ev->seq >= 1 && ev->seq <= CALLS);
+		if (ev->phase == DDIRR_PHASE_EXIT) { /* on its entry's thread */
+			assert_int_equal(ev->thread, thread_of_seq[ev->seq]);
+			continue;
+		}
+		call = (uint64_t)(uintptr_t)f->hContext - 1;
+		assert_true(call < CALLS);
+		assert_false(seen[call]);
+		seen[call] = 1;
+		entries++;
+		who = call / CHURN_CALLS;
+		if (!thread_of[who]) {
+			assert_false(taken[ev->thread]); /* a number is one thread's */
+			taken[ev->thread] = 1;
+			thread_of[who] = ev->thread;
+		}
+		assert_int_equal(ev->thread, thread_of[who]);
+		thread_of_seq[ev->seq] = ev->thread;
+	}
+	assert_int_equal(entries, CALLS);
+	assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_COMPLETE);
+	ddirr_trace_free(t);
+	free(thread_of);
+	free(thread_of_seq);
+	free(seen);
+	free(taken);
+}
+
+/* ------------------------------------------------------------------ */
 /* Fork                                                                */
 
 enum { FORK_CALLS = 300, FORK_CHILD_CALLS = 20000 };
@@ -1626,6 +1722,7 @@ int main(void)
 		cmocka_unit_test(recorder__block_mode_keeps_no_record_older_than_half_the_interval),
 		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
+		cmocka_unit_test(recorder__rings_of_exited_threads_serve_new_threads),
 		cmocka_unit_test(recorder__a_forked_child_records_nothing_and_leaves_the_trace_alone),
 		cmocka_unit_test(recorder__environment_sets_every_option),
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
