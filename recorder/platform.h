@@ -124,11 +124,18 @@ int ddirr_platform_on_thread_exit(void (*fn)(void *), void *arg);
  * has no fork, so nothing. */
 void ddirr_platform_on_fork(void (*child)(void));
 
-/* Crash and trigger signals. on_crash runs on the crashing thread, inside
- * the signal handler; after it returns the signal is re-raised with its
- * default action. on_dump runs inside the SIGUSR2 handler and must only set
- * flags. Either may be NULL. Installing twice replaces the callbacks. */
-void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_dump)(void));
+/* Crash and trigger signals, handed on to what the process had installed
+ * before (docs/recorder.md, "Signals"). on_crash runs on the crashing
+ * thread, inside the handler; then the signal goes to the handler that was
+ * there before, or, where there was none, is raised again with its default
+ * action. When that handler returns (it fixed the cause, and the faulting
+ * instruction runs again), on_resume runs. A second crash inside on_crash
+ * goes straight on. on_dump runs inside the SIGUSR2 handler and must only
+ * set flags; a SIGUSR2 handler installed before then runs too (not the
+ * default action, which would end the process). Any may be NULL.
+ * Installing twice replaces the callbacks. Removing puts back what was
+ * there before, except where the process has installed a handler since. */
+void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_resume)(void), void (*on_dump)(void));
 void ddirr_platform_remove_signals(void);
 
 /* SHA-256 of n bytes (the "hashed" privacy tier; the drain thread only). */

@@ -322,17 +322,69 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
 enum { N_CRASH = sizeof(crash_signals) / sizeof(crash_signals[0]) };
 static struct sigaction old_crash[N_CRASH], old_usr2;
 static void (*volatile crash_cb)(int);
+static void (*volatile resume_cb)(void);
 static void (*volatile dump_cb)(void);
+static volatile sig_atomic_t in_crash_cb;
 static int installed;
 
-static void on_crash_signal(int sig)
+/* What was installed for sig before the recorder. */
+static struct sigaction *old_action(int sig)
+{
+	int i;
+
+	for (i = 0; i < N_CRASH; i++)
+		if (crash_signals[i] == sig)
+			return &old_crash[i];
+	return &old_usr2;
+}
+
+/* Calls the handler in *old as the kernel would have: its mask (and the
+ * signal itself unless SA_NODEFER) blocked meanwhile, and, with
+ * SA_RESETHAND, the default action from then on. Returns 0 when *old is
+ * no handler (the default action, or ignored), having called nothing. */
+static int call_old(int sig, siginfo_t *info, void *uc, struct sigaction *old)
+{
+	struct sigaction a = *old;
+	sigset_t mask, prev;
+
+	if (!(a.sa_flags & SA_SIGINFO) && (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN))
+		return 0;
+	if (a.sa_flags & SA_RESETHAND) {
+		old->sa_flags &= ~SA_SIGINFO;
+		old->sa_handler = SIG_DFL;
+	}
+	mask = a.sa_mask;
+	if (!(a.sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	pthread_sigmask(SIG_BLOCK, &mask, &prev);
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, info, uc);
+	else
+		a.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &prev, NULL);
+	return 1;
+}
+
+static void on_crash_signal(int sig, siginfo_t *info, void *uc)
 {
 	void (*cb)(int) = crash_cb;
+	void (*resume)(void) = resume_cb;
 	struct sigaction dfl;
 
-	crash_cb = NULL; /* a second crash inside the callback goes straight on */
-	if (cb)
+	if (cb && !in_crash_cb) {
+		in_crash_cb = 1;
 		cb(sig);
+		in_crash_cb = 0;
+	}
+	/* The process's own handler: it may end the process, jump out of
+	   the fault (siglongjmp), or return to run the instruction again. */
+	if (call_old(sig, info, uc, old_action(sig))) {
+		if (resume)
+			resume();
+		return;
+	}
+	/* None (or ignored, which the kernel does not honour for a fault):
+	   the default action, core dump included. */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
@@ -340,34 +392,49 @@ static void on_crash_signal(int sig)
 	raise(sig);
 }
 
-static void on_usr2(int sig)
+static void on_usr2(int sig, siginfo_t *info, void *uc)
 {
 	void (*cb)(void) = dump_cb;
 
-	(void)sig;
 	if (cb)
 		cb();
+	call_old(sig, info, uc, &old_usr2);
 }
 
-void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_dump)(void))
+void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_resume)(void), void (*on_dump)(void))
 {
 	struct sigaction sa;
 	int i;
 
 	crash_cb = on_crash;
+	resume_cb = on_resume;
 	dump_cb = on_dump;
 	if (installed)
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	sa.sa_handler = on_crash_signal;
+	/* No SA_RESETHAND: a process that recovers from a fault keeps the
+	   flush for the next one. SA_NODEFER: a crash inside the callback is
+	   delivered, and goes straight on. SA_ONSTACK: on a thread with an
+	   alternate stack (a stack overflow's SIGSEGV), that stack. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+	sa.sa_sigaction = on_crash_signal;
 	for (i = 0; i < N_CRASH; i++)
 		sigaction(crash_signals[i], &sa, &old_crash[i]);
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_usr2;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sa.sa_sigaction = on_usr2;
 	sigaction(SIGUSR2, &sa, &old_usr2);
 	installed = 1;
+}
+
+/* Puts back what sig had before, unless the process has replaced the
+ * recorder's handler since: its own stays. */
+static void restore(int sig, void (*ours)(int, siginfo_t *, void *), const struct sigaction *old)
+{
+	struct sigaction cur;
+
+	if (sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == ours)
+		sigaction(sig, old, NULL);
 }
 
 void ddirr_platform_remove_signals(void)
@@ -375,12 +442,13 @@ void ddirr_platform_remove_signals(void)
 	int i;
 
 	crash_cb = NULL;
+	resume_cb = NULL;
 	dump_cb = NULL;
 	if (!installed)
 		return;
 	for (i = 0; i < N_CRASH; i++)
-		sigaction(crash_signals[i], &old_crash[i], NULL);
-	sigaction(SIGUSR2, &old_usr2, NULL);
+		restore(crash_signals[i], on_crash_signal, &old_crash[i]);
+	restore(SIGUSR2, on_usr2, &old_usr2);
 	installed = 0;
 }
 

@@ -106,23 +106,43 @@ static void on_crash(int sig)
 {
 	ddirr_recorder *r = g_rec.rec;
 	uint64_t deadline;
+	int guarded;
 
 	(void)sig;
-	if (!r || r->started != 1 || r->forked || atomic_load(&r->stopped))
+	/* First, as the process's handler may jump out of the fault: a
+	   record whose copy faulted is given up (else close would wait for
+	   it for ever), and the thread leaves its DDIs. on_crash_resume puts
+	   both back if that handler returns. */
+	ddirr_wrappers_crash_enter();
+	if (!r || !r->opts.crash_handlers || r->started != 1 || r->forked || atomic_load(&r->stopped))
 		return;
+	guarded = ddirr_wrappers_guarded();
 	ddirr_wrappers_guard(1);
 	/* The drain thread may be in the middle of a write: wait for it to
 	   finish its pass (it runs on another thread), but not forever. */
 	deadline = ddirr_platform_now_ns() + 500000000u;
-	while (atomic_flag_test_and_set(&r->drain_lock))
-		if (ddirr_platform_now_ns() > deadline)
+	while (atomic_flag_test_and_set(&r->drain_lock)) {
+		if (ddirr_platform_now_ns() > deadline) {
+			ddirr_wrappers_guard(guarded);
 			return;
+		}
+	}
 	ddirr_drain_pass(r);
 	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
 		ddirr_drain_flight_dump(r);
 	ddirr_drain_note_drops(r);
 	ddirr_trace_writer_flush(r->writer);
 	atomic_flag_clear(&r->drain_lock);
+	/* The process may go on (its handler recovers): this thread's calls
+	   are recorded again. */
+	ddirr_wrappers_guard(guarded);
+}
+
+/* The process's crash handler returned: the faulting instruction runs
+ * again, inside the record or the DDI it was in. */
+static void on_crash_resume(void)
+{
+	ddirr_wrappers_crash_resume();
 }
 
 /* In the child of a fork, before fork() returns there (platform.h): only
@@ -260,7 +280,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	ddirr_platform_on_fork(on_fork_child);
 	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
 				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
-		ddirr_platform_install_signals(r->opts.crash_handlers ? on_crash : NULL, on_dump_signal);
+		ddirr_platform_install_signals(on_crash, on_crash_resume, on_dump_signal);
 	*out = r;
 	return 0;
 fail:

@@ -23,6 +23,8 @@ enum ddirr_drop_cause {
 	DROP_TOO_LARGE,      /* larger than half a ring (drop, flight) or than flight memory */
 	DROP_FLIGHT_EVICTED, /* flight mode: pushed out by newer records */
 	DROP_WRITE_FAILED,   /* the trace could not be written any more (or a write failed) */
+	DROP_INTERRUPTED,    /* a fault in the copy (a bad argument pointer), and the process's
+	                        handler jumped out of it (Signals) */
 	DROP_N_CAUSES
 };
 
@@ -152,6 +154,18 @@ void ddirr_wrappers_install(void *table, size_t size, int kind);
 /* wrappers.c: marks the calling thread as the recorder's own (1) or not (0):
  * calls it makes through wrappers are forwarded without being recorded. */
 void ddirr_wrappers_guard(int on);
+/* wrappers.c: the calling thread's guard (1: the recorder's own thread). */
+int ddirr_wrappers_guarded(void);
+
+/* wrappers.c, from the crash handler on the crashing thread: a fault inside
+ * one of its record copies (a bad pointer among the arguments) leaves that
+ * record to be given up, since the process's handler may jump out of it;
+ * and a jump out of a DDI would leave the thread inside it. crash_enter
+ * gives up the record (counted as DROP_INTERRUPTED) and takes the thread
+ * out of its DDIs; crash_resume undoes both, for when the process's
+ * handler returned and the faulting instruction runs again. */
+void ddirr_wrappers_crash_enter(void);
+void ddirr_wrappers_crash_resume(void);
 
 /* wrappers.c: bytes a record takes in a ring (header + flat frame). */
 size_t ddirr_record_size(uint32_t ddi, uint32_t phase, const void *frame, unsigned copy_flags);

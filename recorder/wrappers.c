@@ -40,6 +40,9 @@ typedef struct thread_state {
 	ddirr_thread_ring *ring;
 	uint64_t generation; /* of the recorder the ring belongs to */
 	int guard;           /* inside the recorder: do not record */
+	/* ddirr_wrappers_crash_enter: what it changed, for crash_resume. */
+	ddirr_thread_ring *crash_ring; /* whose record it gave up, or NULL */
+	unsigned crash_depth;
 	unsigned depth;
 	uint64_t stack[MAX_DEPTH]; /* seqs of the DDIs this thread is inside */
 } thread_state;
@@ -51,6 +54,42 @@ void ddirr_wrappers_guard(int on)
 	tls.guard = on;
 }
 
+int ddirr_wrappers_guarded(void)
+{
+	return tls.guard;
+}
+
+static void count_drop(ddirr_thread_ring *t, int cause);
+
+void ddirr_wrappers_crash_enter(void)
+{
+	ddirr_thread_ring *t = tls.ring;
+
+	tls.crash_ring = NULL;
+	if (t && atomic_load_explicit(&t->writing, memory_order_relaxed)) {
+		/* Nothing was published: the ring's head has not moved. */
+		count_drop(t, DROP_INTERRUPTED);
+		atomic_store_explicit(&t->writing, 0, memory_order_release);
+		tls.crash_ring = t;
+	}
+	tls.crash_depth = tls.depth;
+	tls.depth = 0;
+}
+
+void ddirr_wrappers_crash_resume(void)
+{
+	ddirr_thread_ring *t = tls.crash_ring;
+
+	if (t) {
+		atomic_store_explicit(&t->writing, 1, memory_order_relaxed);
+		atomic_store_explicit(&t->drops[DROP_INTERRUPTED],
+				      atomic_load_explicit(&t->drops[DROP_INTERRUPTED], memory_order_relaxed) - 1,
+				      memory_order_relaxed);
+		tls.crash_ring = NULL;
+	}
+	tls.depth = tls.crash_depth;
+}
+
 const char *ddirr_drop_cause_name(int cause)
 {
 	static const char *const names[DROP_N_CAUSES] = {
@@ -58,6 +97,7 @@ const char *ddirr_drop_cause_name(int cause)
 		[DROP_TOO_LARGE] = "record-too-large",
 		[DROP_FLIGHT_EVICTED] = "flight-evicted",
 		[DROP_WRITE_FAILED] = "write-failed",
+		[DROP_INTERRUPTED] = "interrupted",
 	};
 
 	return cause >= 0 && cause < DROP_N_CAUSES ? names[cause] : "?";

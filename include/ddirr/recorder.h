@@ -145,7 +145,7 @@ typedef struct ddirr_recorder_drop_count {
 	uint64_t records;
 } ddirr_recorder_drop_count;
 
-#define DDIRR_RECORDER_MAX_CAUSES 4
+#define DDIRR_RECORDER_MAX_CAUSES 8
 
 typedef struct ddirr_recorder_stats {
 	uint64_t issued;   /* records the wrappers produced (entries + exits) */

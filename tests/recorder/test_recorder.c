@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1387,6 +1388,356 @@ static void recorder__a_forked_child_records_nothing_and_leaves_the_trace_alone(
 }
 
 /* ------------------------------------------------------------------ */
+/* Signals: the process's own handlers                                 */
+
+static sigjmp_buf host_jmp;
+static volatile sig_atomic_t host_faults, host_usr2;
+/* Read through a volatile pointer, so that the compiler sees no constant. */
+static volatile int *volatile bad_address = (volatile int *)(uintptr_t)8;
+
+/* A test harness's way with a driver's fault: note it, jump out. */
+static void host_on_fault(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
+	host_faults++;
+	siglongjmp(host_jmp, 1);
+}
+
+static void host_on_usr2(int sig)
+{
+	(void)sig;
+	host_usr2++;
+}
+
+static void host_on_fault_later(int sig)
+{
+	(void)sig;
+	_exit(9);
+}
+
+static void install_host_fault_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO;
+	sa.sa_sigaction = host_on_fault;
+	if (sigaction(SIGSEGV, &sa, NULL))
+		_exit(8);
+}
+
+/* Records readable in the trace at path now (open: no trailer yet). */
+static uint64_t records_in(const char *path)
+{
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	uint64_t n = 0;
+
+	if (ddirr_trace_open(&t, path))
+		return 0;
+	while (ddirr_trace_next(t, &ev) == 1)
+		n++;
+	ddirr_trace_free(t);
+	return n;
+}
+
+/* Runs fn in a child (signal dispositions are the process's) and checks
+ * that it ended with exit status 0. */
+static void in_child(void (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(20); /* a wait for ever fails the test */
+		fn();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the child ended with status 0x%x", status);
+}
+
+/* in_child(fn), then the trace fn recorded under name, opened. */
+static ddirr_trace *trace_of_child(void (*fn)(void), const char *name)
+{
+	ddirr_trace *t = NULL;
+
+	in_child(fn);
+	assert_int_equal(ddirr_trace_open(&t, trace_path(name)), 0);
+	return t;
+}
+
+static ddirr_recorder *open_with_crash_handlers(const char *name)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+
+	o.output = trace_path(name);
+	o.crash_handlers = 1;
+	o.lttng = 0;
+	return open_recorder(&o);
+}
+
+/* Twice: 100 calls, then a fault that the process's handler (installed
+ * before the recorder) catches and jumps out of. */
+static void faults_caught_by_the_host(void)
+{
+	ddirr_recorder *r;
+	int round;
+
+	install_host_fault_handler();
+	r = open_with_crash_handlers("host_handler");
+	fixture_host_driver_set(NULL, NULL, 1);
+	for (round = 0; round < 2; round++) {
+		destroy_contexts(round * 100, 100);
+		if (!sigsetjmp(host_jmp, 1))
+			*bad_address = 1;
+		/* The recorder flushed before the host's handler ran. */
+		if (records_in(trace_path("host_handler")) != 2 * 100 * ((uint64_t)round + 1))
+			_exit(2);
+	}
+	destroy_contexts(200, 100);
+	if (ddirr_recorder_close(r) || host_faults != 2)
+		_exit(3);
+}
+
+/* The crash handler flushes, then hands the fault to the handler the
+ * process had installed (here one that jumps out, as a test harness that
+ * catches a driver's faults does), and stays for the next fault: the
+ * process goes on recording. Before, it took the default action (the
+ * process died of the first fault). */
+static void recorder__the_process_s_own_crash_handler_still_runs(void **state)
+{
+	(void)state;
+	in_child(faults_caught_by_the_host);
+	assert_int_equal(records_in(trace_path("host_handler")), 600);
+}
+
+/* A call whose argument pointer is bad: the recorder's copy faults before
+ * the driver sees it, and the host's handler jumps out of the copy. */
+static void fault_in_the_copy(void)
+{
+	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, 4, (UINT32 *)(uintptr_t)8, NULL};
+	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+
+	install_host_fault_handler();
+	r = open_with_crash_handlers("bad_pointer");
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 100);
+	if (!sigsetjmp(host_jmp, 1))
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	/* No record after it on this thread, which would clear what the
+	   record left set. */
+	if (ddirr_recorder_sync(r))
+		_exit(2);
+	ddirr_recorder_get_stats(r, &st);
+	if (host_faults != 1 || st.issued != 201 || st.recorded != 200 || st.dropped != 1 ||
+	    strcmp(st.drops[DROP_INTERRUPTED].cause, "interrupted") || st.drops[DROP_INTERRUPTED].records != 1)
+		_exit(3);
+	if (ddirr_recorder_close(r)) /* it waited for ever on the given-up record */
+		_exit(4);
+}
+
+/* The record given up is counted as a drop ("interrupted"), its seq is a
+ * gap, and close does not wait for it: before, its `writing` flag stayed
+ * set and close waited for ever. */
+static void recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop(void **state)
+{
+	ddirr_trace *t = trace_of_child(fault_in_the_copy, "bad_pointer");
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	uint64_t n = 0;
+
+	(void)state;
+	while (ddirr_trace_next(t, &ev) == 1) {
+		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+		n++;
+	}
+	assert_int_equal(n, 200);
+	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->dropped_records, 1);
+	assert_int_equal(v->n_drops, 1);
+	assert_string_equal(v->drops[0].cause, "interrupted");
+	ddirr_trace_free(t);
+}
+
+static char *lazy_page;
+
+/* A process that maps memory on demand: its handler makes the page
+ * readable and returns, and the faulting instruction runs again. */
+static void host_maps_the_page(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
+	host_faults++;
+	mprotect(lazy_page, 4096, PROT_READ | PROT_WRITE);
+}
+
+static void fault_in_the_copy_then_resumed(void)
+{
+	UINT64 segment_pages[4] = {7, 8, 9, 10};
+	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, 4, NULL, segment_pages};
+	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+	ddirr_recorder_stats st;
+	struct sigaction sa;
+	ddirr_recorder *r;
+	UINT32 *slots;
+
+	lazy_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lazy_page == MAP_FAILED)
+		_exit(7);
+	slots = (UINT32 *)lazy_page;
+	slots[0] = 100, slots[1] = 101, slots[2] = 102, slots[3] = 103;
+	mprotect(lazy_page, 4096, PROT_NONE);
+	args.pCpuHostAperturePages = slots;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO;
+	sa.sa_sigaction = host_maps_the_page;
+	sigaction(SIGSEGV, &sa, NULL);
+	r = open_with_crash_handlers("resumed");
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 10);
+	fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	if (ddirr_recorder_sync(r))
+		_exit(2);
+	ddirr_recorder_get_stats(r, &st);
+	if (host_faults != 1 || st.issued != 22 || st.recorded != 22 || st.dropped != 0)
+		_exit(3);
+	if (ddirr_recorder_close(r))
+		_exit(4);
+}
+
+/* The same fault, but the process's handler returns (it mapped the page):
+ * the copy runs again and the record is whole, neither given up nor
+ * counted as a drop. */
+static void recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record(void **state)
+{
+	ddirr_trace *t = trace_of_child(fault_in_the_copy_then_resumed, "resumed");
+	const DXGKARG_MAPCPUHOSTAPERTURE *got = NULL;
+	const ddirr_event *ev;
+
+	(void)state;
+	while (ddirr_trace_next(t, &ev) == 1)
+		if (ev->ddi == DDIRR_DDI_MapCpuHostAperture && ev->phase == DDIRR_PHASE_ENTRY)
+			got = ((const ddirr_frame_MapCpuHostAperture *)ev->frame)->pArgs;
+	assert_non_null(got);
+	assert_int_equal(got->NumberOfPages, 4);
+	assert_int_equal(got->pCpuHostAperturePages[0], 100);
+	assert_int_equal(got->pCpuHostAperturePages[3], 103);
+	assert_int_equal(got->pMemorySegmentPages[3], 10);
+	assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_COMPLETE);
+	ddirr_trace_free(t);
+}
+
+static void fault_on_destroy(uint32_t id, void *frame, void *ctx)
+{
+	(void)ctx;
+	if (id == DDIRR_DDI_DestroyContext && ((ddirr_frame_DestroyContext *)frame)->hContext == (HANDLE)0xBAD)
+		*bad_address = 1;
+}
+
+/* The driver faults inside a DDI, and the host's handler jumps out of it;
+ * then the host thread makes a callback. */
+static void fault_in_the_driver(void)
+{
+	ddirr_frame_DestroyContext bad = {(HANDLE)0xBAD, 0};
+	fill_opts fo = {.mode = FILL_RANDOM, .len = 2, .blob_len = 8, .seed = 7};
+	ddirr_arena a = DDIRR_ARENA_INIT;
+	ddirr_recorder *r;
+
+	install_host_fault_handler();
+	r = open_with_crash_handlers("driver_fault");
+	fixture_host_driver_set(fault_on_destroy, NULL, 1);
+	if (!sigsetjmp(host_jmp, 1))
+		fixture_host_call(DDIRR_DDI_DestroyContext, &bad);
+	fixture_host_call(DDIRR_DDI_ReserveGpuVirtualAddressRange, frame_fill(DDIRR_DDI_ReserveGpuVirtualAddressRange, &fo, &a));
+	ddirr_arena_release(&a);
+	if (host_faults != 1 || ddirr_recorder_close(r))
+		_exit(3);
+}
+
+/* The jump left the thread inside the DDI as far as the recorder knew, and
+ * the callback was recorded as made from it (parent_seq 1); it is made
+ * from nothing (0). The DDI has its entry and no exit. */
+static void recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi(void **state)
+{
+	ddirr_trace *t = trace_of_child(fault_in_the_driver, "driver_fault");
+	const ddirr_event *ev;
+	int callbacks = 0;
+
+	(void)state;
+	while (ddirr_trace_next(t, &ev) == 1) {
+		if (ev->ddi != DDIRR_DDI_ReserveGpuVirtualAddressRange)
+			continue;
+		assert_int_equal(ev->parent_seq, 0);
+		callbacks++;
+	}
+	assert_int_equal(callbacks, 2);
+	ddirr_trace_free(t);
+}
+
+/* Flight mode's SIGUSR2 with a SIGUSR2 handler of the process's own, and a
+ * SIGSEGV handler the process installs after the recorder. */
+static void usr2_and_a_later_handler(void)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	struct sigaction sa, cur;
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = host_on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
+	o.output = trace_path("usr2_chain");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.flight_triggers = DDIRR_TRIGGER_SIGNAL;
+	o.crash_handlers = 1;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 10);
+	ddirr_recorder_sync(r);
+	raise(SIGUSR2);
+	ddirr_recorder_get_stats(r, &st);
+	for (i = 0; i < 5000 && st.recorded < 20; i++) {
+		usleep(1000);
+		ddirr_recorder_get_stats(r, &st);
+	}
+	if (st.recorded != 20 || host_usr2 != 1)
+		_exit(2);
+	sa.sa_handler = host_on_fault_later;
+	sigaction(SIGSEGV, &sa, NULL);
+	if (ddirr_recorder_close(r))
+		_exit(3);
+	/* close put SIGUSR2's handler back, and left SIGSEGV's new one. */
+	if (sigaction(SIGUSR2, NULL, &cur) || cur.sa_handler != host_on_usr2 || sigaction(SIGSEGV, NULL, &cur) ||
+	    cur.sa_handler != host_on_fault_later)
+		_exit(4);
+}
+
+/* The dump happens and the process's SIGUSR2 handler runs too (before, it
+ * never did while the recorder was open); close leaves a handler the
+ * process installed after the recorder's (before, it put back the one from
+ * before the recorder). */
+static void recorder__sigusr2_reaches_the_process_s_handler_too(void **state)
+{
+	(void)state;
+	in_child(usr2_and_a_later_handler);
+}
+
+/* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
 static const char *const vars[] = {"DDIRR_ENABLE", "DDIRR_OUTPUT", "DDIRR_MODE", "DDIRR_BUFFER_SIZE",
@@ -1724,6 +2075,11 @@ int main(void)
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
 		cmocka_unit_test(recorder__rings_of_exited_threads_serve_new_threads),
 		cmocka_unit_test(recorder__a_forked_child_records_nothing_and_leaves_the_trace_alone),
+		cmocka_unit_test(recorder__the_process_s_own_crash_handler_still_runs),
+		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop),
+		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record),
+		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
+		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
 		cmocka_unit_test(recorder__environment_sets_every_option),
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
