@@ -429,8 +429,11 @@ static int put_caps(ddirr_trace_writer *w, size_t *len)
  * that is pending now. */
 static int note_caps(ddirr_trace_writer *w, const ddirr_event *ev)
 {
-	int rc = ddirr_caps_note(&w->caps, ev);
+	int rc;
 
+	if (!ddirr_caps_may_note(ev->ddi))
+		return 0;
+	rc = ddirr_caps_note(&w->caps, ev);
 	if (rc < 0)
 		return rc;
 	w->caps_dirty |= rc;
