@@ -377,8 +377,11 @@ static void on_crash_signal(int sig, siginfo_t *info, void *uc)
 		in_crash_cb = 0;
 	}
 	/* The process's own handler: it may end the process, jump out of
-	   the fault (siglongjmp), or return to run the instruction again. */
-	if (call_old(sig, info, uc, old_action(sig))) {
+	   the fault (siglongjmp), or return to run the instruction again.
+	   Not for a crash inside the callback: the recorder's own state (the
+	   drain lock) is held there, and a jump out would keep it for ever;
+	   that one takes the default action, as it always did. */
+	if (!in_crash_cb && call_old(sig, info, uc, old_action(sig))) {
 		if (resume)
 			resume();
 		return;
