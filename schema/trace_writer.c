@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -51,7 +52,9 @@ typedef struct drop_count {
 
 struct ddirr_trace_writer {
 	char *path;
-	int fd;          /* -1 once closed */
+	int fd;          /* -1 once closed, or once it is not the trace's (fd_still_ours) */
+	dev_t dev;       /* the file fd was opened on */
+	ino_t ino;
 	int closed;      /* close was called */
 	int err;         /* the sticky write failure, 0 while none */
 	char errmsg[DDIRR_TRACE_MESSAGE_MAX];
@@ -165,25 +168,66 @@ static void cut_to_last_frame(ddirr_trace_writer *w)
 /* A write failed with errno e: makes the failure sticky, names it (errno,
  * the byte where the frame began, the chunk and seqs not written) and cuts
  * the file back to the last whole frame, for the trailer close writes. */
-static int write_failed(ddirr_trace_writer *w, int e)
+/* After a failure: what it leaves unwritten, for its message ("; chunk K
+ * (seq A..B, R records) not written"), and w->lost. */
+static void not_written(ddirr_trace_writer *w, char *what, size_t size)
 {
 	const Ddirr__ChunkInfo *ci = &w->pending;
-	char what[192], name[32];
 
 	if (ci->records)
-		snprintf(what, sizeof(what), "; chunk %u (seq %llu..%llu, %u records) not written", w->n_chunks,
+		snprintf(what, size, "; chunk %u (seq %llu..%llu, %u records) not written", w->n_chunks,
 			 (unsigned long long)ci->first_seq, (unsigned long long)ci->last_seq, ci->records);
 	else
-		snprintf(what, sizeof(what), "; stopped after seq %llu", (unsigned long long)w->last_seq);
+		snprintf(what, size, "; stopped after seq %llu", (unsigned long long)w->last_seq);
+	w->lost = ci->records;
+}
+
+static int write_failed(ddirr_trace_writer *w, int e)
+{
+	char what[192], name[32];
+
+	not_written(w, what, sizeof(what));
 	if (!strcmp(errno_name(e), "errno"))
 		snprintf(name, sizeof(name), "errno %d", e);
 	else
 		snprintf(name, sizeof(name), "%s", errno_name(e));
-	w->lost = ci->records;
 	cut_to_last_frame(w);
 	w->err = ddirr_error_set(DDIRR_EIO, "%s: byte %llu: write failed: %s (%s)%s%s", w->path,
 				 (unsigned long long)w->good, e ? strerror(e) : "write(2) returned 0", name, what,
 				 w->cut ? "" : "; the torn frame could not be cut off");
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
+	return w->err;
+}
+
+/* Does w->fd still refer to the file the writer opened? */
+static int fd_is_the_trace(const ddirr_trace_writer *w)
+{
+	struct stat st;
+
+	return w->fd >= 0 && fstat(w->fd, &st) == 0 && st.st_dev == w->dev && st.st_ino == w->ino;
+}
+
+/* Before the writer touches its descriptor. A process may close
+ * descriptors it does not own (a loop over every fd before it starts a
+ * helper, or as it becomes a daemon) and then get the same number for a
+ * file of its own: the writer must not write into that file, cut it or
+ * close it. So when the descriptor is no longer the trace's, the writer
+ * forgets it (fd -1: nothing more is written, cut or closed) and stops as
+ * after a failed write; the file keeps what was written, up to the last
+ * whole frame. One fstat(2) a frame written. Returns 0 or the failure. */
+static int fd_still_ours(ddirr_trace_writer *w)
+{
+	char what[192];
+	int fd = w->fd;
+
+	if (fd_is_the_trace(w))
+		return 0;
+	w->fd = -1;
+	not_written(w, what, sizeof(what));
+	w->err = ddirr_error_set(DDIRR_EIO,
+				 "%s: byte %llu: descriptor %d is no longer the trace (the process closed it, or "
+				 "opened another file on it): nothing more is written to it%s",
+				 w->path, (unsigned long long)w->good, fd, what);
 	snprintf(w->errmsg, sizeof(w->errmsg), "%s", ddirr_error_last());
 	return w->err;
 }
@@ -195,7 +239,10 @@ static int write_failed(ddirr_trace_writer *w, int e)
 static int write_out(ddirr_trace_writer *w, size_t n)
 {
 	size_t done = 0;
+	int rc;
 
+	if ((rc = fd_still_ours(w)))
+		return rc;
 	while (done < n) {
 		ssize_t r = write(w->fd, w->out + done, n - done);
 
@@ -402,6 +449,18 @@ int ddirr_trace_writer_open(ddirr_trace_writer **out, const char *path, const dd
 	if (w->fd < 0) {
 		rc = ddirr_error_set(DDIRR_EIO, "%s: cannot create: %s", path, strerror(errno));
 		goto fail;
+	}
+	{
+		struct stat st;
+
+		if (fstat(w->fd, &st)) {
+			rc = ddirr_error_set(DDIRR_EIO, "%s: cannot stat: %s", path, strerror(errno));
+			close(w->fd);
+			w->fd = -1;
+			goto fail;
+		}
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
 	}
 	if ((rc = write_header(w, info)))
 		goto fail;
@@ -804,8 +863,9 @@ int ddirr_trace_writer_close(ddirr_trace_writer *w)
 					     second);
 		}
 	}
-	/* close(2) is where some file systems (NFS) report a failed write. */
-	if (close(w->fd) && !rc)
+	/* close(2) is where some file systems (NFS) report a failed write.
+	   Only the trace's own descriptor (fd_still_ours). */
+	if (fd_is_the_trace(w) && close(w->fd) && !rc)
 		rc = ddirr_error_set(DDIRR_EIO, "%s: close failed: %s", w->path, strerror(errno));
 	w->fd = -1;
 	return rc;
@@ -817,7 +877,7 @@ void ddirr_trace_writer_free(ddirr_trace_writer *w)
 
 	if (!w)
 		return;
-	if (w->fd >= 0)
+	if (fd_is_the_trace(w))
 		close(w->fd);
 	for (i = 0; i < w->n_drops; i++)
 		free(w->drops[i].cause);

@@ -105,6 +105,32 @@ static uint64_t test_calls(void)
 	return v ? strtoull(v, NULL, 10) : 100000;
 }
 
+static void destroy_contexts(int from, int n)
+{
+	int i;
+
+	for (i = from; i < from + n; i++) {
+		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(i + 1), 0};
+
+		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	}
+}
+
+/* Records readable in the trace at path now (open: no trailer yet). */
+static uint64_t records_in(const char *path)
+{
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	uint64_t n = 0;
+
+	if (ddirr_trace_open(&t, path))
+		return 0;
+	while (ddirr_trace_next(t, &ev) == 1)
+		n++;
+	ddirr_trace_free(t);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Bit-exact pass-through                                              */
 
@@ -1034,6 +1060,94 @@ static void capture_under_fault(int e, int after, int sticky, const char *name, 
 	check_stopped_trace(name, err, strerror(e), errno_name);
 }
 
+/* The descriptor of the file at path in this process, or -1. */
+static int fd_of(const char *path)
+{
+	char link[64], target[4200];
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, path))
+			return fd;
+	}
+	return -1;
+}
+
+typedef struct taken_fd {
+	ddirr_recorder *r;
+	int fd;              /* the trace's, then the host file's */
+	const char *host;    /* the host's file */
+	ddirr_recorder_stats st;
+	int close_rc;
+} taken_fd;
+
+/* 100 calls written, then the host takes the trace's descriptor number
+ * for a file of its own (as a close-every-fd loop and an open would), then
+ * 100 calls more and close. */
+static void calls_after_the_fd_is_taken(void *arg)
+{
+	taken_fd *c = arg;
+	int hf;
+
+	destroy_contexts(0, 100);
+	assert_int_equal(ddirr_recorder_sync(c->r), 0);
+	c->fd = fd_of(trace_path("fd_taken"));
+	assert_true(c->fd >= 0);
+	hf = open(c->host, O_RDWR | O_APPEND);
+	assert_true(hf >= 0);
+	assert_int_equal(dup2(hf, c->fd), c->fd);
+	close(hf);
+	destroy_contexts(100, 100);
+	ddirr_recorder_sync(c->r);
+	ddirr_recorder_get_stats(c->r, &c->st);
+	c->close_rc = ddirr_recorder_close(c->r);
+}
+
+/* The writer checks that its descriptor is still the trace's before it
+ * writes: the host's file is left as it was (and open), recording stops
+ * and says why, and the trace keeps the first 100 calls. Before, the rest
+ * of the trace went into the host's file, and close closed it. */
+static void recorder__a_descriptor_the_host_takes_over_is_never_written(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	char host[4200], got[64] = {0};
+	taken_fd c = {0};
+	const char *err;
+	FILE *f;
+
+	(void)state;
+	snprintf(host, sizeof(host), "%s.host.txt", trace_path("fd_taken"));
+	f = fopen(host, "w");
+	assert_non_null(f);
+	fputs("host data\n", f);
+	fclose(f);
+	o.output = trace_path("fd_taken");
+	o.lttng = 0;
+	c.r = open_recorder(&o);
+	c.host = host;
+	fixture_host_driver_set(NULL, NULL, 1);
+	err = capture_stderr(calls_after_the_fd_is_taken, &c);
+	f = fopen(host, "r");
+	assert_non_null(f);
+	assert_true(fread(got, 1, sizeof(got) - 1, f) > 0);
+	fclose(f);
+	assert_string_equal(got, "host data\n");
+	assert_true(fcntl(c.fd, F_GETFD) >= 0); /* still open: the host's */
+	close(c.fd);
+	assert_true(c.st.stopped);
+	assert_true(c.close_rc != 0);
+	if (!strstr(err, "recording stopped") || !strstr(err, "is no longer the trace"))
+		fail_msg("stderr: %s", err);
+	assert_int_equal(records_in(trace_path("fd_taken")), 200);
+}
+
 /* Every write fails from the 5th on: the trailer cannot be written either
  * (tests/recorder/test_enospc.sh fills a real tmpfs, where cutting the
  * torn frame off makes room for it). */
@@ -1313,17 +1427,6 @@ static void count_call(uint32_t id, void *frame, void *ctx)
 	(*(int *)ctx)++;
 }
 
-static void destroy_contexts(int from, int n)
-{
-	int i;
-
-	for (i = from; i < from + n; i++) {
-		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(i + 1), 0};
-
-		fixture_host_call(DDIRR_DDI_DestroyContext, &f);
-	}
-}
-
 /* The child: recording on again, more calls than its 64 KiB ring holds
  * (recorded with no drain thread, they would block for good), a sync and
  * a flight dump, then close. Exit status 0 when every call reached the
@@ -1427,21 +1530,6 @@ static void install_host_fault_handler(void)
 	sa.sa_sigaction = host_on_fault;
 	if (sigaction(SIGSEGV, &sa, NULL))
 		_exit(8);
-}
-
-/* Records readable in the trace at path now (open: no trailer yet). */
-static uint64_t records_in(const char *path)
-{
-	const ddirr_event *ev;
-	ddirr_trace *t = NULL;
-	uint64_t n = 0;
-
-	if (ddirr_trace_open(&t, path))
-		return 0;
-	while (ddirr_trace_next(t, &ev) == 1)
-		n++;
-	ddirr_trace_free(t);
-	return n;
 }
 
 /* Runs fn in a child (signal dispositions are the process's) and checks
@@ -2070,6 +2158,7 @@ int main(void)
 		cmocka_unit_test(recorder__enospc_mid_capture_keeps_forwarding_and_names_it),
 		cmocka_unit_test(recorder__eio_mid_capture_keeps_forwarding_and_names_it),
 		cmocka_unit_test(recorder__unwritable_output_keeps_forwarding_and_says_why),
+		cmocka_unit_test(recorder__a_descriptor_the_host_takes_over_is_never_written),
 		cmocka_unit_test(recorder__block_mode_keeps_no_record_older_than_half_the_interval),
 		cmocka_unit_test(recorder__abort_flushes_the_rings_then_dies_of_it),
 		cmocka_unit_test(recorder__sigkill_loses_at_most_the_flush_interval),
