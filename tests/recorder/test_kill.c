@@ -170,8 +170,10 @@ static void record_until_killed(int ready)
 	o.lttng = 0;
 	o.flush_interval_ms = FLUSH_MS;
 	o.buffer_bytes = ring_bytes();
-	if (ddirr_recorder_open(&r, &o) || ddirr_recorder_wrap(r, &d))
+	if (ddirr_recorder_open(&r, &o) || ddirr_recorder_wrap(r, &d)) {
+		fprintf(stderr, "test_kill child: open or wrap failed: %s\n", ddirr_error_last());
 		_exit(3);
+	}
 	fixture_host_driver_set(NULL, NULL, 1);
 	for (i = 1;; i++) {
 		ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)i, 0};
@@ -182,8 +184,11 @@ static void record_until_killed(int ready)
 		if (i % AGE_COPY_CALLS == 0)
 			atomic_store_explicit(age_waits_seen, ddirr_recorder_age_waits(), memory_order_relaxed);
 		if (i == 100) {
-			if (ddirr_recorder_sync(r) || write(ready, "r", 1) != 1)
+			if (ddirr_recorder_sync(r) || write(ready, "r", 1) != 1) {
+				/* The parent then says "did not start": this says why. */
+				fprintf(stderr, "test_kill child: the first sync failed: %s\n", ddirr_error_last());
 				_exit(4);
+			}
 		}
 		if (pace) {
 			struct timespec ts;
