@@ -1635,8 +1635,9 @@ static void fault_in_the_copy(void)
 }
 
 /* The record given up is counted as a drop ("interrupted"), its seq is a
- * gap, and close does not wait for it: before, its `writing` flag stayed
- * set and close waited for ever. */
+ * gap, and close does not wait for it. Without the giving up (the fault
+ * handed on as it now is), its `writing` flag stayed set and close waited
+ * for ever. */
 static void recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop(void **state)
 {
 	ddirr_trace *t = trace_of_child(fault_in_the_copy, "bad_pointer");
