@@ -111,8 +111,9 @@ static void on_crash(int sig)
 	(void)sig;
 	/* First, as the process's handler may jump out of the fault: a
 	   record whose copy faulted is given up (else close would wait for
-	   it for ever), and the thread leaves its DDIs. on_crash_resume puts
-	   both back if that handler returns. */
+	   it for ever), and the thread leaves its DDIs.
+	   ddirr_wrappers_crash_resume puts both back if that handler
+	   returns. */
 	ddirr_wrappers_crash_enter();
 	if (!r || !r->opts.crash_handlers || r->started != 1 || r->forked || atomic_load(&r->stopped))
 		return;
@@ -136,13 +137,6 @@ static void on_crash(int sig)
 	/* The process may go on (its handler recovers): this thread's calls
 	   are recorded again. */
 	ddirr_wrappers_guard(guarded);
-}
-
-/* The process's crash handler returned: the faulting instruction runs
- * again, inside the record or the DDI it was in. */
-static void on_crash_resume(void)
-{
-	ddirr_wrappers_crash_resume();
 }
 
 /* In the child of a fork, before fork() returns there (platform.h): only
@@ -280,7 +274,9 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	ddirr_platform_on_fork(on_fork_child);
 	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
 				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
-		ddirr_platform_install_signals(on_crash, on_crash_resume, on_dump_signal);
+		/* on_resume: the process's crash handler returned, and the
+		   faulting instruction runs again inside the record or DDI. */
+		ddirr_platform_install_signals(on_crash, ddirr_wrappers_crash_resume, on_dump_signal);
 	*out = r;
 	return 0;
 fail:

@@ -103,6 +103,14 @@ const char *ddirr_drop_cause_name(int cause)
 	return cause >= 0 && cause < DROP_N_CAUSES ? names[cause] : "?";
 }
 
+/* Ring t is the calling thread's from now: a new thread number, and one
+ * more ring in use. Under the platform lock. */
+static void own_ring(ddirr_thread_ring *t)
+{
+	t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
+	atomic_fetch_add(&g_rec.rings_in_use, 1);
+}
+
 /* A free ring of this generation (RING_FREE: its last owner exited and the
  * drain took what it left), now LIVE for the calling thread under a new
  * thread number; NULL when there is none, or when the recorder closed
@@ -121,8 +129,7 @@ static ddirr_thread_ring *claim_free_ring(uint64_t gen, int *stale)
 		   before it marked the ring free: acquire. */
 		if (atomic_compare_exchange_strong_explicit(&t->state, &free_, RING_LIVE, memory_order_acquire,
 							    memory_order_relaxed)) {
-			t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
-			atomic_fetch_add(&g_rec.rings_in_use, 1);
+			own_ring(t);
 			break;
 		}
 	}
@@ -150,8 +157,7 @@ static ddirr_thread_ring *new_ring(uint64_t gen)
 		ddirr_platform_free(mem);
 		return NULL;
 	}
-	t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
-	atomic_fetch_add(&g_rec.rings_in_use, 1);
+	own_ring(t);
 	t->next = atomic_load(&g_rec.rings);
 	atomic_store_explicit(&g_rec.rings, t, memory_order_release);
 	ddirr_platform_unlock();

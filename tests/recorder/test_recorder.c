@@ -1117,28 +1117,26 @@ static void calls_after_the_fd_is_taken(void *arg)
 static void recorder__a_descriptor_the_host_takes_over_is_never_written(void **state)
 {
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
-	char host[4200], got[64] = {0};
+	static const char data[] = "host data\n";
+	char host[4200];
 	taken_fd c = {0};
 	const char *err;
-	FILE *f;
+	uint8_t *got;
+	size_t len;
 
 	(void)state;
 	snprintf(host, sizeof(host), "%s.host.txt", trace_path("fd_taken"));
-	f = fopen(host, "w");
-	assert_non_null(f);
-	fputs("host data\n", f);
-	fclose(f);
+	test_put_file(host, data, sizeof(data) - 1);
 	o.output = trace_path("fd_taken");
 	o.lttng = 0;
 	c.r = open_recorder(&o);
 	c.host = host;
 	fixture_host_driver_set(NULL, NULL, 1);
 	err = capture_stderr(calls_after_the_fd_is_taken, &c);
-	f = fopen(host, "r");
-	assert_non_null(f);
-	assert_true(fread(got, 1, sizeof(got) - 1, f) > 0);
-	fclose(f);
-	assert_string_equal(got, "host data\n");
+	got = test_slurp(host, &len);
+	assert_int_equal(len, sizeof(data) - 1);
+	assert_memory_equal(got, data, len);
+	free(got);
 	assert_true(fcntl(c.fd, F_GETFD) >= 0); /* still open: the host's */
 	close(c.fd);
 	assert_true(c.st.stopped);
