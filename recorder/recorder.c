@@ -498,9 +498,52 @@ size_t ddirr_recorder_record_bytes(const ddirr_recorder *r, const ddirr_event *e
 	return ddirr_record_size(ev->ddi, ev->phase, ev->frame, r->copy_flags);
 }
 
+/* Before the drain's last pass, close waits for every record under way
+ * (a thread inside its `writing` window) to be finished. One is never
+ * finished when a jump took its thread out of the copy (a fault on a bad
+ * argument pointer that the host's own handler jumped out of, with no
+ * recorder handler to give the record up first: docs/recorder.md,
+ * Signals). So a ring whose record made no progress for WAIT_LIMIT_MS
+ * (`writing` set, its head and tail unmoved; a record waiting in block
+ * mode sees the tail move as the drain makes room) is given up: counted
+ * as an `interrupted` drop, and said in one line. */
+static void wait_for_records(ddirr_recorder *r)
+{
+	ddirr_thread_ring *t;
+	char line[256];
+
+	for (t = atomic_load(&g_rec.rings); t; t = t->next) {
+		uint64_t head = 0, tail = 0, since = 0;
+		unsigned spins = 0;
+
+		while (atomic_load(&t->writing)) {
+			uint64_t h = atomic_load(&t->ring.head), tl = atomic_load(&t->ring.tail);
+			uint64_t now = ddirr_platform_now_ns();
+
+			if (!since || h != head || tl != tail) {
+				head = h;
+				tail = tl;
+				since = now;
+			} else if (now - since >= (uint64_t)WAIT_LIMIT_MS * 1000000u) {
+				atomic_fetch_add(&r->drain_drops[DROP_INTERRUPTED], 1);
+				snprintf(line, sizeof(line),
+					 "ddirr: thread %u left a record unfinished for %u ms (a jump out of a fault in "
+					 "its argument copy?): closing without it",
+					 t->thread, WAIT_LIMIT_MS);
+				ddirr_platform_error_line(line);
+				break;
+			}
+			if (++spins < 1000)
+				ddirr_platform_yield();
+			else
+				ddirr_platform_sleep_ms(1);
+		}
+	}
+}
+
 int ddirr_recorder_close(ddirr_recorder *r)
 {
-	ddirr_thread_ring *t, *next;
+	ddirr_thread_ring *t, *next, *kept = NULL;
 	char line[1024];
 	int rc = 0;
 
@@ -523,9 +566,7 @@ int ddirr_recorder_close(ddirr_recorder *r)
 			ddirr_platform_thread_forget(r->drain);
 		}
 	} else {
-		for (t = atomic_load(&g_rec.rings); t; t = t->next)
-			while (atomic_load(&t->writing))
-				ddirr_platform_yield();
+		wait_for_records(r);
 	}
 	if (r->started == 1 && !r->forked) {
 		atomic_store(&r->stop, 1);
@@ -552,9 +593,22 @@ int ddirr_recorder_close(ddirr_recorder *r)
 	ddirr_platform_lock();
 	for (t = g_rec.retired; t; t = next) {
 		next = t->next;
-		ddirr_platform_free(t);
+		if (atomic_load(&t->writing)) {
+			/* Given up by wait_for_records (or left by a thread that
+			   did not come along to a fork's child): its thread may
+			   not be done with it. Kept, retired again. */
+			t->next = kept;
+			kept = t;
+		} else {
+			ddirr_platform_free(t);
+		}
 	}
 	g_rec.retired = atomic_load(&g_rec.rings);
+	for (t = kept; t; t = next) {
+		next = t->next;
+		t->next = g_rec.retired;
+		g_rec.retired = t;
+	}
 	atomic_store(&g_rec.rings, NULL);
 	atomic_fetch_add(&g_rec.generation, 1);
 	ddirr_platform_unlock();

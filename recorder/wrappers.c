@@ -248,14 +248,19 @@ static void wait_step(unsigned *spins)
  * drain thread runs until close has seen every `writing` clear, and it
  * keeps taking records after a write failure (it counts them as dropped
  * then), so the room comes. A call that began recording while recording
- * was on is never lost to close. */
+ * was on is never lost to close. Except when close gave the record up,
+ * having seen no progress for its limit (recorder.c, wait_for_records):
+ * once close is over (a new generation), NULL. */
 static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 {
 	unsigned spins = 0;
 	void *p;
 
-	while (!(p = ddirr_ring_reserve(&t->ring, n)))
+	while (!(p = ddirr_ring_reserve(&t->ring, n))) {
+		if (tls.generation != atomic_load(&g_rec.generation))
+			return NULL;
 		wait_step(&spins);
+	}
 	return p;
 }
 
@@ -373,7 +378,8 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 		}
 		h = (ddirr_ring_hdr *)heap;
 	} else if (g_rec.mode == DDIRR_RECORDER_BLOCK) {
-		h = reserve_blocking(t, n);
+		if (!(h = reserve_blocking(t, n)))
+			goto out;
 	} else if (!(h = ddirr_ring_reserve(&t->ring, n))) {
 		count_drop(t, DROP_RING_FULL);
 		goto out;
@@ -383,6 +389,10 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 	if (heap) {
 		ddirr_ring_hdr *ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap));
 
+		if (!ind) {
+			free(heap);
+			goto out;
+		}
 		*ind = *h;
 		ind->kind = DDIRR_RING_INDIRECT;
 		ind->size = sizeof(*ind) + sizeof(heap);

@@ -1605,26 +1605,34 @@ static void recorder__the_process_s_own_crash_handler_still_runs(void **state)
 	assert_int_equal(records_in(trace_path("host_handler")), 600);
 }
 
-/* A call whose argument pointer is bad: the recorder's copy faults before
- * the driver sees it, and the host's handler jumps out of the copy. */
-static void fault_in_the_copy(void)
+/* 100 calls, then one whose argument pointer is bad: the recorder's copy
+ * faults before the driver sees it, and the host's handler (installed
+ * before) jumps out of the copy. Then a sync, and r's stats in *st. No
+ * record after it on this thread, which would clear what the record left
+ * set. */
+static void bad_pointer_jumped_out_of(ddirr_recorder *r, ddirr_recorder_stats *st)
 {
 	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, 4, (UINT32 *)(uintptr_t)8, NULL};
 	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 100);
+	if (!sigsetjmp(host_jmp, 1))
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	if (ddirr_recorder_sync(r))
+		_exit(2);
+	ddirr_recorder_get_stats(r, st);
+}
+
+/* The bad pointer with the recorder's crash handler installed. */
+static void fault_in_the_copy(void)
+{
 	ddirr_recorder_stats st;
 	ddirr_recorder *r;
 
 	install_host_fault_handler();
 	r = open_with_crash_handlers("bad_pointer");
-	fixture_host_driver_set(NULL, NULL, 1);
-	destroy_contexts(0, 100);
-	if (!sigsetjmp(host_jmp, 1))
-		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
-	/* No record after it on this thread, which would clear what the
-	   record left set. */
-	if (ddirr_recorder_sync(r))
-		_exit(2);
-	ddirr_recorder_get_stats(r, &st);
+	bad_pointer_jumped_out_of(r, &st);
 	if (host_faults != 1 || st.issued != 201 || st.recorded != 200 || st.dropped != 1 ||
 	    strcmp(st.drops[DROP_INTERRUPTED].cause, "interrupted") || st.drops[DROP_INTERRUPTED].records != 1)
 		_exit(3);
@@ -1636,24 +1644,67 @@ static void fault_in_the_copy(void)
  * gap, and close does not wait for it. Without the giving up (the fault
  * handed on as it now is), its `writing` flag stayed set and close waited
  * for ever. */
-static void recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop(void **state)
+/* Runs fn in a child, then checks the trace it left under name: the 200
+ * DestroyContext records of bad_pointer_jumped_out_of, complete, and the
+ * bad call as one `interrupted` drop. */
+static void check_bad_pointer_given_up(void (*fn)(void), const char *name)
 {
-	ddirr_trace *t = trace_of_child(fault_in_the_copy, "bad_pointer");
+	ddirr_trace *t = trace_of_child(fn, name);
 	const ddirr_trace_verdict *v;
 	const ddirr_event *ev;
 	uint64_t n = 0;
 
-	(void)state;
 	while (ddirr_trace_next(t, &ev) == 1) {
 		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
 		n++;
 	}
 	assert_int_equal(n, 200);
 	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->kind, DDIRR_VERDICT_COMPLETE);
 	assert_int_equal(v->dropped_records, 1);
 	assert_int_equal(v->n_drops, 1);
 	assert_string_equal(v->drops[0].cause, "interrupted");
 	ddirr_trace_free(t);
+}
+
+static void recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop(void **state)
+{
+	(void)state;
+	check_bad_pointer_given_up(fault_in_the_copy, "bad_pointer");
+}
+
+/* The same bad pointer with no recorder handler installed (the API's
+ * default): nobody gives the record up before the host's handler jumps
+ * out, so its `writing` flag stays set. close gives it up after its limit
+ * with no progress (recorder.c, wait_for_records); before, it waited for
+ * ever (the child's 20 s alarm). */
+static void fault_in_the_copy_with_no_recorder_handler(void)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder_stats st;
+	ddirr_recorder *r;
+	struct timespec a, b;
+
+	install_host_fault_handler();
+	o.output = trace_path("bad_pointer_unhandled");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	bad_pointer_jumped_out_of(r, &st);
+	if (host_faults != 1 || st.issued != 201 || st.recorded != 200 || st.dropped != 0)
+		_exit(3);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (ddirr_recorder_close(r))
+		_exit(4);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	/* It waited its limit (10 s) for the record, not less. */
+	if (b.tv_sec - a.tv_sec < 9)
+		_exit(5);
+}
+
+static void recorder__close_gives_up_a_record_a_jump_left_unfinished(void **state)
+{
+	(void)state;
+	check_bad_pointer_given_up(fault_in_the_copy_with_no_recorder_handler, "bad_pointer_unhandled");
 }
 
 static char *lazy_page;
@@ -2166,6 +2217,7 @@ int main(void)
 		cmocka_unit_test(recorder__the_process_s_own_crash_handler_still_runs),
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop),
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record),
+		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
 		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
 		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
 		cmocka_unit_test(recorder__environment_sets_every_option),
