@@ -155,7 +155,9 @@ static int rebuild(ddirr_recorder *r, ddirr_ring_hdr *h, uint64_t time_ns, ddirr
 		return -1;
 	}
 	if (!d || ddirr_frame_rebuild_call(h + 1, h->size - sizeof(*h), h->ddi, h->phase)) {
-		drop(r, DROP_WRITE_FAILED); /* cannot happen: the copy is ours */
+		/* Not the recorder's copy any more: something else wrote
+		   into the ring (ring.c, entry_ok). */
+		drop(r, DROP_RING_DAMAGED);
 		return -1;
 	}
 	ev->seq = h->seq;
@@ -382,6 +384,22 @@ static ddirr_ring_hdr *exit_after(ddirr_recorder *r, ddirr_thread_ring *t, const
 
 static void note_rate(ddirr_recorder *r);
 
+/* A ring skipped a damaged stretch (ddirr_ring_peek): one line. How many
+ * records the stretch held is known only once nothing is in flight, at
+ * close (ddirr_drain_count_damage). (snprintf: also on the crash path,
+ * which is best effort already: docs/recorder.md, "Crash safety".) */
+static void note_damage(ddirr_thread_ring *t)
+{
+	char line[256];
+
+	t->ring.damaged_noted = t->ring.damaged_times;
+	snprintf(line, sizeof(line),
+		 "ddirr: thread %u's ring held an entry the recorder did not write (a stray store into its memory?): "
+		 "%llu bytes of records skipped so far",
+		 t->thread, (unsigned long long)t->ring.damaged_bytes);
+	ddirr_platform_error_line(line);
+}
+
 static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 {
 	ddirr_thread_ring *t;
@@ -413,6 +431,7 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 				take(r, t, h);
 				ddirr_ring_release(&t->ring, h);
 			}
+			t->taken += k;
 			for (; k; k--) {
 				if (++r->rate_records % RATE_RECORDS == 0)
 					note_rate(r);
@@ -423,6 +442,8 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 					flush_now(r);
 			}
 		}
+		if (t->ring.damaged_noted != t->ring.damaged_times)
+			note_damage(t);
 		if (exited && n < limit) {
 			/* Empty, and nobody will add to it: the next new
 			   thread takes it (wrappers.c, claim_free_ring). */
@@ -431,6 +452,24 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 		}
 	}
 	return n;
+}
+
+void ddirr_drain_count_damage(ddirr_recorder *r)
+{
+	ddirr_thread_ring *t;
+
+	for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next) {
+		uint64_t issued = atomic_load_explicit(&t->issued, memory_order_relaxed), known = t->taken;
+		int c;
+
+		if (!t->ring.damaged_times)
+			continue;
+		for (c = 0; c < DROP_N_CAUSES; c++)
+			known += atomic_load_explicit(&t->drops[c], memory_order_relaxed);
+		if (issued > known)
+			atomic_fetch_add_explicit(&r->drain_drops[DROP_RING_DAMAGED], issued - known,
+						  memory_order_relaxed);
+	}
 }
 
 void ddirr_drain_note_drops(ddirr_recorder *r)

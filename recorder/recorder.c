@@ -507,7 +507,7 @@ size_t ddirr_recorder_record_bytes(const ddirr_recorder *r, const ddirr_event *e
  * (`writing` set, its head and tail unmoved; a record waiting in block
  * mode sees the tail move as the drain makes room) is given up: counted
  * as an `interrupted` drop, and said in one line. */
-static void wait_for_records(ddirr_recorder *r)
+static void wait_for_records(void)
 {
 	ddirr_thread_ring *t;
 	char line[256];
@@ -525,7 +525,9 @@ static void wait_for_records(ddirr_recorder *r)
 				tail = tl;
 				since = now;
 			} else if (now - since >= (uint64_t)WAIT_LIMIT_MS * 1000000u) {
-				atomic_fetch_add(&r->drain_drops[DROP_INTERRUPTED], 1);
+				/* The ring's own count, like the crash handler's
+				   (wrappers.c): its thread is not recording. */
+				atomic_fetch_add(&t->drops[DROP_INTERRUPTED], 1);
 				snprintf(line, sizeof(line),
 					 "ddirr: thread %u left a record unfinished for %u ms (a jump out of a fault in "
 					 "its argument copy?): closing without it",
@@ -566,7 +568,7 @@ int ddirr_recorder_close(ddirr_recorder *r)
 			ddirr_platform_thread_forget(r->drain);
 		}
 	} else {
-		wait_for_records(r);
+		wait_for_records();
 	}
 	if (r->started == 1 && !r->forked) {
 		atomic_store(&r->stop, 1);
@@ -576,6 +578,7 @@ int ddirr_recorder_close(ddirr_recorder *r)
 			;
 		if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
 			ddirr_drain_flight_dump(r);
+		ddirr_drain_count_damage(r);
 		ddirr_drain_note_drops(r);
 		ddirr_wrappers_guard(0);
 		rc = ddirr_trace_writer_close(r->writer);

@@ -10,6 +10,7 @@ void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size)
 	r->cached_tail = 0;
 	r->check_at = UINT64_MAX;
 	r->prefetched = 0;
+	r->damaged_bytes = r->damaged_times = r->damaged_noted = 0;
 	r->data = data;
 	r->size = size;
 }
@@ -77,6 +78,36 @@ static int fits(ddirr_ring *r, uint64_t head, uint64_t need)
  * acquire load of tail pairs with the consumer's release store, as in
  * fits(): whatever the consumer did with the bytes before tail happens
  * before the producer goes on to reuse them. */
+/* Whether the entry at position `at` (before head) has a header the
+ * producer could have written: a size that is a multiple of 8, holds the
+ * entry's kind, stays within what was published and within the buffer (no
+ * entry wraps); a known kind. The drain trusts nothing else a ring holds
+ * without a check: the frame is checked as it is rebuilt
+ * (ddirr_frame_rebuild_call), the call and phase with it. A stray store of
+ * the process into a ring (a driver's memory bug, the kind of bug ddirr is
+ * used to chase), or a record made by a signal handler over the one it
+ * interrupted on the same thread (docs/recorder.md, Signals), must cost
+ * records, not the process: without this, a size of 0 kept the drain on
+ * one entry for ever, and a large one read past the buffer. */
+static int entry_ok(const ddirr_ring *r, uint64_t at, uint64_t head)
+{
+	const ddirr_ring_hdr *h = (const ddirr_ring_hdr *)(r->data + (at & (r->size - 1)));
+	uint64_t n = h->size, room = r->size - (at & (r->size - 1));
+
+	if (n < 8 || n % 8 || n > head - at || n > room)
+		return 0;
+	switch (h->kind) {
+	case DDIRR_RING_PAD:
+		return 1;
+	case DDIRR_RING_RECORD:
+		return n >= sizeof(*h);
+	case DDIRR_RING_INDIRECT:
+		return n == sizeof(*h) + sizeof(void *);
+	default:
+		return 0;
+	}
+}
+
 const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -85,6 +116,8 @@ const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r)
 	while (tail != head) {
 		const ddirr_ring_hdr *h = (const ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
 
+		if (!entry_ok(r, tail, head))
+			return NULL;
 		/* A padding entry may have only its size and kind written. */
 		if (h->kind != DDIRR_RING_PAD)
 			return h;
@@ -126,6 +159,12 @@ ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 	while (tail != head) {
 		ddirr_ring_hdr *h = (ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
 
+		if (!entry_ok(r, tail, head)) {
+			r->damaged_bytes += head - tail;
+			r->damaged_times++;
+			atomic_store_explicit(&r->tail, head, memory_order_release);
+			return NULL;
+		}
 		if (h->kind != DDIRR_RING_PAD)
 			return h;
 		tail += h->size;
@@ -141,7 +180,7 @@ ddirr_ring_hdr *ddirr_ring_peek_next(ddirr_ring *r, const ddirr_ring_hdr *h)
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 	ddirr_ring_hdr *next;
 
-	if (at == head)
+	if (at == head || !entry_ok(r, at, head))
 		return NULL;
 	next = (ddirr_ring_hdr *)(r->data + (at & (r->size - 1)));
 	return next->kind == DDIRR_RING_PAD ? NULL : next;

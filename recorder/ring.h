@@ -72,6 +72,10 @@ typedef struct ddirr_ring {
 	   for (DDIRR_PREFETCH_WRITE). */
 	uint64_t prefetched;
 	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer */
+	/* Consumer only: bytes skipped because an entry's header could not
+	   have been written by the producer (ddirr_ring_peek), how many
+	   times, and how many of those the consumer has reported. */
+	uint64_t damaged_bytes, damaged_times, damaged_noted;
 	_Alignas(64) char *data;
 	uint64_t size; /* power of two */
 } ddirr_ring;
@@ -91,7 +95,8 @@ uint64_t ddirr_ring_view_tail(ddirr_ring *r, uint64_t head);
 void ddirr_ring_set_check(ddirr_ring *r, uint64_t at);
 
 /* Producer: the header of the oldest record still in the ring (a padding
- * entry is skipped), or NULL when the consumer has taken everything. Only
+ * entry is skipped), or NULL when the consumer has taken everything or a
+ * header on the way is damaged (see ddirr_ring_peek). Only
  * its fields are to be read, and only by the producer; see ring.c for why
  * that is safe while the consumer works. */
 const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r);
@@ -152,12 +157,18 @@ static inline void ddirr_ring_publish(ddirr_ring *r, uint64_t n)
 }
 
 /* Consumer: the oldest published record (padding is skipped), or NULL
- * when the ring is empty. Valid until ddirr_ring_release(). */
+ * when the ring is empty. Valid until ddirr_ring_release(). An entry whose
+ * header the producer cannot have written (its size not a multiple of 8,
+ * below a header, past what was published or past the buffer's end; an
+ * unknown kind) means the ring's memory was written by someone else: every
+ * byte published up to now is skipped and counted in damaged_bytes and
+ * damaged_times, and NULL returned. */
 ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r);
 
 /* Consumer: the record right after h, the one peek returned (not yet
- * released), or NULL when none is published yet or padding comes first.
- * Valid until released, after h. */
+ * released), or NULL when none is published yet, padding comes first, or
+ * its header is damaged (the next peek skips it). Valid until released,
+ * after h. */
 ddirr_ring_hdr *ddirr_ring_peek_next(ddirr_ring *r, const ddirr_ring_hdr *h);
 
 /* Consumer: frees the record peek returned. */

@@ -25,6 +25,9 @@ enum ddirr_drop_cause {
 	DROP_WRITE_FAILED,   /* the trace could not be written any more (or a write failed) */
 	DROP_INTERRUPTED,    /* a fault in the copy (a bad argument pointer), and the process's
 	                        handler jumped out of it (Signals) */
+	DROP_RING_DAMAGED,   /* a ring entry the producer cannot have written (ring.c,
+	                        entry_ok), or a record whose frame does not rebuild:
+	                        one a damaged stretch, whatever it held */
 	DROP_N_CAUSES
 };
 
@@ -55,6 +58,7 @@ typedef struct ddirr_thread_ring {
 	_Atomic uint64_t drops[DROP_N_CAUSES];
 	_Atomic uint64_t age_waits; /* block mode: calls that waited for the drain to take an old record */
 	uint64_t last_time_ns; /* drain only: the thread's latest converted time */
+	uint64_t taken;        /* drain only: records taken off the ring, whatever became of them */
 } ddirr_thread_ring;
 
 typedef void (*ddirr_fn)(void); /* any function; cast back before calling */
@@ -187,6 +191,10 @@ uint64_t ddirr_drain_pass(ddirr_recorder *r);
 int64_t ddirr_drain_flight_dump(ddirr_recorder *r);
 /* Passes new drop counts to the writer. */
 void ddirr_drain_note_drops(ddirr_recorder *r);
+/* At close, once nothing is in flight: counts as `ring-damaged` drops the
+ * records that rings with a damaged stretch issued and neither gave the
+ * drain nor counted as dropped (the stretches skipped held them). */
+void ddirr_drain_count_damage(ddirr_recorder *r);
 /* Stops recording after a write failure: says why once, on stderr and in
  * the trailer. */
 void ddirr_drain_fail(ddirr_recorder *r, const char *why);

@@ -98,6 +98,7 @@ const char *ddirr_drop_cause_name(int cause)
 		[DROP_FLIGHT_EVICTED] = "flight-evicted",
 		[DROP_WRITE_FAILED] = "write-failed",
 		[DROP_INTERRUPTED] = "interrupted",
+		[DROP_RING_DAMAGED] = "ring-damaged",
 	};
 
 	return cause >= 0 && cause < DROP_N_CAUSES ? names[cause] : "?";

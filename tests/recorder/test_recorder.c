@@ -1707,6 +1707,112 @@ static void recorder__close_gives_up_a_record_a_jump_left_unfinished(void **stat
 	check_bad_pointer_given_up(fault_in_the_copy_with_no_recorder_handler, "bad_pointer_unhandled");
 }
 
+/* What damage_the_ring writes over the fifth entry of the ring: a size
+ * (0: keep it) and a kind (UINT32_MAX: keep it), or with size UINT32_MAX
+ * the frame's pointer to its args. */
+static const struct ring_damage {
+	uint32_t size, kind;
+} ring_damages[] = {
+	{0, 0},                   /* a padding entry of size 0 */
+	{0, 1},                   /* a record of size 0 */
+	{0x7ffffff8u, UINT32_MAX}, /* past the buffer */
+	{44, UINT32_MAX},         /* not a multiple of 8 */
+	{0, 9},                   /* an unknown kind */
+	{UINT32_MAX, UINT32_MAX}, /* the header whole, the frame's args pointer far out */
+};
+static size_t ring_damage;
+
+/* 100 DestroyContext calls, synced; then, with the drain held back (its
+ * lock taken, as the crash handler does), 10 MapCpuHostAperture calls and
+ * the fifth of their 20 entries written over as ring_damages[ring_damage]
+ * says; a sync; then 100 more DestroyContext calls. */
+static void damage_the_ring(void)
+{
+	const struct ring_damage *dm = &ring_damages[ring_damage];
+	UINT32 slots[4] = {100, 101, 102, 103};
+	UINT64 segment_pages[4] = {7, 8, 9, 10};
+	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, 4, slots, segment_pages};
+	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_thread_ring *t;
+	ddirr_ring_hdr *h;
+	ddirr_recorder *r;
+	uint64_t at;
+	int i;
+
+	o.output = trace_path("damaged_ring");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 100);
+	if (ddirr_recorder_sync(r))
+		_exit(2);
+	while (atomic_flag_test_and_set(&r->drain_lock))
+		usleep(100);
+	for (i = 0; i < 10; i++)
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	t = atomic_load(&g_rec.rings);
+	if (!t || t->next)
+		_exit(3);
+	at = atomic_load(&t->ring.tail);
+	for (i = 0; i < 4; i++) {
+		h = (ddirr_ring_hdr *)(t->ring.data + (at & (t->ring.size - 1)));
+		if (h->kind != DDIRR_RING_RECORD)
+			_exit(4); /* the test expects no padding here */
+		at += h->size;
+	}
+	h = (ddirr_ring_hdr *)(t->ring.data + (at & (t->ring.size - 1)));
+	if (h->ddi != DDIRR_DDI_MapCpuHostAperture || h->phase != DDIRR_PHASE_ENTRY)
+		_exit(5);
+	if (dm->size == UINT32_MAX) {
+		uint64_t far = 0xfffffff0u;
+
+		/* The flat copy keeps pointers as offsets (frame_copy.h). */
+		memcpy((char *)(h + 1) + offsetof(ddirr_frame_MapCpuHostAperture, pArgs), &far, sizeof(far));
+	} else {
+		if (dm->size || dm->kind != UINT32_MAX)
+			h->size = dm->size;
+		if (dm->kind != UINT32_MAX)
+			h->kind = dm->kind;
+	}
+	atomic_flag_clear(&r->drain_lock);
+	if (ddirr_recorder_sync(r))
+		_exit(6);
+	destroy_contexts(110, 100);
+	if (ddirr_recorder_sync(r) || ddirr_recorder_close(r))
+		_exit(7);
+}
+
+/* Ring memory that something else wrote over (a stray store of a buggy
+ * driver, the kind ddirr is used to chase) costs records, never the
+ * process: a damaged header costs what was published after it (the four
+ * records before it and every call after the sync are in the trace, and
+ * the 16 lost are counted as `ring-damaged`); a damaged frame costs its
+ * record. Before the drain checked headers, the first two hung it (close
+ * waited for ever: the child's alarm), the third read past the ring. */
+static void recorder__a_damaged_ring_costs_records_not_the_process(void **state)
+{
+	(void)state;
+	for (ring_damage = 0; ring_damage < sizeof(ring_damages) / sizeof(ring_damages[0]); ring_damage++) {
+		ddirr_trace *t = trace_of_child(damage_the_ring, "damaged_ring");
+		int frame_only = ring_damages[ring_damage].size == UINT32_MAX;
+		const ddirr_trace_verdict *v;
+		const ddirr_event *ev;
+		uint64_t n = 0;
+
+		while (ddirr_trace_next(t, &ev) == 1)
+			n++;
+		v = ddirr_trace_get_verdict(t);
+		print_message("damage %zu: %llu records, verdict %s\n", ring_damage, (unsigned long long)n, v->summary);
+		assert_int_equal(n, frame_only ? 419 : 404);
+		assert_int_equal(v->kind, DDIRR_VERDICT_GAP); /* the seqs lost, from 103 on */
+		assert_int_equal(v->dropped_records, frame_only ? 1 : 16);
+		assert_int_equal(v->n_drops, 1);
+		assert_string_equal(v->drops[0].cause, "ring-damaged");
+		ddirr_trace_free(t);
+	}
+}
+
 static char *lazy_page;
 
 /* A process that maps memory on demand: its handler makes the page
@@ -2218,6 +2324,7 @@ int main(void)
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_jumps_out_of_is_a_counted_drop),
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record),
 		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
+		cmocka_unit_test(recorder__a_damaged_ring_costs_records_not_the_process),
 		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
 		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
 		cmocka_unit_test(recorder__environment_sets_every_option),
