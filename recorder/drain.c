@@ -448,7 +448,8 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 			/* Empty, and nobody will add to it: the next new
 			   thread takes it (wrappers.c, claim_free_ring). */
 			atomic_store_explicit(&t->state, RING_FREE, memory_order_release);
-			atomic_fetch_sub(&g_rec.rings_in_use, 1);
+			if (!t->is_nested) /* a pair counts once (state.h) */
+				atomic_fetch_sub(&g_rec.rings_in_use, 1);
 		}
 	}
 	return n;

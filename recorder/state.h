@@ -28,6 +28,9 @@ enum ddirr_drop_cause {
 	DROP_RING_DAMAGED,   /* a ring entry the producer cannot have written (ring.c,
 	                        entry_ok), or a record whose frame does not rebuild:
 	                        one a damaged stretch, whatever it held */
+	DROP_NESTED,         /* made while the thread's ring and its nested ring were
+	                        both being written (signal handlers inside signal
+	                        handlers: docs/recorder.md, Signals) */
 	DROP_N_CAUSES
 };
 
@@ -51,6 +54,14 @@ enum ddirr_ring_state {
 typedef struct ddirr_thread_ring {
 	ddirr_ring ring;
 	struct ddirr_thread_ring *next; /* registry, newest first */
+	/* A thread's main ring has a nested one, registered beside it, with
+	   the same thread number: the records the thread makes while its main
+	   ring is being written (`writing` set), which only a signal handler
+	   that interrupted a record can, or a thread that a jump took out of
+	   a record (docs/recorder.md, Signals). The pair is claimed, marked
+	   exited and freed together; only the main ring counts as in use. */
+	struct ddirr_thread_ring *nested; /* NULL in a nested ring */
+	int is_nested;
 	uint32_t thread;                /* recorder thread number of its owner, from 1 */
 	_Atomic int state;              /* enum ddirr_ring_state */
 	_Atomic int writing;            /* inside a record write: close waits */

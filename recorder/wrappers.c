@@ -65,6 +65,9 @@ void ddirr_wrappers_crash_enter(void)
 {
 	ddirr_thread_ring *t = tls.ring;
 
+	/* The innermost record under way: a nested one interrupted the other. */
+	if (t && t->nested && atomic_load_explicit(&t->nested->writing, memory_order_relaxed))
+		t = t->nested;
 	tls.crash_ring = NULL;
 	if (t && atomic_load_explicit(&t->writing, memory_order_relaxed)) {
 		/* Nothing was published: the ring's head has not moved. */
@@ -99,17 +102,32 @@ const char *ddirr_drop_cause_name(int cause)
 		[DROP_WRITE_FAILED] = "write-failed",
 		[DROP_INTERRUPTED] = "interrupted",
 		[DROP_RING_DAMAGED] = "ring-damaged",
+		[DROP_NESTED] = "nested",
 	};
 
 	return cause >= 0 && cause < DROP_N_CAUSES ? names[cause] : "?";
 }
 
-/* Ring t is the calling thread's from now: a new thread number, and one
- * more ring in use. Under the platform lock. */
+/* Ring t (a main ring) and its nested ring are the calling thread's from
+ * now: a new thread number, and one more ring in use. Under the platform
+ * lock. */
 static void own_ring(ddirr_thread_ring *t)
 {
 	t->thread = atomic_fetch_add(&g_rec.threads, 1) + 1;
+	if (t->nested)
+		t->nested->thread = t->thread;
 	atomic_fetch_add(&g_rec.rings_in_use, 1);
+}
+
+/* Takes ring t from FREE to LIVE; 0 when it was not free. The drain's
+ * release of the ring's last record happened before it marked the ring
+ * free: acquire. */
+static int take_free(ddirr_thread_ring *t)
+{
+	int free_ = RING_FREE;
+
+	return atomic_compare_exchange_strong_explicit(&t->state, &free_, RING_LIVE, memory_order_acquire,
+						       memory_order_relaxed);
 }
 
 /* A free ring of this generation (RING_FREE: its last owner exited and the
@@ -124,25 +142,28 @@ static ddirr_thread_ring *claim_free_ring(uint64_t gen, int *stale)
 	ddirr_platform_lock();
 	*stale = gen != atomic_load(&g_rec.generation);
 	for (t = *stale ? NULL : atomic_load(&g_rec.rings); t; t = t->next) {
-		int free_ = RING_FREE;
-
-		/* The drain's release of the ring's last record happened
-		   before it marked the ring free: acquire. */
-		if (atomic_compare_exchange_strong_explicit(&t->state, &free_, RING_LIVE, memory_order_acquire,
-							    memory_order_relaxed)) {
+		if (t->is_nested || !take_free(t))
+			continue;
+		/* The pair goes together: a nested ring the drain has not
+		   emptied yet keeps its main ring free for later. */
+		if (!t->nested || take_free(t->nested)) {
 			own_ring(t);
 			break;
 		}
+		atomic_store_explicit(&t->state, RING_FREE, memory_order_relaxed);
 	}
 	ddirr_platform_unlock();
 	return t;
 }
 
-/* A new ring for the calling thread, registered; NULL when out of memory
- * or when the recorder closed meanwhile. */
-static ddirr_thread_ring *new_ring(uint64_t gen)
+/* The nested ring's size: a signal handler's records, or a thread's
+ * after a jump left its main ring's `writing` set (state.h). */
+enum { NESTED_RING_BYTES = 64u << 10 };
+
+/* A ring object with size bytes of ring (a power of two), zeroed, not
+ * registered; NULL when out of memory. */
+static ddirr_thread_ring *alloc_ring(size_t size)
 {
-	size_t size = (size_t)g_rec.ring_bytes;
 	ddirr_thread_ring *t;
 	char *mem = ddirr_platform_alloc(sizeof(*t) + 64 + size, sizeof(*t));
 
@@ -152,14 +173,31 @@ static ddirr_thread_ring *new_ring(uint64_t gen)
 	ddirr_ring_init(&t->ring, mem + ((sizeof(*t) + 63) & ~(size_t)63), size);
 	if (g_rec.age_limit_ticks)
 		ddirr_ring_set_check(&t->ring, g_rec.age_check_bytes);
+	return t;
+}
+
+/* A new ring and its nested ring for the calling thread, registered; NULL
+ * when out of memory or when the recorder closed meanwhile. */
+static ddirr_thread_ring *new_ring(uint64_t gen)
+{
+	ddirr_thread_ring *t = alloc_ring((size_t)g_rec.ring_bytes), *n = t ? alloc_ring(NESTED_RING_BYTES) : NULL;
+
+	if (!n) {
+		ddirr_platform_free(t);
+		return NULL;
+	}
+	n->is_nested = 1;
+	t->nested = n;
 	ddirr_platform_lock();
 	if (gen != atomic_load(&g_rec.generation)) { /* closed meanwhile */
 		ddirr_platform_unlock();
-		ddirr_platform_free(mem);
+		ddirr_platform_free(n);
+		ddirr_platform_free(t);
 		return NULL;
 	}
 	own_ring(t);
-	t->next = atomic_load(&g_rec.rings);
+	n->next = atomic_load(&g_rec.rings);
+	t->next = n;
 	atomic_store_explicit(&g_rec.rings, t, memory_order_release);
 	ddirr_platform_unlock();
 	return t;
@@ -176,8 +214,11 @@ static void thread_exited(void *p)
 	if (tls.ring != t)
 		return;
 	ddirr_platform_lock();
-	if (tls.generation == atomic_load(&g_rec.generation))
+	if (tls.generation == atomic_load(&g_rec.generation)) {
+		if (t->nested)
+			atomic_store_explicit(&t->nested->state, RING_EXITED, memory_order_release);
 		atomic_store_explicit(&t->state, RING_EXITED, memory_order_release);
+	}
 	ddirr_platform_unlock();
 	/* A later destructor's call registers again. */
 	tls.ring = NULL;
@@ -373,7 +414,7 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 	if (n > t->ring.size / 2) {
 		/* Too large for the ring. Block mode stays lossless through a
 		   heap copy the drain frees; the other modes never stall. */
-		if (g_rec.mode != DDIRR_RECORDER_BLOCK || !(heap = malloc(n))) {
+		if (g_rec.mode != DDIRR_RECORDER_BLOCK || t->is_nested || !(heap = malloc(n))) {
 			count_drop(t, DROP_TOO_LARGE);
 			goto out;
 		}
@@ -408,6 +449,26 @@ out:
 /* A call's generated copy for one phase: ddirr_frame_copy_<Call>_1 or _2. */
 typedef size_t (*copy_fn)(void *dst, size_t cap, const void *frame, unsigned flags);
 
+/* The thread is inside a record already (main ring t's `writing` is set):
+ * a signal handler interrupted that record, or a jump took the thread out
+ * of it. Writing into t now would write over that record (the ring has one
+ * producer, and the record under way holds its free room), so this record
+ * goes to t's nested ring; NULL when that one is being written too,
+ * counted as a `nested` drop while recording is on. */
+static __attribute__((noinline, cold)) ddirr_thread_ring *nested_ring(ddirr_thread_ring *t)
+{
+	ddirr_thread_ring *n = t->nested;
+
+	if (n && !atomic_load_explicit(&n->writing, memory_order_relaxed))
+		return n;
+	n = n ? n : t;
+	if (atomic_load_explicit(&g_rec.enabled, memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&n->issued, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&n->drops[DROP_NESTED], 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
 /* The next seq: the order of entries across threads. */
 static inline uint64_t next_seq(void)
 {
@@ -440,6 +501,13 @@ static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint3
 			       ? next_seq()
 			       : 0;
 	}
+	/* Looked at before this record sets it: a signal that comes after
+	   the look and before the set finds it clear, and records whole
+	   before this one starts. */
+	if (atomic_load_explicit(&t->writing, memory_order_relaxed) && !(t = nested_ring(t)))
+		return phase == DDIRR_PHASE_ENTRY && atomic_load_explicit(&g_rec.enabled, memory_order_relaxed)
+			       ? next_seq()
+			       : 0;
 	/* The time first, ahead of the locked instructions: read just after
 	   the seq's lock xadd, the rdtsc cost 13 ns more a call at one page
 	   and 5 at 21 (bench/RESULTS.md, session 12). The drain makes it

@@ -1322,12 +1322,13 @@ static void recorder__sigkill_loses_at_most_the_flush_interval(void **state)
 
 enum { CHURN_BATCHES = 250, CHURN_THREADS = 4, CHURN_CALLS = 25 };
 
+/* Main rings registered (each has its nested ring beside it, state.h). */
 static uint32_t rings_registered(void)
 {
 	uint32_t n = 0;
 
 	for (ddirr_thread_ring *t = atomic_load(&g_rec.rings); t; t = t->next)
-		n++;
+		n += !t->is_nested;
 	return n;
 }
 
@@ -1518,16 +1519,23 @@ static void host_on_fault_later(int sig)
 	_exit(9);
 }
 
-static void install_host_fault_handler(void)
+/* The host's own handler for sig, as a host installs it (in a child:
+ * exits 8 when it cannot). */
+static void install_host_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO;
-	sa.sa_sigaction = host_on_fault;
-	if (sigaction(SIGSEGV, &sa, NULL))
+	sa.sa_flags = SA_SIGINFO | flags;
+	sa.sa_sigaction = fn;
+	if (sigaction(sig, &sa, NULL))
 		_exit(8);
+}
+
+static void install_host_fault_handler(void)
+{
+	install_host_handler(SIGSEGV, host_on_fault, 0);
 }
 
 /* Runs fn in a child (signal dispositions are the process's) and checks
@@ -1751,8 +1759,8 @@ static void damage_the_ring(void)
 		usleep(100);
 	for (i = 0; i < 10; i++)
 		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
-	t = atomic_load(&g_rec.rings);
-	if (!t || t->next)
+	t = atomic_load(&g_rec.rings); /* the one thread's main ring, then its nested ring */
+	if (!t || t->is_nested || t->next != t->nested || t->nested->next)
 		_exit(3);
 	at = atomic_load(&t->ring.tail);
 	for (i = 0; i < 4; i++) {
@@ -1811,6 +1819,152 @@ static void recorder__a_damaged_ring_costs_records_not_the_process(void **state)
 		assert_string_equal(v->drops[0].cause, "ring-damaged");
 		ddirr_trace_free(t);
 	}
+}
+
+/* A host that emulates an interrupt with a signal, whose handler calls
+ * the driver: the call may land inside a record the interrupted thread is
+ * writing. */
+enum { NESTED_CALLS = 300000, NESTED_PAGES = 64, NESTED_HANDLE_BASE = 0x40000000 };
+static _Atomic uint64_t nested_made;
+static _Atomic int nested_stop;
+static pthread_t nested_target;
+
+static void interrupt_calls_the_driver(int sig, siginfo_t *info, void *uc)
+{
+	ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)(NESTED_HANDLE_BASE + atomic_fetch_add(&nested_made, 1)), 0};
+
+	(void)sig;
+	(void)info;
+	(void)uc;
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+}
+
+/* Interrupts nested_target every few microseconds until told to stop. */
+static void *interrupter(void *arg)
+{
+	struct timespec ts = {0, 5000};
+
+	(void)arg;
+	while (!atomic_load(&nested_stop)) {
+		pthread_kill(nested_target, SIGUSR1);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* NESTED_CALLS MapCpuHostAperture calls of NESTED_PAGES pages (call i maps
+ * allocation i + 1, slots from i), interrupted all along by SIGUSR1, whose
+ * handler records a DestroyContext. Exits 2 when no handler call went to
+ * the nested ring (the test would then prove nothing). */
+static void records_under_interrupts(void)
+{
+	static UINT32 slots[NESTED_PAGES];
+	static UINT64 pages[NESTED_PAGES];
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_thread_ring *t;
+	ddirr_recorder *r;
+	pthread_t th;
+	uint64_t i, nested_taken;
+	int k;
+
+	install_host_handler(SIGUSR1, interrupt_calls_the_driver, SA_RESTART);
+	o.output = trace_path("nested");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	nested_target = pthread_self();
+	if (pthread_create(&th, NULL, interrupter, NULL))
+		_exit(9);
+	for (i = 0; i < NESTED_CALLS; i++) {
+		DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)(uintptr_t)(i + 1), 1, 0, NESTED_PAGES, slots, pages};
+		ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+
+		for (k = 0; k < NESTED_PAGES; k++)
+			slots[k] = (UINT32)(i + (uint64_t)k), pages[k] = i * 1000 + (uint64_t)k;
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	}
+	atomic_store(&nested_stop, 1);
+	pthread_join(th, NULL);
+	if (ddirr_recorder_sync(r))
+		_exit(3);
+	t = atomic_load(&g_rec.rings);
+	nested_taken = t && t->nested ? t->nested->taken : 0;
+	fprintf(stderr, "%llu handler calls, %llu of their records in the nested ring\n",
+	       (unsigned long long)atomic_load(&nested_made), (unsigned long long)nested_taken);
+	if (!nested_taken)
+		_exit(2);
+	if (ddirr_recorder_close(r))
+		_exit(4);
+	/* The count, for the parent: in the trace's name. */
+	{
+		FILE *f = fopen(trace_path("nested_count"), "w");
+
+		if (!f || fprintf(f, "%llu\n", (unsigned long long)atomic_load(&nested_made)) < 0 || fclose(f))
+			_exit(5);
+	}
+}
+
+/* Every call of the thread and of its handler is in the trace once, whole
+ * and right: the handler's records went to the thread's nested ring while
+ * the thread was inside a record (state.h). Before, the two records were
+ * written over each other in the thread's one ring. */
+static void recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded_whole(void **state)
+{
+	ddirr_trace *t = trace_of_child(records_under_interrupts, "nested");
+	unsigned char *seen = calloc(NESTED_CALLS, 1), *seen_h;
+	unsigned long long made = 0;
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	uint64_t n_main = 0, n_handler = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(seen);
+	f = fopen(trace_path("nested_count"), "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llu", &made), 1);
+	fclose(f);
+	seen_h = calloc(made + 1, 1);
+	assert_non_null(seen_h);
+	while (ddirr_trace_next(t, &ev) == 1) {
+		if (ev->phase != DDIRR_PHASE_ENTRY)
+			continue;
+		if (ev->ddi == DDIRR_DDI_MapCpuHostAperture) {
+			const ddirr_frame_MapCpuHostAperture *fr = ev->frame;
+			const DXGKARG_MAPCPUHOSTAPERTURE *a = fr->pArgs;
+			uint64_t i;
+			int k;
+
+			assert_non_null(a);
+			assert_non_null(a->pCpuHostAperturePages);
+			assert_non_null(a->pMemorySegmentPages);
+			i = (uint64_t)(uintptr_t)a->hAllocation - 1;
+			assert_true(i < NESTED_CALLS);
+			assert_int_equal(a->NumberOfPages, NESTED_PAGES);
+			for (k = 0; k < NESTED_PAGES; k++) {
+				assert_int_equal(a->pCpuHostAperturePages[k], (UINT32)(i + (uint64_t)k));
+				assert_int_equal(a->pMemorySegmentPages[k], i * 1000 + (uint64_t)k);
+			}
+			assert_int_equal(seen[i]++, 0);
+			n_main++;
+		} else {
+			const ddirr_frame_DestroyContext *fr = ev->frame;
+			uint64_t k = (uint64_t)(uintptr_t)fr->hContext - NESTED_HANDLE_BASE;
+
+			assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+			assert_true(k < made);
+			assert_int_equal(seen_h[k]++, 0);
+			n_handler++;
+		}
+	}
+	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->kind, DDIRR_VERDICT_COMPLETE);
+	assert_int_equal(v->dropped_records, 0);
+	assert_int_equal(n_main, NESTED_CALLS);
+	assert_int_equal(n_handler, made);
+	ddirr_trace_free(t);
+	free(seen);
+	free(seen_h);
 }
 
 static char *lazy_page;
@@ -2325,6 +2479,7 @@ int main(void)
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record),
 		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
 		cmocka_unit_test(recorder__a_damaged_ring_costs_records_not_the_process),
+		cmocka_unit_test(recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded_whole),
 		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
 		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
 		cmocka_unit_test(recorder__environment_sets_every_option),
