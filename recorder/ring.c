@@ -65,25 +65,12 @@ static int fits(ddirr_ring *r, uint64_t head, uint64_t need)
 	return 1;
 }
 
-/* Why the producer may read a header the consumer may be holding: every
- * byte of the ring is written by the producer only. The consumer reads the
- * records it takes and rebuilds their frames in place (the bytes after the
- * header), but never writes a header (drain.c converts a record's time
- * outside the ring for that reason), so the producer's reads of `kind`,
- * `size` and `time` race with nothing. And a record's bytes are reused only
- * when the producer itself reserves them again, which it cannot be doing
- * while it reads here: a record the consumer releases meanwhile keeps its
- * header, the answer is merely stale (a record already taken, older than
- * any left, so the caller waits a little longer and looks again). The
- * acquire load of tail pairs with the consumer's release store, as in
- * fits(): whatever the consumer did with the bytes before tail happens
- * before the producer goes on to reuse them. */
 /* Whether the entry at position `at` (before head) has a header the
  * producer could have written: a size that is a multiple of 8, holds the
- * entry's kind, stays within what was published and within the buffer (no
- * entry wraps); a known kind. The drain trusts nothing else a ring holds
- * without a check: the frame is checked as it is rebuilt
- * (ddirr_frame_rebuild_call), the call and phase with it. A stray store of
+ * entry's kind, stays within what was published (itself at most a ring)
+ * and within the buffer (no entry wraps); a known kind. The drain trusts
+ * nothing else a ring holds without a check: the frame is checked as it is
+ * rebuilt (ddirr_frame_rebuild_call), the call and phase with it. A stray store of
  * the process into a ring (a driver's memory bug, the kind of bug ddirr is
  * used to chase), or a record made by a signal handler over the one it
  * interrupted on the same thread (docs/recorder.md, Signals), must cost
@@ -107,6 +94,19 @@ static inline int entry_ok(const ddirr_ring *r, uint64_t at, uint64_t head)
 	return h->kind == DDIRR_RING_PAD || (h->kind == DDIRR_RING_INDIRECT && n == sizeof(*h) + sizeof(void *));
 }
 
+/* Why the producer may read a header the consumer may be holding: every
+ * byte of the ring is written by the producer only. The consumer reads the
+ * records it takes and rebuilds their frames in place (the bytes after the
+ * header), but never writes a header (drain.c converts a record's time
+ * outside the ring for that reason), so the producer's reads of `kind`,
+ * `size` and `time` race with nothing. And a record's bytes are reused only
+ * when the producer itself reserves them again, which it cannot be doing
+ * while it reads here: a record the consumer releases meanwhile keeps its
+ * header, the answer is merely stale (a record already taken, older than
+ * any left, so the caller waits a little longer and looks again). The
+ * acquire load of tail pairs with the consumer's release store, as in
+ * fits(): whatever the consumer did with the bytes before tail happens
+ * before the producer goes on to reuse them. */
 const ddirr_ring_hdr *ddirr_ring_oldest(ddirr_ring *r)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);

@@ -25,9 +25,9 @@ enum ddirr_drop_cause {
 	DROP_WRITE_FAILED,   /* the trace could not be written any more (or a write failed) */
 	DROP_INTERRUPTED,    /* a fault in the copy (a bad argument pointer), and the process's
 	                        handler jumped out of it (Signals) */
-	DROP_RING_DAMAGED,   /* a ring entry the producer cannot have written (ring.c,
-	                        entry_ok), or a record whose frame does not rebuild:
-	                        one a damaged stretch, whatever it held */
+	DROP_RING_DAMAGED,   /* the records of a stretch skipped for an entry the producer
+	                        cannot have written (ring.c, entry_ok; counted at close),
+	                        or a record whose frame does not rebuild */
 	DROP_NESTED,         /* made while the thread's ring and its nested ring were
 	                        both being written (signal handlers inside signal
 	                        handlers: docs/recorder.md, Signals) */
