@@ -130,9 +130,10 @@ void ddirr_platform_on_fork(void (*child)(void));
  * there before, or, where there was none, is raised again with its default
  * action. When that handler returns (it fixed the cause, and the faulting
  * instruction runs again), on_resume runs. A second crash inside on_crash
- * takes the default action at once (the recorder's state is held there). on_dump runs inside the SIGUSR2 handler and must only
- * set flags; a SIGUSR2 handler installed before then runs too (not the
- * default action, which would end the process). Any may be NULL.
+ * takes the default action at once (the recorder's state is held there).
+ * on_dump runs inside the SIGUSR2 handler and must only set flags; a
+ * SIGUSR2 handler installed before then runs too (not the default action,
+ * which would end the process). Any may be NULL.
  * Installing twice replaces the callbacks. Removing puts back what was
  * there before, except where the process has installed a handler since. */
 void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_resume)(void), void (*on_dump)(void));

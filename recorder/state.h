@@ -47,7 +47,8 @@ enum ddirr_ring_state {
 
 /* A thread's recording state: its ring and its counters. Allocated on a
  * thread's first record (the only allocation on the hot path) unless a
- * free ring is there to take, and freed at ddirr_recorder_close().
+ * free ring is there to take; retired at ddirr_recorder_close() and freed
+ * at the next one (not while its `writing` stays set).
  * Counters are written by the owning thread only (relaxed) and read by the
  * drain; a ring's next owner goes on adding to them, so their sums over
  * the rings stay whole. */

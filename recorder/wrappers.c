@@ -475,6 +475,16 @@ static inline uint64_t next_seq(void)
 	return atomic_fetch_add_explicit(&g_rec.seq, 1, memory_order_relaxed) + 1;
 }
 
+/* What record() returns for a record it does not write: while recording
+ * is on, an entry still takes its seq, which leaves a gap the reader
+ * reports. */
+static inline uint64_t unrecorded(uint32_t phase)
+{
+	if (phase != DDIRR_PHASE_ENTRY || !atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+		return 0;
+	return next_seq();
+}
+
 /* Records one entry or exit of a call whose frame takes frame_size bytes.
  * Counted as issued whatever happens next. An entry takes the call's seq
  * here, once it has seen recording on inside the `writing` window, and
@@ -497,17 +507,13 @@ static inline __attribute__((always_inline)) uint64_t record(uint32_t ddi, uint3
 		   no memory for a ring: nothing can be counted, but while
 		   recording is on the seq taken leaves a gap, which the reader
 		   reports. */
-		return phase == DDIRR_PHASE_ENTRY && atomic_load_explicit(&g_rec.enabled, memory_order_relaxed)
-			       ? next_seq()
-			       : 0;
+		return unrecorded(phase);
 	}
 	/* Looked at before this record sets it: a signal that comes after
 	   the look and before the set finds it clear, and records whole
 	   before this one starts. */
 	if (atomic_load_explicit(&t->writing, memory_order_relaxed) && !(t = nested_ring(t)))
-		return phase == DDIRR_PHASE_ENTRY && atomic_load_explicit(&g_rec.enabled, memory_order_relaxed)
-			       ? next_seq()
-			       : 0;
+		return unrecorded(phase);
 	/* The time first, ahead of the locked instructions: read just after
 	   the seq's lock xadd, the rdtsc cost 13 ns more a call at one page
 	   and 5 at 21 (bench/RESULTS.md, session 12). The drain makes it

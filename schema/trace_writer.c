@@ -165,9 +165,6 @@ static void cut_to_last_frame(ddirr_trace_writer *w)
 	w->cut = 1;
 }
 
-/* A write failed with errno e: makes the failure sticky, names it (errno,
- * the byte where the frame began, the chunk and seqs not written) and cuts
- * the file back to the last whole frame, for the trailer close writes. */
 /* After a failure: what it leaves unwritten, for its message ("; chunk K
  * (seq A..B, R records) not written"), and w->lost. */
 static void not_written(ddirr_trace_writer *w, char *what, size_t size)
@@ -182,6 +179,9 @@ static void not_written(ddirr_trace_writer *w, char *what, size_t size)
 	w->lost = ci->records;
 }
 
+/* A write failed with errno e: makes the failure sticky, names it (errno,
+ * the byte where the frame began, the chunk and seqs not written) and cuts
+ * the file back to the last whole frame, for the trailer close writes. */
 static int write_failed(ddirr_trace_writer *w, int e)
 {
 	char what[192], name[32];
