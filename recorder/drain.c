@@ -483,6 +483,8 @@ void ddirr_drain_note_drops(ddirr_recorder *r)
 
 		for (t = atomic_load_explicit(&g_rec.rings, memory_order_acquire); t; t = t->next)
 			total += atomic_load_explicit(&t->drops[c], memory_order_relaxed);
+		if (c == DROP_NESTED)
+			total += atomic_load_explicit(&g_rec.unringed_drops, memory_order_relaxed);
 		if (total > r->noted_drops[c] && r->writer &&
 		    ddirr_trace_writer_note_drops(r->writer, ddirr_drop_cause_name(c), total - r->noted_drops[c]) == 0)
 			r->noted_drops[c] = total;

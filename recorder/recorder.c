@@ -244,6 +244,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	atomic_store(&g_rec.threads, 0);
 	atomic_store(&g_rec.rings_in_use, 0);
 	atomic_store(&g_rec.dump_req, 0);
+	atomic_store(&g_rec.unringed_drops, 0);
 	atomic_fetch_add(&g_rec.generation, 1);
 	g_rec.mode = r->opts.mode;
 	g_rec.lttng = r->opts.lttng != 0;
@@ -473,6 +474,8 @@ void ddirr_recorder_get_stats(ddirr_recorder *r, ddirr_recorder_stats *s)
 		for (c = 0; c < DROP_N_CAUSES && c < DDIRR_RECORDER_MAX_CAUSES; c++)
 			s->drops[c].records += atomic_load_explicit(&t->drops[c], memory_order_relaxed);
 	}
+	s->issued += atomic_load_explicit(&g_rec.unringed_drops, memory_order_relaxed);
+	s->drops[DROP_NESTED].records += atomic_load_explicit(&g_rec.unringed_drops, memory_order_relaxed);
 	for (c = 0; c < DDIRR_RECORDER_MAX_CAUSES; c++)
 		s->dropped += s->drops[c].records;
 	s->recorded = atomic_load(&r->recorded);

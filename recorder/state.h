@@ -30,7 +30,8 @@ enum ddirr_drop_cause {
 	                        or a record whose frame does not rebuild */
 	DROP_NESTED,         /* made while the thread's ring and its nested ring were
 	                        both being written (signal handlers inside signal
-	                        handlers: docs/recorder.md, Signals) */
+	                        handlers), or while the thread was registering its
+	                        rings (docs/recorder.md, Signals) */
 	DROP_N_CAUSES
 };
 
@@ -157,6 +158,11 @@ typedef struct ddirr_global {
 	   drain, drain.c note_rate; shared among the threads). Relaxed: a
 	   stale value only makes a wait a little longer or shorter. */
 	_Atomic uint64_t backlog_cap;
+	/* Records of calls a signal handler made while its thread was
+	   registering its rings (wrappers.c, GUARD_REGISTERING): forwarded
+	   unrecorded, so issued and dropped (`nested`) here, there being no
+	   ring to count them on. Zeroed at open. */
+	_Atomic uint64_t unringed_drops;
 	ddirr_fn real[DDIRR_DDI_MAX_PLUS_ONE]; /* the driver's and the host's functions */
 } ddirr_global;
 
@@ -170,8 +176,10 @@ void ddirr_wrappers_install(void *table, size_t size, int kind);
 /* wrappers.c: marks the calling thread as the recorder's own (1) or not (0):
  * calls it makes through wrappers are forwarded without being recorded. */
 void ddirr_wrappers_guard(int on);
-/* wrappers.c: the calling thread's guard (1: the recorder's own thread). */
+/* wrappers.c: the calling thread's guard (1: the recorder's own thread;
+ * GUARD_REGISTERING while its first record registers its rings). */
 int ddirr_wrappers_guarded(void);
+enum { GUARD_REGISTERING = 2 };
 
 /* wrappers.c, from the crash handler on the crashing thread: a fault inside
  * one of its record copies (a bad pointer among the arguments) leaves that

@@ -239,7 +239,10 @@ static __attribute__((noinline)) ddirr_thread_ring *register_thread(void)
 		return tls.ring;
 	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
 		return NULL;
-	tls.guard = 1;
+	/* A signal handler's call from here to the end of the registration
+	   cannot be recorded: the thread has no ring yet, and may hold the
+	   platform lock (unringed_call). */
+	tls.guard = GUARD_REGISTERING;
 	t = claim_free_ring(gen, &stale);
 	if (!t && !stale)
 		t = new_ring(gen);
@@ -475,6 +478,21 @@ static inline uint64_t next_seq(void)
 	return atomic_fetch_add_explicit(&g_rec.seq, 1, memory_order_relaxed) + 1;
 }
 
+/* A call made through a wrapper while its thread was registering its
+ * rings: by a signal handler, since register_thread itself calls nothing
+ * through the wrappers. It cannot have a ring (the thread's is not there
+ * yet, and a new one needs the platform lock the thread may hold), so it
+ * is forwarded unrecorded. While recording is on, its entry still takes
+ * a seq, which leaves a gap the reader reports, and its two records, the
+ * entry and the exit, are counted as issued and dropped (`nested`). */
+static __attribute__((noinline, cold)) void unringed_call(void)
+{
+	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
+		return;
+	(void)next_seq();
+	atomic_fetch_add_explicit(&g_rec.unringed_drops, 2, memory_order_relaxed);
+}
+
 /* What record() returns for a record it does not write: while recording
  * is on, an entry still takes its seq, which leaves a gap the reader
  * reports. */
@@ -583,9 +601,20 @@ static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t d
 	cx->parent = kind == DDIRR_KIND_CB && tls.depth ? tls.stack[tls.depth - 1] : 0;
 	cx->seq = record(ddi, DDIRR_PHASE_ENTRY, 0, cx->parent, frame, frame_size, copy);
 	if (kind == DDIRR_KIND_DDI) {
-		if (tls.depth < MAX_DEPTH)
-			tls.stack[tls.depth] = cx->seq;
-		tls.depth++;
+		/* The slot is this DDI's before its seq goes in: a signal
+		   handler's DDI between the two steps pushes above it, where
+		   written the other way round it took the slot and left its own
+		   seq as the parent of this DDI's callbacks. A handler's
+		   callback in between finds 0 there: no parent. */
+		unsigned d = tls.depth;
+
+		if (d < MAX_DEPTH)
+			tls.stack[d] = 0;
+		atomic_signal_fence(memory_order_seq_cst);
+		tls.depth = d + 1;
+		atomic_signal_fence(memory_order_seq_cst);
+		if (d < MAX_DEPTH)
+			tls.stack[d] = cx->seq;
 	}
 	t = tls.ring;
 	cx->thread = t ? t->thread : 0;
@@ -636,6 +665,8 @@ static inline __attribute__((always_inline)) void leave(const call_ctx *cx, uint
 	call_ctx cx;                                                                  \
                                                                                       \
 	if (tls.guard) { /* the recorder's own call: forward it */                   \
+		if (tls.guard == GUARD_REGISTERING)                                   \
+			unringed_call();                                              \
 		if (DDIRR_DDI_##name == DDIRR_DDI_StartDevice)                        \
 			ddirr_recorder_prepare_start(&fr);                            \
 		call_real(name, &fr);                                                 \

@@ -1853,6 +1853,21 @@ static void *interrupter(void *arg)
 	return NULL;
 }
 
+/* A recorder on trace `name`, in a child whose SIGUSR1 handler is fn,
+ * over the fixture driver, plain (no callbacks) or not. */
+static ddirr_recorder *open_interrupted(const char *name, void (*fn)(int, siginfo_t *, void *), int plain)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r;
+
+	install_host_handler(SIGUSR1, fn, SA_RESTART);
+	o.output = trace_path(name);
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, plain);
+	return r;
+}
+
 /* NESTED_CALLS MapCpuHostAperture calls of NESTED_PAGES pages (call i maps
  * allocation i + 1, slots from i), interrupted all along by SIGUSR1, whose
  * handler records a DestroyContext. Exits 2 when no handler call went to
@@ -1861,23 +1876,17 @@ static void records_under_interrupts(void)
 {
 	static UINT32 slots[NESTED_PAGES];
 	static UINT64 pages[NESTED_PAGES];
-	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r = open_interrupted("nested", interrupt_calls_the_driver, 1);
 	ddirr_thread_ring *t;
-	ddirr_recorder *r;
 	pthread_t th;
 	uint64_t i, nested_taken;
 	int k;
 
-	install_host_handler(SIGUSR1, interrupt_calls_the_driver, SA_RESTART);
-	o.output = trace_path("nested");
-	o.lttng = 0;
-	r = open_recorder(&o);
-	fixture_host_driver_set(NULL, NULL, 1);
 	nested_target = pthread_self();
 	/* The thread's first record registers its rings under the platform
 	   lock, with the recorder's guard on: a handler's call then is
-	   forwarded unrecorded (docs/recorder.md, Signals). So the first call
-	   comes before the interrupts. */
+	   forwarded unrecorded and counted as dropped (docs/recorder.md,
+	   Signals). So the first call comes before the interrupts. */
 	for (i = 0; i < NESTED_CALLS; i++) {
 		DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)(uintptr_t)(i + 1), 1, 0, NESTED_PAGES, slots, pages};
 		ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
@@ -1970,6 +1979,256 @@ static void recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded
 	ddirr_trace_free(t);
 	free(seen);
 	free(seen_h);
+}
+
+#ifndef sigev_notify_thread_id /* glibc before 2.35 names it only so */
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* A timer that sends SIGUSR1 to the calling thread every `ns` from now
+ * (in a child: exits 9 when it cannot). */
+static timer_t thread_timer_start(long ns)
+{
+	struct itimerspec every = {{0, ns}, {0, ns}};
+	struct sigevent sev;
+	timer_t timer;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGUSR1;
+	sev.sigev_notify_thread_id = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) || timer_settime(timer, 0, &every, NULL))
+		_exit(9);
+	return timer;
+}
+
+static void thread_timer_stop(timer_t timer)
+{
+	struct itimerspec off;
+
+	memset(&off, 0, sizeof(off));
+	timer_settime(timer, 0, &off, NULL);
+	timer_delete(timer);
+}
+
+static void count_usr1(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
+	atomic_fetch_add(&nested_made, 1);
+}
+
+/* The recorder's waits (ring room in block mode, sync, close, the clock's
+ * calibration at open) sleep 1 ms or 5 ms at a time, under a timer signal
+ * every 20 us here: faster than Linux's timer slack. */
+static void sleeps_under_a_fast_signal(void)
+{
+	timer_t timer;
+	int i;
+
+	install_host_handler(SIGUSR1, count_usr1, SA_RESTART);
+	timer = thread_timer_start(20000);
+	for (i = 0; i < 20; i++)
+		ddirr_platform_sleep_ms(1);
+	ddirr_platform_sleep_ms(5);
+	thread_timer_stop(timer);
+	if (atomic_load(&nested_made) < 100) /* too few signals to prove anything */
+		_exit(2);
+}
+
+/* Each sleep ends. It slept with a relative nanosleep restarted with its
+ * remainder, which Linux reports to the end of the slack: under a signal
+ * more often than that, the remainder grew and the sleep never ended (the
+ * child's alarm killed it). */
+static void recorder__a_wait_ends_under_a_signal_more_often_than_the_timer_slack(void **state)
+{
+	(void)state;
+	in_child(sleeps_under_a_fast_signal);
+}
+
+/* CreateContext calls, each of which the fixture driver makes two
+ * callbacks from, interrupted by SIGUSR1 from a timer aimed at the thread
+ * every 20 us, whose handler calls the DDI DestroyContext
+ * (interrupt_calls_the_driver). The window the test is after is two
+ * stores wide, and about one interrupt in a thousand landed in it: the calls go
+ * on until PARENT_INTERRUPTS handler calls, and at least PARENT_CALLS. */
+enum { PARENT_CALLS = 100000, PARENT_INTERRUPTS = 20000 };
+
+static void callbacks_under_interrupts(void)
+{
+	ddirr_recorder *r = open_interrupted("parents", interrupt_calls_the_driver, 0);
+	timer_t timer;
+	uint64_t i;
+
+	for (i = 0; i < PARENT_CALLS || atomic_load(&nested_made) < PARENT_INTERRUPTS; i++) {
+		DXGKARG_CREATECONTEXT cc;
+		ddirr_frame_CreateContext f = {(HANDLE)(uintptr_t)1, &cc, 0};
+
+		memset(&cc, 0, sizeof(cc));
+		cc.hContext = (HANDLE)(uintptr_t)(i + 1);
+		fixture_host_call(DDIRR_DDI_CreateContext, &f);
+		/* After the first call, as in records_under_interrupts. */
+		if (i == 0)
+			timer = thread_timer_start(20000);
+	}
+	thread_timer_stop(timer);
+	fprintf(stderr, "%llu calls, %llu handler calls\n", (unsigned long long)i,
+		(unsigned long long)atomic_load(&nested_made));
+	if (ddirr_recorder_close(r))
+		_exit(4);
+}
+
+/* Every callback's parent is the CreateContext it was made from, however
+ * the handler's DDIs land. Before, a handler's DDI that came between
+ * enter()'s store of the DDI's seq and its depth++ took the DDI's slot of
+ * the thread's stack, and left its own seq as the parent of the DDI's
+ * callbacks. */
+static void recorder__a_signal_handler_s_ddi_never_becomes_the_parent_of_the_ddi_it_interrupted(void **state)
+{
+	ddirr_trace *t = trace_of_child(callbacks_under_interrupts, "parents");
+	const ddirr_event *ev;
+	uint64_t calls = 0, callbacks = 0, handler_calls = 0, wrong = 0;
+	/* Seqs: a call and its two callbacks, a handler call each. */
+	uint64_t cap = 64u * PARENT_CALLS;
+	uint32_t *ddi_of = calloc(cap + 1, sizeof(*ddi_of));
+	uint64_t *context_of = calloc(cap + 1, sizeof(*context_of));
+
+	(void)state;
+	assert_non_null(ddi_of);
+	assert_non_null(context_of);
+	while (ddirr_trace_next(t, &ev) == 1) {
+		if (ev->phase != DDIRR_PHASE_ENTRY)
+			continue;
+		assert_true(ev->seq <= cap);
+		ddi_of[ev->seq] = ev->ddi;
+		if (ev->ddi == DDIRR_DDI_CreateContext) {
+			const ddirr_frame_CreateContext *fr = ev->frame;
+
+			calls++;
+			context_of[ev->seq] = (uint64_t)(uintptr_t)fr->pCreateContext->hContext;
+		} else if (ev->ddi == DDIRR_DDI_CreateContextAllocation) {
+			const ddirr_frame_CreateContextAllocation *fr = ev->frame;
+
+			callbacks++;
+			assert_true(ev->parent_seq < ev->seq);
+			/* The driver passes its CreateContext's handle on. */
+			if (ddi_of[ev->parent_seq] != DDIRR_DDI_CreateContext ||
+			    context_of[ev->parent_seq] != (uint64_t)(uintptr_t)fr->pArgs->hContext)
+				wrong++;
+		} else if (ev->ddi == DDIRR_DDI_MapContextAllocation) {
+			callbacks++;
+			assert_true(ev->parent_seq < ev->seq);
+			if (ddi_of[ev->parent_seq] != DDIRR_DDI_CreateContext)
+				wrong++;
+		} else {
+			assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+			assert_int_equal(ev->parent_seq, 0);
+			handler_calls++;
+		}
+	}
+	assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_COMPLETE);
+	assert_true(calls >= PARENT_CALLS);
+	assert_true(handler_calls >= PARENT_INTERRUPTS);
+	assert_int_equal(callbacks, 2 * calls);
+	assert_int_equal(wrong, 0);
+	ddirr_trace_free(t);
+	free(ddi_of);
+	free(context_of);
+}
+
+/* A thread's first call, made while the test holds the platform lock:
+ * the thread registers its rings under that lock, so it waits there, with
+ * the recorder's guard on, and SIGUSR1 meanwhile makes its handler call
+ * the driver (registering_handler). */
+static _Atomic int handled_while_registering;
+static pthread_t first_caller;
+
+static void registering_handler(int sig, siginfo_t *info, void *uc)
+{
+	ddirr_frame_DestroyContext f = {(HANDLE)(uintptr_t)NESTED_HANDLE_BASE, 0};
+
+	(void)sig;
+	(void)info;
+	(void)uc;
+	/* Only once the thread is inside the registration (the test's aim),
+	   and only once. */
+	if (ddirr_wrappers_guarded() != GUARD_REGISTERING || atomic_load(&handled_while_registering))
+		return;
+	fixture_host_call(DDIRR_DDI_DestroyContext, &f);
+	atomic_store(&handled_while_registering, 1);
+}
+
+static void *first_call(void *arg)
+{
+	(void)arg;
+	destroy_contexts(0, 1);
+	return NULL;
+}
+
+static void a_handler_call_while_registering(void)
+{
+	ddirr_recorder *r = open_interrupted("registering", registering_handler, 1);
+	ddirr_recorder_stats st;
+	struct timespec ms = {0, 1000000};
+	int i;
+
+	/* Seq 1: the reader looks for holes from the first entry on. */
+	destroy_contexts(1, 1);
+	ddirr_platform_lock();
+	if (pthread_create(&first_caller, NULL, first_call, NULL))
+		_exit(9);
+	for (i = 0; i < 10000 && !atomic_load(&handled_while_registering); i++) {
+		pthread_kill(first_caller, SIGUSR1);
+		nanosleep(&ms, NULL);
+	}
+	ddirr_platform_unlock();
+	pthread_join(first_caller, NULL);
+	if (!atomic_load(&handled_while_registering))
+		_exit(2);
+	ddirr_recorder_get_stats(r, &st);
+	/* This thread's call, the other's (entry, exit each) and the
+	   handler's, dropped. */
+	if (st.issued != 6 || st.dropped != 2 || st.drops[DROP_NESTED].records != 2)
+		_exit(3);
+	if (ddirr_recorder_close(r))
+		_exit(4);
+}
+
+/* The handler's call is forwarded unrecorded, as before, but it is no
+ * longer silent: its entry takes a seq, so the trace shows a gap, and its
+ * two records are counted as `nested` drops in the stats and the trailer.
+ * Before, it left no trace at all. */
+static void recorder__a_handler_call_while_its_thread_registers_is_a_counted_drop(void **state)
+{
+	ddirr_trace *t = trace_of_child(a_handler_call_while_registering, "registering");
+	const ddirr_trace_verdict *v;
+	const ddirr_event *ev;
+	uint64_t seqs = 0;
+
+	(void)state;
+	while (ddirr_trace_next(t, &ev) == 1) {
+		const ddirr_frame_DestroyContext *fr = ev->frame;
+
+		if (ev->phase == DDIRR_PHASE_EXIT)
+			continue;
+		/* The main thread's call (context 2), seq 1; the other
+		   thread's (context 1), seq 3, after the handler's seq 2. */
+		assert_int_equal(ev->ddi, DDIRR_DDI_DestroyContext);
+		assert_int_equal(ev->seq, ev->seq == 1 ? 1 : 3);
+		assert_int_equal((uintptr_t)fr->hContext, ev->seq == 1 ? 2 : 1);
+		seqs |= 1u << ev->seq;
+	}
+	assert_int_equal(seqs, (1u << 1) | (1u << 3));
+	v = ddirr_trace_get_verdict(t);
+	assert_int_equal(v->kind, DDIRR_VERDICT_GAP);
+	assert_int_equal(v->dropped_records, 2);
+	assert_int_equal(v->n_drops, 1);
+	assert_string_equal(v->drops[0].cause, "nested");
+	assert_int_equal(v->n_gaps, 1);
+	assert_int_equal(v->gaps[0].first_seq, 2);
+	assert_int_equal(v->gaps[0].records, 1);
+	ddirr_trace_free(t);
 }
 
 static char *lazy_page;
@@ -2485,6 +2744,9 @@ int main(void)
 		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
 		cmocka_unit_test(recorder__a_damaged_ring_costs_records_not_the_process),
 		cmocka_unit_test(recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded_whole),
+		cmocka_unit_test(recorder__a_signal_handler_s_ddi_never_becomes_the_parent_of_the_ddi_it_interrupted),
+		cmocka_unit_test(recorder__a_wait_ends_under_a_signal_more_often_than_the_timer_slack),
+		cmocka_unit_test(recorder__a_handler_call_while_its_thread_registers_is_a_counted_drop),
 		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
 		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
 		cmocka_unit_test(recorder__environment_sets_every_option),
