@@ -156,8 +156,8 @@ void ddirr_platform_yield(void)
  * remainder to the slack's end, so each restart adds the slack back: with
  * a timer signal every 50 us, measured here, the remainder grew from 967
  * to 997 us over three restarts. A block-mode call waiting for ring room
- * then waited for ever (tests/recorder/test_recorder.c, callbacks under
- * interrupts). */
+ * then waited for ever (test_recorder, a wait ends under a signal more
+ * often than the timer slack). */
 void ddirr_platform_sleep_ms(uint32_t ms)
 {
 	ddirr_platform_sleep_until_ns(ddirr_platform_now_ns() + (uint64_t)ms * 1000000u);
