@@ -158,10 +158,11 @@ ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 	while (tail != head) {
 		ddirr_ring_hdr *h = (ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
 
-		/* More published than the ring holds: the positions
-		   themselves were written over (a size changed between its
-		   look and its release; the tail then went past the head). */
-		if (head - tail > r->size || !entry_ok(r, tail, head)) {
+		if (!entry_ok(r, tail, head)) {
+			/* Unless more was published than the ring holds: then
+			   the positions themselves were written over (a size
+			   changed between its look and its release, and the
+			   tail went past the head), and the count would wrap. */
 			if (head - tail <= r->size)
 				r->damaged_bytes += head - tail;
 			r->damaged_times++;

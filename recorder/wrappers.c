@@ -478,21 +478,6 @@ static inline uint64_t next_seq(void)
 	return atomic_fetch_add_explicit(&g_rec.seq, 1, memory_order_relaxed) + 1;
 }
 
-/* A call made through a wrapper while its thread was registering its
- * rings: by a signal handler, since register_thread itself calls nothing
- * through the wrappers. It cannot have a ring (the thread's is not there
- * yet, and a new one needs the platform lock the thread may hold), so it
- * is forwarded unrecorded. While recording is on, its entry still takes
- * a seq, which leaves a gap the reader reports, and its two records, the
- * entry and the exit, are counted as issued and dropped (`nested`). */
-static __attribute__((noinline, cold)) void unringed_call(void)
-{
-	if (!atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
-		return;
-	(void)next_seq();
-	atomic_fetch_add_explicit(&g_rec.unringed_drops, 2, memory_order_relaxed);
-}
-
 /* What record() returns for a record it does not write: while recording
  * is on, an entry still takes its seq, which leaves a gap the reader
  * reports. */
@@ -501,6 +486,19 @@ static inline uint64_t unrecorded(uint32_t phase)
 	if (phase != DDIRR_PHASE_ENTRY || !atomic_load_explicit(&g_rec.enabled, memory_order_relaxed))
 		return 0;
 	return next_seq();
+}
+
+/* A call made through a wrapper while its thread was registering its
+ * rings: by a signal handler, since register_thread itself calls nothing
+ * through the wrappers. It cannot have a ring (the thread's is not there
+ * yet, and a new one needs the platform lock the thread may hold), so it
+ * is forwarded unrecorded. While recording is on, its entry still takes
+ * a seq (unrecorded), and its two records, the entry and the exit, are
+ * counted as issued and dropped (`nested`). */
+static __attribute__((noinline, cold)) void unringed_call(void)
+{
+	if (unrecorded(DDIRR_PHASE_ENTRY))
+		atomic_fetch_add_explicit(&g_rec.unringed_drops, 2, memory_order_relaxed);
 }
 
 /* Records one entry or exit of a call whose frame takes frame_size bytes.
