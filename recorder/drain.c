@@ -349,22 +349,61 @@ static uint64_t stamp(ddirr_recorder *r, ddirr_thread_ring *t, const ddirr_ring_
 /* The time goes beside the record, not into its header: the producer
  * reads the header of the oldest record in its ring while the drain holds
  * it (block mode's age check, ring.c), so the drain never writes one. */
-static void take(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *h)
+static void take(ddirr_recorder *r, ddirr_thread_ring *t, ddirr_ring_hdr *h, void *heap)
 {
-	ddirr_ring_hdr *rec = h;
-	char *heap = NULL;
+	ddirr_ring_hdr *rec = heap ? (ddirr_ring_hdr *)heap : h;
 	uint64_t time_ns;
 
-	if (h->kind == DDIRR_RING_INDIRECT) {
-		memcpy(&heap, h + 1, sizeof(heap));
-		rec = (ddirr_ring_hdr *)heap;
-	}
 	time_ns = stamp(r, t, rec);
 	if (g_rec.mode == DDIRR_RECORDER_FLIGHT)
 		flight_put(r, rec, time_ns);
 	else
 		write_record(r, rec, time_ns);
 	free(heap);
+}
+
+/* Frees the heap copies t lists (state.h) for entries before ring
+ * position `at` (all of them with `all`): the drain has passed those
+ * entries without claiming their copies, so a stray store skipped them
+ * or took their kind. Such a copy counts as damage unless a skip already
+ * covered its entry (its record is then among the ones close counts). */
+static void reap_heaps(ddirr_thread_ring *t, uint64_t at, int all)
+{
+	uint64_t added = atomic_load_explicit(&t->heaps_added, memory_order_acquire);
+	uint64_t k = atomic_load_explicit(&t->heaps_taken, memory_order_relaxed);
+
+	for (; k != added && (all || (int64_t)(t->heaps[k % DDIRR_HEAP_SLOTS].at - at) < 0); k++) {
+		if ((int64_t)(t->heaps[k % DDIRR_HEAP_SLOTS].at - t->ring.damaged_until) >= 0) {
+			t->ring.damaged_bytes += sizeof(ddirr_ring_hdr) + sizeof(void *);
+			t->ring.damaged_times++;
+		}
+		free(t->heaps[k % DDIRR_HEAP_SLOTS].copy);
+	}
+	atomic_store_explicit(&t->heaps_taken, k, memory_order_release);
+}
+
+void ddirr_drain_free_heaps(ddirr_thread_ring *t)
+{
+	reap_heaps(t, 0, 1);
+}
+
+/* The heap copy of the INDIRECT entry h, which peek left at the ring's
+ * tail, taken off t's list; NULL when the list has no copy at h's
+ * position with h's address: a stray store made h, or wrote over its
+ * address. */
+static void *claim_heap(ddirr_thread_ring *t, const ddirr_ring_hdr *h)
+{
+	uint64_t at = atomic_load_explicit(&t->ring.tail, memory_order_relaxed), k;
+	void *p;
+
+	reap_heaps(t, at, 0);
+	k = atomic_load_explicit(&t->heaps_taken, memory_order_relaxed);
+	memcpy(&p, h + 1, sizeof(p));
+	if (k == atomic_load_explicit(&t->heaps_added, memory_order_acquire) ||
+	    t->heaps[k % DDIRR_HEAP_SLOTS].at != at || t->heaps[k % DDIRR_HEAP_SLOTS].copy != p)
+		return NULL;
+	atomic_store_explicit(&t->heaps_taken, k + 1, memory_order_release);
+	return p;
 }
 
 /* The exit right after the entry h in its ring, when the two can be taken
@@ -417,6 +456,12 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 		while (n < limit && (h = ddirr_ring_peek(&t->ring))) {
 			ddirr_ring_hdr *x = exit_after(r, t, h);
 			unsigned k = 1;
+			void *heap = NULL;
+
+			if (h->kind == DDIRR_RING_INDIRECT && !(heap = claim_heap(t, h))) {
+				ddirr_ring_skip_damaged(&t->ring);
+				continue;
+			}
 
 			r->taken_bytes += h->size;
 			if (x) {
@@ -428,7 +473,7 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 				ddirr_ring_release(&t->ring, x);
 				k = 2;
 			} else {
-				take(r, t, h);
+				take(r, t, h, heap);
 				ddirr_ring_release(&t->ring, h);
 			}
 			t->taken += k;
@@ -442,6 +487,9 @@ static uint64_t drain_rings(ddirr_recorder *r, uint64_t limit)
 					flush_now(r);
 			}
 		}
+		if (atomic_load_explicit(&t->heaps_added, memory_order_relaxed) !=
+		    atomic_load_explicit(&t->heaps_taken, memory_order_relaxed))
+			reap_heaps(t, atomic_load_explicit(&t->ring.tail, memory_order_relaxed), 0);
 		if (t->ring.damaged_noted != t->ring.damaged_times)
 			note_damage(t);
 		if (exited && n < limit) {

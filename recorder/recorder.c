@@ -606,6 +606,7 @@ int ddirr_recorder_close(ddirr_recorder *r)
 			t->next = kept;
 			kept = t;
 		} else {
+			ddirr_drain_free_heaps(t);
 			ddirr_platform_free(t);
 		}
 	}

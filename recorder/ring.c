@@ -10,7 +10,7 @@ void ddirr_ring_init(ddirr_ring *r, void *data, uint64_t size)
 	r->cached_tail = 0;
 	r->check_at = UINT64_MAX;
 	r->prefetched = 0;
-	r->damaged_bytes = r->damaged_times = r->damaged_noted = 0;
+	r->damaged_bytes = r->damaged_times = r->damaged_noted = r->damaged_until = 0;
 	r->data = data;
 	r->size = size;
 }
@@ -150,6 +150,26 @@ void *ddirr_ring_reserve(ddirr_ring *r, uint64_t n)
 	return r->data;
 }
 
+/* Consumer: everything published from tail to head is damaged. */
+static void skip(ddirr_ring *r, uint64_t tail, uint64_t head)
+{
+	/* Unless more was published than the ring holds: then the positions
+	   themselves were written over (a size changed between its look and
+	   its release, and the tail went past the head), and the count would
+	   wrap. */
+	if (head - tail <= r->size)
+		r->damaged_bytes += head - tail;
+	r->damaged_times++;
+	r->damaged_until = head;
+	atomic_store_explicit(&r->tail, head, memory_order_release);
+}
+
+void ddirr_ring_skip_damaged(ddirr_ring *r)
+{
+	skip(r, atomic_load_explicit(&r->tail, memory_order_relaxed),
+	     atomic_load_explicit(&r->head, memory_order_acquire));
+}
+
 ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -159,14 +179,7 @@ ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r)
 		ddirr_ring_hdr *h = (ddirr_ring_hdr *)(r->data + (tail & (r->size - 1)));
 
 		if (!entry_ok(r, tail, head)) {
-			/* Unless more was published than the ring holds: then
-			   the positions themselves were written over (a size
-			   changed between its look and its release, and the
-			   tail went past the head), and the count would wrap. */
-			if (head - tail <= r->size)
-				r->damaged_bytes += head - tail;
-			r->damaged_times++;
-			atomic_store_explicit(&r->tail, head, memory_order_release);
+			skip(r, tail, head);
 			return NULL;
 		}
 		if (h->kind != DDIRR_RING_PAD)

@@ -74,8 +74,9 @@ typedef struct ddirr_ring {
 	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer */
 	/* Consumer only: bytes skipped because an entry's header could not
 	   have been written by the producer (ddirr_ring_peek), how many
-	   times, and how many of those the consumer has reported. */
-	uint64_t damaged_bytes, damaged_times, damaged_noted;
+	   times, and how many of those the consumer has reported; the
+	   position the last skip went to. */
+	uint64_t damaged_bytes, damaged_times, damaged_noted, damaged_until;
 	_Alignas(64) char *data;
 	uint64_t size; /* power of two */
 } ddirr_ring;
@@ -164,6 +165,12 @@ static inline void ddirr_ring_publish(ddirr_ring *r, uint64_t n)
  * byte published up to now is skipped and counted in damaged_bytes and
  * damaged_times, and NULL returned. */
 ddirr_ring_hdr *ddirr_ring_peek(ddirr_ring *r);
+
+/* Consumer: skips every byte published up to now, as peek does for a
+ * damaged header, for an entry whose header passed but which the consumer
+ * found the producer cannot have written (drain.c: an INDIRECT entry
+ * whose heap copy the producer never listed). */
+void ddirr_ring_skip_damaged(ddirr_ring *r);
 
 /* Consumer: the record right after h, the one peek returned (not yet
  * released), or NULL when none is published yet, padding comes first, or

@@ -37,6 +37,9 @@ enum ddirr_drop_cause {
 
 const char *ddirr_drop_cause_name(int cause);
 
+/* Heap copies a thread may have waiting for the drain (ddirr_thread_ring). */
+enum { DDIRR_HEAP_SLOTS = 8 };
+
 /* Who a ring belongs to. A thread's ring outlives it: the drain takes what
  * it left, then hands the ring to the next thread that registers
  * (wrappers.c, register_thread; docs/recorder.md, "Threads"). */
@@ -72,6 +75,23 @@ typedef struct ddirr_thread_ring {
 	_Atomic uint64_t age_waits; /* block mode: calls that waited for the drain to take an old record */
 	uint64_t last_time_ns; /* drain only: the thread's latest converted time */
 	uint64_t taken;        /* drain only: records taken off the ring, whatever became of them */
+	/* Block mode's heap copies of records too large for the ring
+	   (wrappers.c, record_slow), which the ring holds as INDIRECT entries
+	   with the copy's address. The producer also lists each here, with
+	   its entry's ring position, in ring order, before it publishes the
+	   entry. The drain follows an entry's address only when the list has
+	   that address at that position (drain.c, claim_heap), and frees the
+	   copies of entries it skipped or never saw as INDIRECT: a stray
+	   store into the ring (docs/recorder.md, "Ring memory written by
+	   something else") costs records, not a wild pointer, a bad free or
+	   a leak. Slots k % DDIRR_HEAP_SLOTS for k from
+	   heaps_taken (drain) to heaps_added (producer); a producer with
+	   every slot taken waits, as for ring room. */
+	struct {
+		uint64_t at;
+		void *copy;
+	} heaps[DDIRR_HEAP_SLOTS];
+	_Atomic uint64_t heaps_added, heaps_taken;
 } ddirr_thread_ring;
 
 typedef void (*ddirr_fn)(void); /* any function; cast back before calling */
@@ -215,6 +235,9 @@ void ddirr_drain_note_drops(ddirr_recorder *r);
  * records that rings with a damaged stretch issued and neither gave the
  * drain nor counted as dropped (the stretches skipped held them). */
 void ddirr_drain_count_damage(ddirr_recorder *r);
+
+/* Frees the heap copies t still lists (state.h): before t is freed. */
+void ddirr_drain_free_heaps(ddirr_thread_ring *t);
 /* Stops recording after a write failure: says why once, on stderr and in
  * the trailer. */
 void ddirr_drain_fail(ddirr_recorder *r, const char *why);

@@ -309,6 +309,21 @@ static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 	return p;
 }
 
+/* Waits, as reserve_blocking does, for a free slot in the thread's list
+ * of heap copies (state.h), k being the producer's count of them; the
+ * drain frees a slot as it takes its record. 0 once close is over. */
+static int heap_slot_blocking(ddirr_thread_ring *t, uint64_t k)
+{
+	unsigned spins = 0;
+
+	while (k - atomic_load_explicit(&t->heaps_taken, memory_order_acquire) >= DDIRR_HEAP_SLOTS) {
+		if (tls.generation != atomic_load(&g_rec.generation))
+			return 0;
+		wait_step(&spins);
+	}
+	return 1;
+}
+
 /* Block mode's loss bound (docs/recorder.md, "Modes"): the drain writes a
  * chunk within the flush interval of its oldest record's timestamp, but
  * only for records it has taken; a producer faster than the drain would
@@ -432,12 +447,18 @@ static __attribute__((noinline)) void record_slow(ddirr_thread_ring *t, uint32_t
 	fill_header(h, n, ddi, phase, seq, parent, now, t->thread);
 	ddirr_frame_copy(h + 1, ddirr_desc_ddi(ddi)->frame, frame, phase, flags);
 	if (heap) {
-		ddirr_ring_hdr *ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap));
+		uint64_t k = atomic_load_explicit(&t->heaps_added, memory_order_relaxed);
+		ddirr_ring_hdr *ind;
 
-		if (!ind) {
+		if (!heap_slot_blocking(t, k) || !(ind = reserve_blocking(t, sizeof(*ind) + sizeof(heap)))) {
 			free(heap);
 			goto out;
 		}
+		/* Listed before the entry is published (state.h); reserve
+		   left the head where the entry starts. */
+		t->heaps[k % DDIRR_HEAP_SLOTS].at = atomic_load_explicit(&t->ring.head, memory_order_relaxed);
+		t->heaps[k % DDIRR_HEAP_SLOTS].copy = heap;
+		atomic_store_explicit(&t->heaps_added, k + 1, memory_order_release);
 		*ind = *h;
 		ind->kind = DDIRR_RING_INDIRECT;
 		ind->size = sizeof(*ind) + sizeof(heap);

@@ -1717,18 +1717,27 @@ static void recorder__close_gives_up_a_record_a_jump_left_unfinished(void **stat
 
 /* What damage_the_ring writes over the fifth entry of the ring: a size
  * and a kind (KEEP: as they were), or, with `frame`, the frame's pointer
- * to its args instead. */
+ * to its args instead. With `big`, that entry's call maps 4,096 pages
+ * through a 64 KiB ring, so the entry is an INDIRECT one (its record, 48
+ * KiB, is a heap copy), and `forge` puts the address of a copy of that
+ * copy in its place. */
 #define KEEP UINT32_MAX
+#define INDIRECT_BYTES (uint32_t)(sizeof(ddirr_ring_hdr) + sizeof(void *))
 static const struct ring_damage {
 	uint32_t size, kind;
-	int frame;
+	int frame, big, forge;
+	uint64_t records, lost; /* what the trace must hold, and count as lost */
 } ring_damages[] = {
-	{0, DDIRR_RING_PAD, 0},    /* a padding entry of size 0 */
-	{0, DDIRR_RING_RECORD, 0}, /* a record of size 0 */
-	{0x7ffffff8u, KEEP, 0},    /* past the buffer */
-	{44, KEEP, 0},             /* not a multiple of 8 */
-	{KEEP, 9, 0},              /* an unknown kind, the size as it was */
-	{KEEP, KEEP, 1},           /* the header whole, the frame's args pointer far out */
+	{0, DDIRR_RING_PAD, 0, 0, 0, 404, 16},    /* a padding entry of size 0 */
+	{0, DDIRR_RING_RECORD, 0, 0, 0, 404, 16}, /* a record of size 0 */
+	{0x7ffffff8u, KEEP, 0, 0, 0, 404, 16},    /* past the buffer */
+	{44, KEEP, 0, 0, 0, 404, 16},             /* not a multiple of 8 */
+	{KEEP, 9, 0, 0, 0, 404, 16},              /* an unknown kind, the size as it was */
+	{KEEP, KEEP, 1, 0, 0, 419, 1},            /* the header whole, the frame's args pointer far out */
+	/* a record made an INDIRECT entry: the frame's first bytes its address */
+	{INDIRECT_BYTES, DDIRR_RING_INDIRECT, 0, 0, 0, 404, 16},
+	{KEEP, KEEP, 0, 1, 1, 404, 16},           /* an INDIRECT entry's address, another well-formed record's */
+	{KEEP, DDIRR_RING_PAD, 0, 1, 0, 419, 1},  /* an INDIRECT entry made padding: its copy unclaimed */
 };
 static size_t ring_damage;
 
@@ -1739,19 +1748,26 @@ static size_t ring_damage;
 static void damage_the_ring(void)
 {
 	const struct ring_damage *dm = &ring_damages[ring_damage];
-	UINT32 slots[4] = {100, 101, 102, 103};
-	UINT64 segment_pages[4] = {7, 8, 9, 10};
+	static UINT32 slots[4096];
+	static UINT64 segment_pages[4096];
 	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, 4, slots, segment_pages};
 	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
 	ddirr_thread_ring *t;
 	ddirr_ring_hdr *h;
 	ddirr_recorder *r;
+	void *forged = NULL;
 	uint64_t at;
 	int i;
 
+	for (i = 0; i < 4096; i++) {
+		slots[i] = 100 + (UINT32)i;
+		segment_pages[i] = 7 + (UINT64)i;
+	}
 	o.output = trace_path("damaged_ring");
 	o.lttng = 0;
+	if (dm->big)
+		o.buffer_bytes = 64u << 10;
 	r = open_recorder(&o);
 	fixture_host_driver_set(NULL, NULL, 1);
 	destroy_contexts(0, 100);
@@ -1759,8 +1775,10 @@ static void damage_the_ring(void)
 		_exit(2);
 	while (atomic_flag_test_and_set(&r->drain_lock))
 		usleep(100);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 10; i++) {
+		args.NumberOfPages = dm->big && i == 2 ? 4096 : 4;
 		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+	}
 	t = atomic_load(&g_rec.rings); /* the one thread's main ring, then its nested ring */
 	if (!t || t->is_nested || t->next != t->nested || t->nested->next)
 		_exit(3);
@@ -1772,8 +1790,18 @@ static void damage_the_ring(void)
 		at += h->size;
 	}
 	h = (ddirr_ring_hdr *)(t->ring.data + (at & (t->ring.size - 1)));
-	if (h->ddi != DDIRR_DDI_MapCpuHostAperture || h->phase != DDIRR_PHASE_ENTRY)
+	if (h->ddi != DDIRR_DDI_MapCpuHostAperture || h->phase != DDIRR_PHASE_ENTRY ||
+	    h->kind != (dm->big ? DDIRR_RING_INDIRECT : DDIRR_RING_RECORD))
 		_exit(5);
+	if (dm->forge) {
+		const ddirr_ring_hdr *copy;
+
+		memcpy(&copy, h + 1, sizeof(copy));
+		if (!(forged = malloc(copy->size)))
+			_exit(5);
+		memcpy(forged, copy, copy->size);
+		memcpy(h + 1, &forged, sizeof(forged));
+	}
 	if (dm->frame) {
 		uint64_t far = 0xfffffff0u;
 
@@ -1788,8 +1816,15 @@ static void damage_the_ring(void)
 	if (ddirr_recorder_sync(r))
 		_exit(6);
 	destroy_contexts(110, 100);
-	if (ddirr_recorder_sync(r) || ddirr_recorder_close(r))
+	if (ddirr_recorder_sync(r))
 		_exit(7);
+	/* The drain freed the heap copy, whether it claimed it or not, and
+	   left the forged one alone (free() would abort on a double free). */
+	if (atomic_load(&t->heaps_taken) != atomic_load(&t->heaps_added) || atomic_load(&t->heaps_added) != !!dm->big)
+		_exit(8);
+	free(forged);
+	if (ddirr_recorder_close(r))
+		_exit(9);
 }
 
 /* Ring memory that something else wrote over (a stray store of a buggy
@@ -1798,13 +1833,17 @@ static void damage_the_ring(void)
  * records before it and every call after the sync are in the trace, and
  * the 16 lost are counted as `ring-damaged`); a damaged frame costs its
  * record. Before the drain checked headers, the first two hung it (close
- * waited for ever: the child's alarm), the third read past the ring. */
+ * waited for ever: the child's alarm), the third read past the ring.
+ * Before it checked INDIRECT entries against the thread's list of heap
+ * copies, it followed the address in any entry marked INDIRECT (a wild
+ * read, then a free of it), took the forged record for the real one, and
+ * lost the record of an entry made padding without a count. */
 static void recorder__a_damaged_ring_costs_records_not_the_process(void **state)
 {
 	(void)state;
 	for (ring_damage = 0; ring_damage < sizeof(ring_damages) / sizeof(ring_damages[0]); ring_damage++) {
 		ddirr_trace *t = trace_of_child(damage_the_ring, "damaged_ring");
-		int frame_only = ring_damages[ring_damage].frame;
+		const struct ring_damage *dm = &ring_damages[ring_damage];
 		const ddirr_trace_verdict *v;
 		const ddirr_event *ev;
 		uint64_t n = 0;
@@ -1813,13 +1852,104 @@ static void recorder__a_damaged_ring_costs_records_not_the_process(void **state)
 			n++;
 		v = ddirr_trace_get_verdict(t);
 		print_message("damage %zu: %llu records, verdict %s\n", ring_damage, (unsigned long long)n, v->summary);
-		assert_int_equal(n, frame_only ? 419 : 404);
+		assert_int_equal(n, dm->records);
 		assert_int_equal(v->kind, DDIRR_VERDICT_GAP); /* the seqs lost, from 103 on */
-		assert_int_equal(v->dropped_records, frame_only ? 1 : 16);
+		assert_int_equal(v->dropped_records, dm->lost);
 		assert_int_equal(v->n_drops, 1);
 		assert_string_equal(v->drops[0].cause, "ring-damaged");
 		ddirr_trace_free(t);
 	}
+}
+
+/* Block mode keeps a record too large for the ring as a heap copy, and a
+ * thread lists at most DDIRR_HEAP_SLOTS of them for the drain (state.h):
+ * with the drain held back, a thread's next such call waits, and once the
+ * drain runs again every call is recorded whole and every copy freed. */
+enum { BIG_CALLS = 20, BIG_PAGES = 4096 };
+static _Atomic int big_made;
+
+static void *make_big_calls(void *arg)
+{
+	static UINT32 slots[BIG_PAGES];
+	static UINT64 pages[BIG_PAGES];
+	DXGKARG_MAPCPUHOSTAPERTURE args = {(HANDLE)0x7, 1, 0, BIG_PAGES, slots, pages};
+	ddirr_frame_MapCpuHostAperture f = {FIXTURE_DRIVER_CONTEXT, &args, 0};
+	int i, k;
+
+	(void)arg;
+	for (i = 0; i < BIG_CALLS; i++) {
+		for (k = 0; k < BIG_PAGES; k++) {
+			slots[k] = (UINT32)k;
+			pages[k] = (UINT64)i * BIG_PAGES + (UINT64)k * 3;
+		}
+		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
+		atomic_fetch_add(&big_made, 1);
+	}
+	return NULL;
+}
+
+static void heap_copies_wait_for_a_slot(void)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder_stats st;
+	ddirr_thread_ring *t;
+	ddirr_recorder *r;
+	pthread_t th;
+	int i;
+
+	o.output = trace_path("heap_slots");
+	o.lttng = 0;
+	o.buffer_bytes = 64u << 10;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 1);
+	while (atomic_flag_test_and_set(&r->drain_lock))
+		usleep(100);
+	if (pthread_create(&th, NULL, make_big_calls, NULL))
+		_exit(2);
+	for (i = 0; i < 10000 && atomic_load(&big_made) < DDIRR_HEAP_SLOTS; i++)
+		usleep(1000);
+	usleep(100 * 1000); /* time for a ninth call, if it did not wait */
+	t = atomic_load(&g_rec.rings);
+	if (!t || t->is_nested)
+		_exit(3);
+	if (atomic_load(&big_made) != DDIRR_HEAP_SLOTS || atomic_load(&t->heaps_added) != DDIRR_HEAP_SLOTS)
+		_exit(4);
+	atomic_flag_clear(&r->drain_lock);
+	pthread_join(th, NULL);
+	if (ddirr_recorder_sync(r))
+		_exit(5);
+	ddirr_recorder_get_stats(r, &st);
+	if (atomic_load(&t->heaps_added) != BIG_CALLS || atomic_load(&t->heaps_taken) != BIG_CALLS ||
+	    st.issued != 2 * BIG_CALLS || st.recorded != 2 * BIG_CALLS || st.dropped)
+		_exit(6);
+	if (ddirr_recorder_close(r))
+		_exit(7);
+}
+
+static void recorder__a_thread_waits_for_a_heap_slot_and_loses_nothing(void **state)
+{
+	ddirr_trace *t;
+	const ddirr_event *ev;
+	int entries = 0, rc, k;
+
+	(void)state;
+	t = trace_of_child(heap_copies_wait_for_a_slot, "heap_slots");
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		const ddirr_frame_MapCpuHostAperture *b = ev->frame;
+
+		if (ev->phase != DDIRR_PHASE_ENTRY)
+			continue;
+		assert_int_equal(b->pArgs->NumberOfPages, BIG_PAGES);
+		for (k = 0; k < BIG_PAGES; k++)
+			if (b->pArgs->pMemorySegmentPages[k] != (UINT64)entries * BIG_PAGES + (UINT64)k * 3 ||
+			    b->pArgs->pCpuHostAperturePages[k] != (UINT32)k)
+				fail_msg("call %d: page %d differs", entries, k);
+		entries++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(entries, BIG_CALLS);
+	assert_int_equal(ddirr_trace_get_verdict(t)->kind, DDIRR_VERDICT_COMPLETE);
+	ddirr_trace_free(t);
 }
 
 /* A host that emulates an interrupt with a signal, whose handler calls
@@ -2743,6 +2873,7 @@ int main(void)
 		cmocka_unit_test(recorder__a_fault_in_the_copy_that_the_host_fixes_keeps_the_record),
 		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
 		cmocka_unit_test(recorder__a_damaged_ring_costs_records_not_the_process),
+		cmocka_unit_test(recorder__a_thread_waits_for_a_heap_slot_and_loses_nothing),
 		cmocka_unit_test(recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded_whole),
 		cmocka_unit_test(recorder__a_signal_handler_s_ddi_never_becomes_the_parent_of_the_ddi_it_interrupted),
 		cmocka_unit_test(recorder__a_wait_ends_under_a_signal_more_often_than_the_timer_slack),
