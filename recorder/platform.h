@@ -133,7 +133,8 @@ void ddirr_platform_on_fork(void (*child)(void));
  * takes the default action at once (the recorder's state is held there).
  * on_dump runs inside the SIGUSR2 handler and must only set flags; a
  * SIGUSR2 handler installed before then runs too (not the default action,
- * which would end the process). Any may be NULL.
+ * which would end the process). Any may be NULL: with on_crash NULL the
+ * crash signals, with on_dump NULL SIGUSR2, keep what they had.
  * Installing twice replaces the callbacks. Removing puts back what was
  * there before, except where the process has installed a handler since. */
 void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_resume)(void), void (*on_dump)(void));

@@ -330,7 +330,7 @@ static void (*volatile crash_cb)(int);
 static void (*volatile resume_cb)(void);
 static void (*volatile dump_cb)(void);
 static volatile sig_atomic_t in_crash_cb;
-static int installed;
+static int installed_crash, installed_usr2; /* what install_signals has taken over */
 
 /* What was installed for sig before the recorder. */
 static struct sigaction *old_action(int sig)
@@ -417,22 +417,28 @@ void ddirr_platform_install_signals(void (*on_crash)(int sig), void (*on_resume)
 	crash_cb = on_crash;
 	resume_cb = on_resume;
 	dump_cb = on_dump;
-	if (installed)
-		return;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESETHAND: a process that recovers from a fault keeps the
-	   flush for the next one. SA_NODEFER: a crash inside the callback is
-	   delivered, and goes straight on. SA_ONSTACK: on a thread with an
-	   alternate stack (a stack overflow's SIGSEGV), that stack. */
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-	sa.sa_sigaction = on_crash_signal;
-	for (i = 0; i < N_CRASH; i++)
-		sigaction(crash_signals[i], &sa, &old_crash[i]);
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sa.sa_sigaction = on_usr2;
-	sigaction(SIGUSR2, &sa, &old_usr2);
-	installed = 1;
+	if (on_crash && !installed_crash) {
+		/* No SA_RESETHAND: a process that recovers from a fault keeps
+		   the flush for the next one. SA_NODEFER: a crash inside the
+		   callback is delivered, and goes straight on. SA_ONSTACK: on
+		   a thread with an alternate stack (a stack overflow's
+		   SIGSEGV), that stack. */
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+		sa.sa_sigaction = on_crash_signal;
+		for (i = 0; i < N_CRASH; i++)
+			sigaction(crash_signals[i], &sa, &old_crash[i]);
+		installed_crash = 1;
+	}
+	/* Only for a dump: the handler swallows the signal (its default
+	   action would end the process), which no other setting may do. */
+	if (on_dump && !installed_usr2) {
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sa.sa_sigaction = on_usr2;
+		sigaction(SIGUSR2, &sa, &old_usr2);
+		installed_usr2 = 1;
+	}
 }
 
 /* Puts back what sig had before, unless the process has replaced the
@@ -452,12 +458,12 @@ void ddirr_platform_remove_signals(void)
 	crash_cb = NULL;
 	resume_cb = NULL;
 	dump_cb = NULL;
-	if (!installed)
-		return;
-	for (i = 0; i < N_CRASH; i++)
-		restore(crash_signals[i], on_crash_signal, &old_crash[i]);
-	restore(SIGUSR2, on_usr2, &old_usr2);
-	installed = 0;
+	if (installed_crash)
+		for (i = 0; i < N_CRASH; i++)
+			restore(crash_signals[i], on_crash_signal, &old_crash[i]);
+	if (installed_usr2)
+		restore(SIGUSR2, on_usr2, &old_usr2);
+	installed_crash = installed_usr2 = 0;
 }
 
 void ddirr_platform_error_line(const char *line)

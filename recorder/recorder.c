@@ -161,7 +161,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	ddirr_recorder *r = NULL;
 	const char *clock_name;
 	char path[4096];
-	int rc, ticks_are_ns;
+	int rc, ticks_are_ns, dump_on_signal;
 
 	if (!out)
 		return ddirr_error_set(DDIRR_EINVAL, "ddirr_recorder_open: out is NULL");
@@ -273,11 +273,13 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	atomic_store(&g_rec.backlog_cap, g_rec.ring_bytes);
 	g_rec.rec = r;
 	ddirr_platform_on_fork(on_fork_child);
-	if (r->opts.crash_handlers || (r->opts.mode == DDIRR_RECORDER_FLIGHT &&
-				       (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL)))
+	dump_on_signal = r->opts.mode == DDIRR_RECORDER_FLIGHT && (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL);
+	if (r->opts.crash_handlers || dump_on_signal)
 		/* on_resume: the process's crash handler returned, and the
-		   faulting instruction runs again inside the record or DDI. */
-		ddirr_platform_install_signals(on_crash, ddirr_wrappers_crash_resume, on_dump_signal);
+		   faulting instruction runs again inside the record or DDI.
+		   SIGUSR2 is left alone unless it asks for a dump. */
+		ddirr_platform_install_signals(r->opts.crash_handlers ? on_crash : NULL, ddirr_wrappers_crash_resume,
+					       dump_on_signal ? on_dump_signal : NULL);
 	*out = r;
 	return 0;
 fail:

@@ -617,7 +617,9 @@ static inline __attribute__((always_inline)) void enter(call_ctx *cx, uint32_t d
 {
 	ddirr_thread_ring *t;
 
-	cx->parent = kind == DDIRR_KIND_CB && tls.depth ? tls.stack[tls.depth - 1] : 0;
+	/* Deeper than the stack keeps (a host whose callbacks call DDIs
+	   again, more than MAX_DEPTH deep), the parent is not known: 0. */
+	cx->parent = kind == DDIRR_KIND_CB && tls.depth - 1u < MAX_DEPTH ? tls.stack[tls.depth - 1] : 0;
 	cx->seq = record(ddi, DDIRR_PHASE_ENTRY, 0, cx->parent, frame, frame_size, copy);
 	if (kind == DDIRR_KIND_DDI) {
 		/* The slot is this DDI's before its seq goes in: a signal

@@ -130,18 +130,21 @@ int ddirr_recorder_wrap_interface(ddirr_recorder *r, DXGKRNL_INTERFACE *iface);
 void ddirr_recorder_set_enabled(ddirr_recorder *r, int enabled);
 
 /* Flight mode: writes the records held in memory to the trace now and waits
- * until they are written (at most about a second). Records issued before the
- * call on this thread are included. Returns the number of records written,
- * or DDIRR_EINVAL (not in flight mode, or the API trigger is off), DDIRR_EIO. */
+ * until they are written (at most 10 s: then DDIRR_EIO, the drain thread did
+ * not answer). Records issued before the call on this thread are included.
+ * Returns the number of records written, or DDIRR_EINVAL (not in flight
+ * mode, or the API trigger is off), DDIRR_EIO. */
 int ddirr_recorder_flight_dump(ddirr_recorder *r);
 
 /* Waits until every record issued before the call is written (not in flight
  * mode: there it waits until the records reached the flight buffer), and
- * writes the pending chunk. Errors: DDIRR_EIO (recording has stopped). */
+ * writes the pending chunk. Errors: DDIRR_EIO (recording has stopped, or the
+ * drain thread did not answer within 10 s). */
 int ddirr_recorder_sync(ddirr_recorder *r);
 
 typedef struct ddirr_recorder_drop_count {
-	const char *cause; /* "ring-full", "record-too-large", "flight-evicted", "write-failed" */
+	const char *cause; /* "ring-full", "record-too-large", "flight-evicted", "write-failed",
+	                      "interrupted", "ring-damaged", "nested" (docs/recorder.md) */
 	uint64_t records;
 } ddirr_recorder_drop_count;
 

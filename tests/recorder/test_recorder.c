@@ -1861,6 +1861,77 @@ static void recorder__a_damaged_ring_costs_records_not_the_process(void **state)
 	}
 }
 
+/* A host whose callback calls a DDI again, 70 deep: more DDIs than the
+ * thread's stack of them keeps (64, wrappers.c). A callback's parent is
+ * its DDI's seq while that DDI is one of the 64 outermost, and 0 (not
+ * known) deeper. Before, a callback at depth 65 or more read its parent
+ * from past the end of the stack: in the normal build that memory held
+ * zeros, and the test passed; the sanitizer build (UBSan's bounds check)
+ * stops there, "index 64 out of bounds for type 'uint64_t [64]'". */
+enum { DEEP_CALLS = 70, DEEP_KEPT = 64 };
+static int deep_made;
+
+static void call_deeper(uint32_t id, void *frame, void *ctx)
+{
+	DXGKARG_CREATECONTEXT cc;
+	ddirr_frame_CreateContext f = {(HANDLE)(uintptr_t)1, &cc, 0};
+
+	(void)frame;
+	(void)ctx;
+	if (id != DDIRR_DDI_CreateContextAllocation || deep_made >= DEEP_CALLS)
+		return;
+	memset(&cc, 0, sizeof(cc));
+	cc.hContext = (HANDLE)(uintptr_t)++deep_made;
+	fixture_host_call(DDIRR_DDI_CreateContext, &f);
+}
+
+static void recorder__callbacks_deeper_than_the_ddi_stack_have_no_parent(void **state)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	uint64_t depth_of[3 * DEEP_CALLS + 1] = {0}; /* a seq for each DDI and each of its callbacks */
+	int callbacks[DEEP_CALLS + 1] = {0};
+	const ddirr_event *ev;
+	ddirr_trace *t = NULL;
+	ddirr_recorder *r;
+	int rc, k;
+
+	(void)state;
+	o.output = trace_path("deep");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(NULL, NULL, 0); /* CreateContext makes its two callbacks */
+	fixture_host_set_check(call_deeper, NULL);
+	deep_made = 0;
+	call_deeper(DDIRR_DDI_CreateContextAllocation, NULL, NULL);
+	fixture_host_set_check(NULL, NULL);
+	assert_int_equal(deep_made, DEEP_CALLS);
+	assert_int_equal(ddirr_recorder_close(r), 0);
+	assert_int_equal(ddirr_trace_open(&t, o.output), 0);
+	while ((rc = ddirr_trace_next(t, &ev)) == 1) {
+		if (ev->phase != DDIRR_PHASE_ENTRY)
+			continue;
+		assert_true(ev->seq < sizeof(depth_of) / sizeof(depth_of[0]));
+		if (ev->ddi == DDIRR_DDI_CreateContext) {
+			const ddirr_frame_CreateContext *b = ev->frame;
+
+			depth_of[ev->seq] = (uint64_t)(uintptr_t)b->pCreateContext->hContext;
+			continue;
+		}
+		/* CreateContextAllocation, then MapContextAllocation once the
+		   deeper calls have returned: both made from the DDI at the
+		   depth the parent names, or from one deeper than 64. */
+		k = ev->parent_seq ? (int)depth_of[ev->parent_seq] : 0;
+		if (ev->parent_seq)
+			assert_in_range(k, 1, DEEP_KEPT);
+		callbacks[k]++;
+	}
+	assert_int_equal(rc, 0);
+	for (k = 1; k <= DEEP_KEPT; k++)
+		assert_int_equal(callbacks[k], 2);
+	assert_int_equal(callbacks[0], 2 * (DEEP_CALLS - DEEP_KEPT));
+	ddirr_trace_free(t);
+}
+
 /* Block mode keeps a record too large for the ring as a heap copy, and a
  * thread lists at most DDIRR_HEAP_SLOTS of them for the drain (state.h):
  * with the drain held back, a thread's next such call waits, and once the
@@ -2529,6 +2600,52 @@ static void recorder__sigusr2_reaches_the_process_s_handler_too(void **state)
 	in_child(usr2_and_a_later_handler);
 }
 
+/* Crash handlers without flight mode's signal trigger: the recorder
+ * takes the crash signals and leaves SIGUSR2 alone, so a SIGUSR2 still
+ * ends a process that has no handler for it, as it would without ddirr.
+ * Before, the recorder installed its SIGUSR2 handler with the crash
+ * handlers (the shim's default), and the signal did nothing. */
+static void usr2_without_the_trigger(void)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	struct sigaction cur;
+	ddirr_recorder *r;
+
+	signal(SIGUSR2, SIG_DFL);
+	o.output = trace_path("usr2_default");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.flight_triggers = DDIRR_TRIGGER_API | DDIRR_TRIGGER_FAILURE;
+	o.crash_handlers = 1;
+	o.lttng = 0;
+	r = open_recorder(&o);
+	if (sigaction(SIGUSR2, NULL, &cur) || (cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL ||
+	    sigaction(SIGSEGV, NULL, &cur) || !(cur.sa_flags & SA_SIGINFO))
+		_exit(2);
+	fixture_host_driver_set(NULL, NULL, 1);
+	destroy_contexts(0, 10);
+	raise(SIGUSR2);
+	(void)r;
+	_exit(3); /* not reached: SIGUSR2's default action ends the child */
+}
+
+static void recorder__sigusr2_keeps_its_default_action_without_the_signal_trigger(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(20);
+		usr2_without_the_trigger();
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGUSR2)
+		fail_msg("the child ended with status 0x%x, not by SIGUSR2", status);
+}
+
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
@@ -2874,12 +2991,14 @@ int main(void)
 		cmocka_unit_test(recorder__close_gives_up_a_record_a_jump_left_unfinished),
 		cmocka_unit_test(recorder__a_damaged_ring_costs_records_not_the_process),
 		cmocka_unit_test(recorder__a_thread_waits_for_a_heap_slot_and_loses_nothing),
+		cmocka_unit_test(recorder__callbacks_deeper_than_the_ddi_stack_have_no_parent),
 		cmocka_unit_test(recorder__a_driver_call_from_a_signal_handler_mid_record_is_recorded_whole),
 		cmocka_unit_test(recorder__a_signal_handler_s_ddi_never_becomes_the_parent_of_the_ddi_it_interrupted),
 		cmocka_unit_test(recorder__a_wait_ends_under_a_signal_more_often_than_the_timer_slack),
 		cmocka_unit_test(recorder__a_handler_call_while_its_thread_registers_is_a_counted_drop),
 		cmocka_unit_test(recorder__a_jump_out_of_a_faulting_ddi_leaves_the_ddi),
 		cmocka_unit_test(recorder__sigusr2_reaches_the_process_s_handler_too),
+		cmocka_unit_test(recorder__sigusr2_keeps_its_default_action_without_the_signal_trigger),
 		cmocka_unit_test(recorder__environment_sets_every_option),
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
