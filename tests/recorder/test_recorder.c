@@ -135,8 +135,9 @@ static uint64_t records_in(const char *path)
 /* Bit-exact pass-through                                              */
 
 typedef struct expectation {
-	const void *frame; /* what the caller passed */
-	uint64_t ret;      /* what the callee returns */
+	const void *frame;    /* what the caller passed */
+	const void *pristine; /* NULL, or a second frame filled alike, in memory of its own */
+	uint64_t ret;         /* what the callee returns */
 	int calls;
 } expectation;
 
@@ -147,7 +148,10 @@ static const ddirr_field_desc *return_field(const ddirr_ddi_desc *d)
 
 /* The callee's side: its parameters are bit for bit the caller's (the
  * StartDevice interface excepted: a copy by design, whose identity fields
- * are checked), and so is everything they point to. */
+ * are checked), and so is everything they point to: compared with a
+ * pristine frame filled the same way in other memory, so that bytes the
+ * recorder changed where the caller's pointers lead would show (the
+ * caller's own frame would share them). */
 static void expect_exact(uint32_t id, void *got, void *ctx)
 {
 	expectation *e = ctx;
@@ -172,7 +176,8 @@ static void expect_exact(uint32_t id, void *got, void *ctx)
 		if (memcmp((const char *)got + f->offset, (const char *)e->frame + f->offset, f->size))
 			fail_msg("%s: parameter %s differs", d->name, f->name);
 	}
-	if (struct_compare(d->frame, e->frame, got, DDIRR_PHASE_ENTRY, where, sizeof(where)))
+	if (struct_compare(d->frame, e->pristine ? e->pristine : e->frame, got, DDIRR_PHASE_ENTRY, where,
+			   sizeof(where)))
 		fail_msg("%s: %s", d->name, where);
 	if (rf)
 		ddirr_desc_write((char *)got + rf->offset, rf->size, e->ret);
@@ -202,7 +207,7 @@ static void recorder__every_ddi_and_callback_passes_through_bit_exact(void **sta
 					.seed = id * 31 + v};
 			void *frame = frame_fill(id, &fo, &a);
 			const ddirr_field_desc *rf = return_field(d);
-			expectation e = {frame, 0, 0};
+			expectation e = {frame, frame_fill(id, &fo, &a), 0, 0};
 
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			e.ret = rf && rf->size < 8 ? (rng >> 32) : rng;
@@ -228,12 +233,113 @@ static void recorder__every_ddi_and_callback_passes_through_bit_exact(void **sta
 	ddirr_arena_release(&a);
 }
 
+/* Where the slice's callbacks sit in DXGKRNL_INTERFACE (ddi.def). */
+static const struct callback_slot {
+	uint32_t id;
+	size_t at;
+} callback_slots[] = {
+#define DDIRR_SLOT_DDI(id, member)
+#define DDIRR_SLOT_CB(id, member) {id, offsetof(DXGKRNL_INTERFACE, member)},
+#define DDIRR_DDI(id, name, kind, ret, member) DDIRR_SLOT_##kind(id, member)
+#define DDIRR_ARG0(...)
+#define DDIRR_ARG(...)
+#define DDIRR_END(...)
+#include "ddirr/ddi.def"
+#undef DDIRR_DDI
+#undef DDIRR_ARG0
+#undef DDIRR_ARG
+#undef DDIRR_END
+#undef DDIRR_SLOT_DDI
+#undef DDIRR_SLOT_CB
+};
+
+/* The callback whose slot is at `at`, or 0. */
+static uint32_t callback_at(size_t at)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(callback_slots) / sizeof(callback_slots[0]); i++)
+		if (at == callback_slots[i].at)
+			return callback_slots[i].id;
+	return 0;
+}
+
+static void in_child(void (*fn)(void));
+
+static DXGKRNL_INTERFACE interface_seen;
+
+static void keep_interface(uint32_t id, void *frame, void *ctx)
+{
+	(void)ctx;
+	if (id == DDIRR_DDI_StartDevice && ((ddirr_frame_StartDevice *)frame)->DxgkInterface)
+		interface_seen = *((ddirr_frame_StartDevice *)frame)->DxgkInterface;
+}
+
+/* StartDevice hands the driver the recorder's copy of the host's
+ * DXGKRNL_INTERFACE: every 8-byte word of it the host's, but the slice's
+ * callbacks (ddi.def), each of them the recorder's wrapper instead, with
+ * the host's as the function it forwards to (the copy's callbacks are the
+ * process's from then on, so in a child). Every word of the host's
+ * interface is a distinct value, and the host's stays as it was. */
+static void start_device_with_a_full_interface(void)
+{
+	DXGKRNL_INTERFACE host, before;
+	DXGK_START_INFO info = {0};
+	ULONG sources = 0, children = 0;
+	ddirr_frame_StartDevice start = {FIXTURE_DRIVER_CONTEXT, &info, &host, &sources, &children, 0};
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+	ddirr_recorder *r;
+	uint64_t w;
+	size_t at, slots = 0;
+
+	for (at = 0; at + 8 <= sizeof(host); at += 8) {
+		w = 0x5A5A000000000000ull | at;
+		memcpy((char *)&host + at, &w, 8);
+	}
+	host.Size = sizeof(host);
+	host.Version = DXGKDDI_INTERFACE_VERSION;
+	before = host;
+	o.output = trace_path("interface_copy");
+	o.lttng = 0;
+	r = open_recorder(&o);
+	fixture_host_driver_set(keep_interface, NULL, 1);
+	fixture_host_call(DDIRR_DDI_StartDevice, &start);
+	if (memcmp(&host, &before, sizeof(host)))
+		_exit(2); /* the host's own interface was written */
+	for (at = 0; at + 8 <= sizeof(host); at += 8) {
+		uint32_t id = callback_at(at);
+		uint64_t want, got, real;
+
+		memcpy(&want, (char *)&host + at, 8);
+		memcpy(&got, (char *)&interface_seen + at, 8);
+		if (!id) {
+			if (got != want)
+				_exit(3);
+			continue;
+		}
+		memcpy(&real, &g_rec.real[id], 8);
+		if (got == want || !got || real != want)
+			_exit(3);
+		slots++;
+	}
+	if (slots != sizeof(callback_slots) / sizeof(callback_slots[0]) || memcmp(&interface_seen, &host, 8))
+		_exit(4);
+	if (ddirr_recorder_close(r))
+		_exit(5);
+}
+
+static void recorder__start_device_passes_the_whole_interface_but_the_wrapped_callbacks(void **state)
+{
+	(void)state;
+	in_child(start_device_with_a_full_interface);
+}
+
 /* With recording off the wrappers forward as well. */
 static void recorder__disabled_recorder_still_forwards(void **state)
 {
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
 	ddirr_frame_DestroyContext f = {(HANDLE)0x77, 0};
-	expectation e = {&f, (uint64_t)(uint32_t)STATUS_GRAPHICS_ALLOCATION_BUSY, 0};
+	expectation e = {&f, NULL, (uint64_t)(uint32_t)STATUS_GRAPHICS_ALLOCATION_BUSY, 0};
 	ddirr_recorder_stats st;
 	ddirr_recorder *r;
 
@@ -381,6 +487,15 @@ static void run_threads(int mode, size_t buffer, size_t flight, const char *name
 	/* recorded + dropped == issued, counted by the recorder and by the file */
 	assert_int_equal(records, st.issued - st.dropped);
 	assert_int_equal(v->dropped_records, st.dropped);
+	if (mode == DDIRR_RECORDER_DROP) {
+		/* Eight threads outrun one drain through 64 KiB rings: the
+		   count above is of real drops, each with its cause. */
+		assert_true(st.dropped > 0);
+		assert_int_equal(v->n_drops, 1);
+		assert_string_equal(v->drops[0].cause, "ring-full");
+		assert_int_equal(v->drops[0].records, st.dropped);
+		assert_int_equal(st.drops[DROP_RING_FULL].records, st.dropped);
+	}
 	if (mode == DDIRR_RECORDER_BLOCK) {
 		assert_int_equal(st.dropped, 0);
 		assert_int_equal(entries, total); /* seqs 1..N, each once: a total order */
@@ -927,19 +1042,23 @@ static void fill_a_small_file(void *arg)
 	o.output = trace_path(arg);
 	o.lttng = 0;
 	r = open_recorder(&o);
-	fixture_host_driver_set(NULL, NULL, 1);
 	for (i = 0; i < 40; i++) {
 		DXGKARG_MAPCPUHOSTAPERTURE args = {.NumberOfPages = 4096, .pCpuHostAperturePages = slots,
 						   .pMemorySegmentPages = pages};
 		ddirr_frame_MapCpuHostAperture f = {(HANDLE)0x10, &args, 0};
+		/* The driver returns a status of this call's own. */
+		expectation e = {&f, NULL, (uint64_t)(uint32_t)(0x40000000 + i), 0};
 
 		for (j = 0; j < 4096; j++) { /* incompressible */
 			rng = rng * 6364136223846793005ull + 1;
 			slots[j] = (UINT32)(rng >> 32);
 			pages[j] = rng;
 		}
+		fixture_host_driver_set(expect_exact, &e, 1);
 		fixture_host_call(DDIRR_DDI_MapCpuHostAperture, &f);
-		assert_int_equal(f.ReturnValue, 0); /* forwarded, whatever the recorder does */
+		/* forwarded whole, whatever the recorder does */
+		assert_int_equal(e.calls, 1);
+		assert_int_equal(f.ReturnValue, 0x40000000 + i);
 		ddirr_recorder_sync(r);
 	}
 	fixture_host_driver_set(NULL, NULL, 0);
@@ -1166,7 +1285,7 @@ static void open_on_dev_full(void *arg)
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
 	DRIVER_INITIALIZATION_DATA d = driver_table;
 	ddirr_frame_DestroyContext f = {(HANDLE)0x5, 0};
-	expectation e = {&f, 0x1234, 0};
+	expectation e = {&f, NULL, 0x1234, 0};
 	ddirr_recorder *r = NULL;
 
 	(void)arg;
@@ -2960,6 +3079,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(recorder__every_ddi_and_callback_passes_through_bit_exact),
 		cmocka_unit_test(recorder__disabled_recorder_still_forwards),
+		cmocka_unit_test(recorder__start_device_passes_the_whole_interface_but_the_wrapped_callbacks),
 		cmocka_unit_test(recorder__8_threads_block_mode_records_every_call_once),
 		cmocka_unit_test(recorder__close_while_threads_record_loses_no_record),
 		cmocka_unit_test(recorder__8_threads_times_never_go_back_on_the_monotonic_clock),
