@@ -42,7 +42,8 @@ typedef struct ddirr_trace_provenance {
 	const uint8_t *driver_sha256; /* digest bytes, normally 32; NULL when unknown */
 	size_t driver_sha256_len;
 	const char *driver_build;
-	uint32_t interface_version; /* negotiated DXGKDDI_INTERFACE_VERSION, raw */
+	uint32_t interface_version; /* the driver's DRIVER_INITIALIZATION_DATA.Version, raw (the
+	                               kernel's DXGKRNL_INTERFACE.Version: the CAPS frame) */
 	const char *host;
 	const char *process_name;
 	uint32_t pid;
