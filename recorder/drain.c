@@ -372,8 +372,12 @@ static void reap_heaps(ddirr_thread_ring *t, uint64_t at, int all)
 	uint64_t added = atomic_load_explicit(&t->heaps_added, memory_order_acquire);
 	uint64_t k = atomic_load_explicit(&t->heaps_taken, memory_order_relaxed);
 
-	for (; k != added && (all || (int64_t)(t->heaps[k % DDIRR_HEAP_SLOTS].at - at) < 0); k++) {
-		if ((int64_t)(t->heaps[k % DDIRR_HEAP_SLOTS].at - t->ring.damaged_until) >= 0) {
+	for (; k != added; k++) {
+		const uint64_t slot_at = t->heaps[k % DDIRR_HEAP_SLOTS].at;
+
+		if (!all && (int64_t)(slot_at - at) >= 0)
+			break;
+		if ((int64_t)(slot_at - t->ring.damaged_until) >= 0) {
 			t->ring.damaged_bytes += sizeof(ddirr_ring_hdr) + sizeof(void *);
 			t->ring.damaged_times++;
 		}

@@ -289,6 +289,16 @@ static void wait_step(unsigned *spins)
 		ddirr_platform_sleep_ms(1);
 }
 
+/* One step of a block-mode wait for the drain; 0, without waiting, once
+ * close is over (a new generation): the wait is given up. */
+static int wait_in_block_mode(unsigned *spins)
+{
+	if (tls.generation != atomic_load(&g_rec.generation))
+		return 0;
+	wait_step(spins);
+	return 1;
+}
+
 /* Waits for room in block mode, even once recording is turned off: the
  * drain thread runs until close has seen every `writing` clear, and it
  * keeps taking records after a write failure (it counts them as dropped
@@ -301,11 +311,9 @@ static void *reserve_blocking(ddirr_thread_ring *t, uint64_t n)
 	unsigned spins = 0;
 	void *p;
 
-	while (!(p = ddirr_ring_reserve(&t->ring, n))) {
-		if (tls.generation != atomic_load(&g_rec.generation))
+	while (!(p = ddirr_ring_reserve(&t->ring, n)))
+		if (!wait_in_block_mode(&spins))
 			return NULL;
-		wait_step(&spins);
-	}
 	return p;
 }
 
@@ -316,11 +324,9 @@ static int heap_slot_blocking(ddirr_thread_ring *t, uint64_t k)
 {
 	unsigned spins = 0;
 
-	while (k - atomic_load_explicit(&t->heaps_taken, memory_order_acquire) >= DDIRR_HEAP_SLOTS) {
-		if (tls.generation != atomic_load(&g_rec.generation))
+	while (k - atomic_load_explicit(&t->heaps_taken, memory_order_acquire) >= DDIRR_HEAP_SLOTS)
+		if (!wait_in_block_mode(&spins))
 			return 0;
-		wait_step(&spins);
-	}
 	return 1;
 }
 
