@@ -90,10 +90,19 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 		printf("zstd level not recorded");
 	if (s->zstd_hash_log && s->zstd_chain_log)
 		printf(" (hash log %u, chain log %u)", s->zstd_hash_log, s->zstd_chain_log);
-	printf("\n");
-	if (*s->scenario || s->chaos_seed || *s->chaos_flags)
-		printf("scenario       %s, seed %" PRIu64 ", chaos %s\n", *s->scenario ? s->scenario : "-", s->chaos_seed,
-		       *s->chaos_flags ? s->chaos_flags : "none");
+	printf(", crash handlers %s\n", s->crash_handlers ? "on" : "off");
+	if (s->flight_bytes)
+		printf("flight         %" PRIu64 " bytes kept, written on %s\n", s->flight_bytes,
+		       *s->flight_triggers ? s->flight_triggers : "nothing but close");
+	/* A seed of 0 from a trace before chaos_seed_set reads as none. */
+	if (*s->scenario || s->chaos_seed_set || s->chaos_seed || *s->chaos_flags) {
+		printf("scenario       %s, seed ", *s->scenario ? s->scenario : "-");
+		if (s->chaos_seed_set || s->chaos_seed)
+			printf("%" PRIu64, s->chaos_seed);
+		else
+			printf("none");
+		printf(", chaos %s\n", *s->chaos_flags ? s->chaos_flags : "none");
+	}
 	if (*s->command_line)
 		printf("command        %s\n", s->command_line);
 	if (info->adapter_caps_pb) {
@@ -178,7 +187,14 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 		printf(",\"zstd_hash_log\":%u,\"zstd_chain_log\":%u", s->zstd_hash_log, s->zstd_chain_log);
 	else
 		printf(",\"zstd_hash_log\":null,\"zstd_chain_log\":null");
-	printf(",\"chaos_seed\":%" PRIu64 ",\"chaos_flags\":", s->chaos_seed);
+	printf(",\"crash_handlers\":%s,\"flight_bytes\":%" PRIu64 ",\"flight_triggers\":",
+	       s->crash_handlers ? "true" : "false", s->flight_bytes);
+	ddirr_dump_json_string(stdout, s->flight_triggers);
+	if (s->chaos_seed_set || s->chaos_seed)
+		printf(",\"chaos_seed\":%" PRIu64, s->chaos_seed);
+	else
+		printf(",\"chaos_seed\":null");
+	printf(",\"chaos_flags\":");
 	ddirr_dump_json_string(stdout, s->chaos_flags);
 	printf(",\"scenario\":");
 	ddirr_dump_json_string(stdout, s->scenario);

@@ -80,6 +80,7 @@ int ddirr_capture_run(ddirr_capture_result *out, const ddirr_capture_options *op
 	ro.lttng = opts->lttng != 0;
 	ro.crash_handlers = 1;
 	ro.chaos_seed = opts->seed;
+	ro.chaos_seed_set = 1;
 	ro.chaos_flags = chaos;
 	if (opts->scale > 1) {
 		snprintf(scenario, sizeof(scenario), "%s x%u", opts->scenario, opts->scale);

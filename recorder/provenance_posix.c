@@ -1,10 +1,13 @@
 /* Provenance for the trace header, on POSIX: which driver (dladdr on one of
- * its functions), its version (its `ddirr_driver_version` string), the
- * SHA-256 of its file (nettle), and the host, process and command line.
+ * its functions), its version (its `ddirr_driver_version` string), its
+ * build (the GNU build-id note of the loaded object), the SHA-256 of its
+ * file (nettle), and the host, process and command line.
  * Runs once, when the first table is wrapped; never on the hot path. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +81,66 @@ static void read_small_file(const char *path, char *dst, size_t size, int nul_to
 			dst[i] = ' ';
 }
 
+/* dl_iterate_phdr's search for the object holding `fn` and its build-id. */
+typedef struct build_id_search {
+	uintptr_t fn;
+	char *hex;
+	size_t size;
+} build_id_search;
+
+static int holds(const struct dl_phdr_info *info, uintptr_t fn)
+{
+	ElfW(Half) i;
+
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && fn >= start && fn - start < ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
+/* Walks the object's PT_NOTE segments for an NT_GNU_BUILD_ID note named
+ * "GNU" (name and descriptor each padded to 4 bytes, as the linker writes
+ * them) and writes its bytes in hex. Returns 1 once the object is found. */
+static int find_build_id(struct dl_phdr_info *info, size_t info_size, void *arg)
+{
+	build_id_search *s = arg;
+	ElfW(Half) i;
+
+	(void)info_size;
+	if (!holds(info, s->fn))
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+
+		while (ph->p_type == PT_NOTE && (size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			size_t name = (n->n_namesz + 3u) & ~(size_t)3, desc = (n->n_descsz + 3u) & ~(size_t)3, k;
+			const unsigned char *d = (const unsigned char *)(n + 1) + name;
+
+			if ((size_t)(end - p) - sizeof(*n) < name + desc)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(n + 1, "GNU", 4) &&
+			    n->n_descsz * 2 < s->size) {
+				for (k = 0; k < n->n_descsz; k++)
+					snprintf(s->hex + 2 * k, 3, "%02x", d[k]);
+				return 1;
+			}
+			p += sizeof(*n) + name + desc;
+		}
+	}
+	return 1;
+}
+
 void ddirr_provenance_collect(ddirr_provenance_buf *p, ddirr_fn driver_fn)
 {
 	struct utsname u;
 	struct timespec ts;
+	build_id_search bid;
 	Dl_info info;
 
 	memset(p, 0, sizeof(*p));
@@ -91,6 +150,10 @@ void ddirr_provenance_collect(ddirr_provenance_buf *p, ddirr_fn driver_fn)
 		if (!realpath(info.dli_fname, p->driver_path))
 			copy_str(p->driver_path, sizeof(p->driver_path), info.dli_fname);
 		p->have_sha256 = sha256_file(p->driver_path, p->sha256);
+		bid.fn = (uintptr_t)driver_fn;
+		bid.hex = p->driver_build;
+		bid.size = sizeof(p->driver_build);
+		dl_iterate_phdr(find_build_id, &bid);
 		/* The driver's own version string, if it exports one. */
 		h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
 		if (h) {

@@ -62,6 +62,19 @@ static const char *privacy_name(int p)
 	}
 }
 
+/* The flight triggers' names, as DDIRR_FLIGHT_TRIGGER takes them. */
+static void trigger_names(char *out, size_t size, unsigned triggers)
+{
+	static const char *const names[] = {"signal", "api", "failure"};
+	size_t used = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (triggers & (1u << i))
+			used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s", used ? "," : "",
+						 names[i]);
+}
+
 static int copy_string(char **dst, const char *src)
 {
 	if (!src)
@@ -294,7 +307,7 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 	ddirr_provenance_buf *p = calloc(1, sizeof(*p));
 	ddirr_trace_info info = DDIRR_TRACE_INFO_INIT;
 	ddirr_trace_writer_options wo = DDIRR_TRACE_WRITER_OPTIONS_INIT;
-	char line[1024];
+	char line[1024], triggers[32];
 	int rc;
 
 	if (!p)
@@ -302,6 +315,7 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 	ddirr_provenance_collect(p, driver_fn);
 	info.provenance.driver_path = p->driver_path;
 	info.provenance.driver_version = r->driver_version ? r->driver_version : p->driver_version;
+	info.provenance.driver_build = p->driver_build;
 	info.provenance.driver_sha256 = p->have_sha256 ? p->sha256 : NULL;
 	info.provenance.driver_sha256_len = p->have_sha256 ? sizeof(p->sha256) : 0;
 	info.provenance.interface_version = interface_version;
@@ -311,11 +325,18 @@ static int start(ddirr_recorder *r, ddirr_fn driver_fn, uint32_t interface_versi
 	info.provenance.start_unix_ns = p->start_unix_ns;
 	info.provenance.os = p->os;
 	info.settings.mode = mode_name(r->opts.mode);
-	info.settings.buffer_bytes = r->opts.mode == DDIRR_RECORDER_FLIGHT ? r->flight_size : g_rec.ring_bytes;
+	info.settings.buffer_bytes = g_rec.ring_bytes;
+	if (r->opts.mode == DDIRR_RECORDER_FLIGHT) {
+		info.settings.flight_bytes = r->flight_size;
+		trigger_names(triggers, sizeof(triggers), r->opts.flight_triggers);
+		info.settings.flight_triggers = triggers;
+	}
+	info.settings.crash_handlers = r->opts.crash_handlers != 0;
 	info.settings.flush_interval_ms = r->opts.flush_interval_ms;
 	info.settings.privacy = privacy_name(r->opts.privacy);
 	info.settings.lttng = g_rec.lttng;
 	info.settings.chaos_seed = r->opts.chaos_seed;
+	info.settings.chaos_seed_set = r->opts.chaos_seed_set != 0;
 	info.settings.chaos_flags = r->chaos_flags;
 	info.settings.scenario = r->scenario;
 	info.settings.command_line = r->command_line ? r->command_line : p->command_line;

@@ -246,6 +246,7 @@ void ddirr_drain_fail(ddirr_recorder *r, const char *why);
 typedef struct ddirr_provenance_buf {
 	char driver_path[4096];
 	char driver_version[256];
+	char driver_build[129]; /* the .so's GNU build-id in hex; "" when it has none */
 	uint8_t sha256[32];
 	int have_sha256;
 	char host[256];

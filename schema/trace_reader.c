@@ -342,6 +342,10 @@ static int read_header(ddirr_trace *t)
 	info->settings.privacy = s->privacy;
 	info->settings.lttng = s->lttng != 0;
 	info->settings.chaos_seed = s->chaos_seed;
+	info->settings.chaos_seed_set = s->chaos_seed_set != 0;
+	info->settings.flight_bytes = s->flight_bytes;
+	info->settings.flight_triggers = s->flight_triggers;
+	info->settings.crash_handlers = s->crash_handlers != 0;
 	info->settings.chaos_flags = s->chaos_flags;
 	info->settings.scenario = s->scenario;
 	info->settings.command_line = s->command_line;

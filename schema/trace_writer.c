@@ -310,6 +310,10 @@ static int write_header(ddirr_trace_writer *w, const ddirr_trace_info *info)
 		s.privacy = str_or_empty(is->privacy);
 		s.lttng = is->lttng != 0;
 		s.chaos_seed = is->chaos_seed;
+		s.chaos_seed_set = is->chaos_seed_set != 0;
+		s.flight_bytes = is->flight_bytes;
+		s.flight_triggers = str_or_empty(is->flight_triggers);
+		s.crash_handlers = is->crash_handlers != 0;
 		s.chaos_flags = str_or_empty(is->chaos_flags);
 		s.scenario = str_or_empty(is->scenario);
 		s.command_line = str_or_empty(is->command_line);

@@ -55,7 +55,7 @@ enum ddirr_recorder_trigger {
 	DDIRR_TRIGGER_ALL = 7u
 };
 
-#define DDIRR_RECORDER_OPTIONS_VERSION 2
+#define DDIRR_RECORDER_OPTIONS_VERSION 3
 
 typedef struct ddirr_recorder_options {
 	unsigned int version; /* DDIRR_RECORDER_OPTIONS_VERSION */
@@ -77,7 +77,8 @@ typedef struct ddirr_recorder_options {
 	                               guarantee) */
 	/* Provenance the recorder cannot find by itself (NULL = unknown). */
 	const char *driver_version; /* overrides the driver's `ddirr_driver_version` symbol */
-	uint64_t chaos_seed;        /* set by a capture host that perturbs VidMm decisions */
+	uint64_t chaos_seed;        /* set by a capture host that perturbs VidMm decisions ... */
+	int chaos_seed_set;         /* ... with chaos_seed_set = 1 (0 is a seed too); 0: the header says none */
 	const char *chaos_flags;
 	const char *scenario;
 	const char *command_line;

@@ -54,20 +54,24 @@ typedef struct ddirr_trace_provenance {
 
 typedef struct ddirr_trace_settings {
 	const char *mode; /* "block", "drop" or "flight" */
-	uint64_t buffer_bytes;
+	uint64_t buffer_bytes; /* the per-thread ring (flight traces from before flight_bytes: the flight size) */
 	uint32_t flush_interval_ms;
 	const char *privacy; /* "metadata", "hashed" or "full" */
 	int lttng;           /* 0 or 1 */
-	uint64_t chaos_seed;
+	uint64_t chaos_seed; /* meaningful when chaos_seed_set */
+	int chaos_seed_set;  /* 1: a capture host gave the seed (0 is a seed too) */
 	const char *chaos_flags;
 	const char *scenario;
 	const char *command_line;
 	const char *clock; /* the recorder's tick source: "tsc" or "monotonic" */
 	int zstd_level;    /* reader only (the writer records its own): the data chunks' level; 0: not recorded */
 	unsigned int zstd_hash_log, zstd_chain_log; /* reader only, the same: its match tables; 0: not recorded */
+	uint64_t flight_bytes;       /* flight mode: bytes of records kept in memory; 0 otherwise */
+	const char *flight_triggers; /* flight mode: "signal", "api", "failure", comma-separated */
+	int crash_handlers;          /* 1: the recorder flushed its rings on a crash signal */
 } ddirr_trace_settings;
 
-#define DDIRR_TRACE_INFO_VERSION 3
+#define DDIRR_TRACE_INFO_VERSION 4
 
 typedef struct ddirr_trace_info {
 	unsigned int version; /* DDIRR_TRACE_INFO_VERSION */

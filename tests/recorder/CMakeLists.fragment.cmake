@@ -10,6 +10,10 @@ target_link_libraries(ddirr_fixture_driver PRIVATE ddirr_desc)
 # Its copy of the description stays its own (a real driver would not share
 # the host's symbols either).
 target_link_options(ddirr_fixture_driver PRIVATE -Wl,--exclude-libs,ALL)
+# A build-id of its own, set here, so that a test can hold the header's
+# driver_build to a value it did not read from the driver.
+set(FIXTURE_DRIVER_BUILD_ID dd17ec0de000000000000000000000000f1c7a1e)
+target_link_options(ddirr_fixture_driver PRIVATE -Wl,--build-id=0x${FIXTURE_DRIVER_BUILD_ID})
 
 # The host side, for the preload test: no recorder linked in.
 add_executable(fixture_host recorder/fixture_host_main.c recorder/fixture_host.c)
@@ -31,7 +35,8 @@ function(recorder_host_test name source)
   set_target_properties(${name} PROPERTIES ENABLE_EXPORTS ON)
   target_include_directories(${name} PRIVATE recorder ${PROJECT_SOURCE_DIR}/recorder)
   target_link_libraries(${name} PRIVATE ddirr_recorder ${CMAKE_DL_LIBS})
-  target_compile_definitions(${name} PRIVATE FIXTURE_DRIVER_PATH="$<TARGET_FILE:ddirr_fixture_driver>")
+  target_compile_definitions(${name} PRIVATE FIXTURE_DRIVER_PATH="$<TARGET_FILE:ddirr_fixture_driver>"
+                             FIXTURE_DRIVER_BUILD_ID="${FIXTURE_DRIVER_BUILD_ID}")
   add_dependencies(${name} ddirr_fixture_driver)
 endfunction()
 

@@ -19,6 +19,12 @@ trace=$(ls "$dir"/trace-*.ddirr)
 grep -q "complete" "$dir/info.txt" || { cat "$dir/info.txt"; echo "ddirr info does not say complete"; exit 1; }
 grep -q "fixture-driver 1.0" "$dir/info.txt" || { cat "$dir/info.txt"; echo "driver version missing"; exit 1; }
 grep -q "libddirr_fixture_driver.so" "$dir/info.txt" || { cat "$dir/info.txt"; echo "driver path missing"; exit 1; }
+# The driver's build-id and file hash, as the standard tools give them.
+build=$(readelf -n "$driver" | sed -n 's/.*Build ID: *//p')
+grep -q "build $build\$" "$dir/info.txt" || { cat "$dir/info.txt"; echo "driver build $build missing"; exit 1; }
+sum=$(sha256sum "$driver" | cut -d' ' -f1)
+grep -q "^driver sha256  $sum\$" "$dir/info.txt" || { cat "$dir/info.txt"; echo "driver sha256 $sum missing"; exit 1; }
+grep -q "process fixture_host pid" "$dir/info.txt" || { cat "$dir/info.txt"; echo "process name missing"; exit 1; }
 
 # A bad setting: one line naming the variable, and the host still runs.
 DDIRR_OUTPUT="$dir/bad-%p.ddirr" DDIRR_MODE=fast LD_PRELOAD="$shim" \

@@ -2869,13 +2869,20 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 {
 	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
 	const ddirr_trace_info *info;
+	uint8_t want[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
 	ddirr_trace *t = NULL;
+	char host[256] = "";
 	ddirr_recorder *r;
+	uint8_t *so;
+	size_t len;
 
 	(void)state;
+	assert_non_null(so = test_slurp(FIXTURE_DRIVER_PATH, &len));
 	o.output = trace_path("header");
 	o.mode = DDIRR_RECORDER_DROP;
 	o.chaos_seed = 77;
+	o.chaos_seed_set = 1;
 	o.scenario = "unit";
 	r = open_recorder(&o);
 	assert_int_equal(ddirr_recorder_close(r), 0);
@@ -2884,16 +2891,65 @@ static void recorder__header_names_the_driver_and_the_settings(void **state)
 	assert_non_null(strstr(info->provenance.driver_path, "libddirr_fixture_driver.so"));
 	assert_string_equal(info->provenance.driver_version, "fixture-driver 1.0");
 	assert_int_equal(info->provenance.driver_sha256_len, 32);
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, so);
+	sha256_digest(&ctx, sizeof(want), want);
+	assert_memory_equal(info->provenance.driver_sha256, want, sizeof(want));
+	/* set at link time (tests/recorder/CMakeLists.fragment.cmake) */
+	assert_string_equal(info->provenance.driver_build, FIXTURE_DRIVER_BUILD_ID);
 	assert_int_equal(info->provenance.interface_version, DXGKDDI_INTERFACE_VERSION);
 	assert_int_equal(info->provenance.pid, (uint32_t)getpid());
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	assert_string_equal(info->provenance.host, host);
+	assert_string_equal(info->provenance.process_name, "test_recorder");
 	assert_string_equal(info->settings.mode, "drop");
 	assert_string_equal(info->settings.privacy, "metadata");
 	assert_int_equal(info->settings.chaos_seed, 77);
+	assert_int_equal(info->settings.chaos_seed_set, 1);
 	assert_string_equal(info->settings.scenario, "unit");
+	assert_int_equal(info->settings.buffer_bytes, 4u << 20);
+	assert_int_equal(info->settings.flight_bytes, 0);
+	assert_string_equal(info->settings.flight_triggers, "");
+	assert_int_equal(info->settings.crash_handlers, 0);
 	assert_string_equal(info->provenance.recorder_version, ddirr_recorder_version());
 	assert_int_equal(info->settings.zstd_level, 3); /* ddirr's default: level 3, smaller tables */
 	assert_int_equal(info->settings.zstd_hash_log, DDIRR_TRACE_DEFAULT_HASH_LOG);
 	assert_int_equal(info->settings.zstd_chain_log, DDIRR_TRACE_DEFAULT_CHAIN_LOG);
+	ddirr_trace_free(t);
+	free(so);
+}
+
+/* In a child (crash handlers are the process's): a flight recorder with a
+ * ring, a flight size and triggers of its own, and no chaos seed. */
+static void flight_settings_child(void)
+{
+	ddirr_recorder_options o = DDIRR_RECORDER_OPTIONS_INIT;
+
+	o.output = trace_path("header-flight");
+	o.mode = DDIRR_RECORDER_FLIGHT;
+	o.buffer_bytes = 100u << 10; /* rounded up to 128 KiB */
+	o.flight_bytes = 3u << 20;
+	o.flight_triggers = DDIRR_TRIGGER_API | DDIRR_TRIGGER_FAILURE;
+	o.crash_handlers = 1;
+	o.lttng = 0;
+	if (ddirr_recorder_close(open_recorder(&o)) != 0)
+		_exit(3);
+}
+
+/* Flight mode's header keeps both sizes and names the triggers; a capture
+ * no host gave a seed has none (not a seed of 0). */
+static void recorder__header_keeps_the_flight_settings(void **state)
+{
+	ddirr_trace *t = trace_of_child(flight_settings_child, "header-flight");
+	const ddirr_trace_settings *s = &ddirr_trace_get_info(t)->settings;
+
+	(void)state;
+	assert_string_equal(s->mode, "flight");
+	assert_int_equal(s->buffer_bytes, 128u << 10);
+	assert_int_equal(s->flight_bytes, 3u << 20);
+	assert_string_equal(s->flight_triggers, "api,failure");
+	assert_int_equal(s->crash_handlers, 1);
+	assert_int_equal(s->chaos_seed_set, 0);
 	ddirr_trace_free(t);
 }
 
@@ -3123,6 +3179,7 @@ int main(void)
 		cmocka_unit_test(recorder__bad_environment_value_is_named_in_one_line),
 		cmocka_unit_test(recorder__output_pattern_expands_pid_and_time),
 		cmocka_unit_test(recorder__header_names_the_driver_and_the_settings),
+		cmocka_unit_test(recorder__header_keeps_the_flight_settings),
 		cmocka_unit_test(recorder__zstd_level_is_used_and_recorded),
 		cmocka_unit_test(recorder__times_lie_within_50us_of_clock_monotonic_around_the_call),
 		cmocka_unit_test(recorder__flight_dump_times_lie_within_50us_of_clock_monotonic),
