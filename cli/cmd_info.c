@@ -131,6 +131,16 @@ static void print_text(const char *path, const ddirr_trace_info *info, const ddi
 		printf("dropped        %" PRIu64 " records: %s\n", st->drops[i].records, st->drops[i].cause);
 	if (*v->stop_reason)
 		printf("stopped        %s\n", v->stop_reason);
+	if (v->forks_total)
+		printf("forks          %" PRIu64 " (their children were not recorded)%s\n", v->forks_total,
+		       v->n_forks < v->forks_total ? "; the first ones:" : "");
+	for (i = 0; i < v->n_forks; i++) {
+		printf("  after seq %" PRIu64 ", child pid ", v->forks[i].after_seq);
+		if (v->forks[i].child_pid)
+			printf("%u\n", v->forks[i].child_pid);
+		else
+			printf("not known\n");
+	}
 	for (i = 0; i < v->n_problems; i++)
 		printf("problem        %s\n", v->problems[i].message);
 }
@@ -156,6 +166,10 @@ static void print_json(const char *path, const ddirr_trace_info *info, const ddi
 		ddirr_dump_json_string(stdout, v->problems[i].message);
 		putchar('}');
 	}
+	printf("],\"forks_total\":%" PRIu64 ",\"forks\":[", v->forks_total);
+	for (i = 0; i < v->n_forks; i++)
+		printf("%s{\"after_seq\":%" PRIu64 ",\"time_ns\":%" PRIu64 ",\"child_pid\":%u}", i ? "," : "",
+		       v->forks[i].after_seq, v->forks[i].time_ns, v->forks[i].child_pid);
 	printf("]},\"format_version\":%u,\"provenance\":{\"driver_path\":", info->format_version);
 	ddirr_dump_json_string(stdout, p->driver_path);
 	printf(",\"driver_version\":");

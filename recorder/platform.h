@@ -116,13 +116,14 @@ void ddirr_platform_free(void *p);
  * never a thread's (docs/windows-port.md), so nothing. */
 int ddirr_platform_on_thread_exit(void (*fn)(void *), void *arg);
 
-/* Calls child() in the child of every fork() from now on, for the life of
- * the process (a second call with the same function changes nothing).
- * The platform keeps its lock (ddirr_platform_lock) across the fork, so
- * the child finds it free. child() runs before fork() returns in the
- * child and must only set flags. POSIX: pthread_atfork. Windows: a kernel
- * has no fork, so nothing. */
-void ddirr_platform_on_fork(void (*child)(void));
+/* Calls child() in the child of every fork() from now on, and parent() in
+ * the parent, for the life of the process (a second call with the same
+ * functions changes nothing). The platform keeps its lock
+ * (ddirr_platform_lock) across the fork, so the child finds it free.
+ * Both run before fork() returns (parent() also after a fork that failed)
+ * and must only set flags and counters. POSIX: pthread_atfork. Windows: a
+ * kernel has no fork, so nothing. */
+void ddirr_platform_on_fork(void (*parent)(void), void (*child)(void));
 
 /* Crash and trigger signals, handed on to what the process had installed
  * before (docs/recorder.md, "Signals"). on_crash runs on the crashing

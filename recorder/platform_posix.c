@@ -272,6 +272,7 @@ int ddirr_platform_on_thread_exit(void (*fn)(void *), void *arg)
 /* The lock is taken before a fork and let go on both sides after it:
  * a thread may hold it at the fork, and the child has no such thread. */
 static void (*volatile fork_child_cb)(void);
+static void (*volatile fork_parent_cb)(void);
 
 static void fork_prepare(void)
 {
@@ -280,7 +281,11 @@ static void fork_prepare(void)
 
 static void fork_parent(void)
 {
+	void (*cb)(void) = fork_parent_cb;
+
 	pthread_mutex_unlock(&lock);
+	if (cb)
+		cb();
 }
 
 static void fork_child(void)
@@ -292,11 +297,12 @@ static void fork_child(void)
 		cb();
 }
 
-void ddirr_platform_on_fork(void (*child)(void))
+void ddirr_platform_on_fork(void (*parent)(void), void (*child)(void))
 {
 	static int registered;
 
 	pthread_mutex_lock(&lock);
+	fork_parent_cb = parent;
 	fork_child_cb = child;
 	/* Once: handlers cannot be taken back (glibc drops a library's at
 	   its dlclose). ENOMEM: tried again at the next call. */

@@ -18,12 +18,13 @@
  * records in the rings and the trace's trailer would be lost, and the trace
  * would read as cut short. So the shim also interposes the exec family and
  * closes the recorder before the process replaces itself (docs/recorder.md,
- * "Exec").
+ * "Exec"). And it interposes fork(), to put the child's pid in the note of
+ * the fork the trace's trailer keeps ("Fork").
  *
  * Configured by DDIRR_* environment variables (docs/recorder.md). A bad
  * value is reported in one line on stderr, and the shim then forwards
  * without recording: it never breaks the driver. Only DxgkInitialize,
- * dlopen and the exec family are exported (version script and
+ * dlopen, fork and the exec family are exported (version script and
  * -fvisibility=hidden). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -40,6 +41,7 @@
 #include "bind_import.h"
 #include "ddirr/recorder.h"
 #include "platform.h"
+#include "state.h" /* ddirr_recorder_fork_returned */
 
 #define DDIRR_EXPORT __attribute__((visibility("default")))
 
@@ -196,8 +198,8 @@ static void exec_failed(int closed, const char *file, int err)
 	errno = err;
 }
 
-/* The next definition of an exec function, or NULL (errno ENOSYS). */
-static void *next_exec(const char *name)
+/* The next definition of an interposed function, or NULL (errno ENOSYS). */
+static void *next_fn(const char *name)
 {
 	void *fn = dlsym(RTLD_NEXT, name);
 
@@ -213,7 +215,7 @@ typedef int (*fexecve_fn)(int, char *const[], char *const[]);
 /* The forms with a vector go to the next definition of the same function. */
 #define EXEC_VECTOR(fn, type, file, ...)                              \
 	do {                                                          \
-		type real_ = (type)next_exec(#fn);                    \
+		type real_ = (type)next_fn(#fn);                      \
 		int closed_, rc_;                                     \
                                                                       \
 		if (!real_)                                           \
@@ -285,4 +287,29 @@ DDIRR_EXPORT int execle(const char *path, const char *arg, ...)
 
 	EXEC_LIST(arg, arg, argv, envp = va_arg(ap_, char *const *));
 	return execve(path, argv, envp);
+}
+
+/* ------------------------------------------------------------------ */
+/* fork                                                                */
+
+typedef pid_t (*fork_fn)(void);
+
+/* The recorder's fork handler noted the fork in the parent; the parent
+ * learns the child's pid here (a failed fork is taken back out). errno is
+ * fork's. */
+DDIRR_EXPORT pid_t fork(void)
+{
+	fork_fn real = (fork_fn)next_fn("fork");
+	pid_t pid;
+	int err;
+
+	if (!real)
+		return -1;
+	pid = real();
+	if (pid != 0) {
+		err = errno;
+		ddirr_recorder_fork_returned((long)pid);
+		errno = err;
+	}
+	return pid;
 }

@@ -152,6 +152,60 @@ static void on_crash(int sig)
 	ddirr_wrappers_guard(guarded);
 }
 
+/* The fork slot this thread's last fork took (on_fork_parent), plus one;
+ * 0: none. */
+static _Thread_local uint64_t fork_slot;
+
+/* In the parent, before fork() returns (after a failed fork too): notes
+ * the fork for the trailer, with the last seq handed out. Only counters
+ * and this thread's slot. */
+static void on_fork_parent(void)
+{
+	ddirr_recorder *r = g_rec.rec;
+	uint64_t k;
+
+	fork_slot = 0;
+	if (!r || r->started != 1 || r->forked)
+		return;
+	k = atomic_fetch_add(&r->forks_total, 1);
+	if (k < DDIRR_TRACE_MAX_FORKS) {
+		r->forks[k].after_seq = atomic_load(&g_rec.seq);
+		r->forks[k].time_ns = ddirr_platform_now_ns();
+		r->forks[k].child_pid = 0;
+	}
+	fork_slot = k + 1;
+}
+
+void ddirr_recorder_fork_returned(long pid)
+{
+	ddirr_recorder *r = g_rec.rec;
+	uint64_t k = fork_slot;
+
+	fork_slot = 0;
+	if (!r || !k)
+		return;
+	if (pid < 0)
+		atomic_fetch_add(&r->forks_failed, 1);
+	if (k <= DDIRR_TRACE_MAX_FORKS)
+		r->forks[k - 1].child_pid = pid < 0 ? UINT32_MAX : (uint32_t)pid;
+}
+
+/* Hands the forks to the writer: the noted ones, then a bare count for
+ * those beyond the slots. Failed forks are left out. */
+static void note_forks(ddirr_recorder *r)
+{
+	uint64_t total = atomic_load(&r->forks_total), real = total - atomic_load(&r->forks_failed), noted = 0, i;
+	ddirr_trace_fork none = {0, 0, 0};
+
+	for (i = 0; i < total && i < DDIRR_TRACE_MAX_FORKS; i++)
+		if (r->forks[i].child_pid != UINT32_MAX && noted < real) {
+			ddirr_trace_writer_note_fork(r->writer, &r->forks[i]);
+			noted++;
+		}
+	for (; noted < real; noted++)
+		ddirr_trace_writer_note_fork(r->writer, &none);
+}
+
 /* In the child of a fork, before fork() returns there (platform.h): only
  * flags. The child has one thread, no drain, and the parent's trace file
  * open: recording goes off, and close, the crash handler and the requests
@@ -285,7 +339,7 @@ int ddirr_recorder_open(ddirr_recorder **out, const ddirr_recorder_options *opts
 	   a cap guessed low would hold back every burst longer than it. */
 	atomic_store(&g_rec.backlog_cap, g_rec.ring_bytes);
 	g_rec.rec = r;
-	ddirr_platform_on_fork(on_fork_child);
+	ddirr_platform_on_fork(on_fork_parent, on_fork_child);
 	dump_on_signal = r->opts.mode == DDIRR_RECORDER_FLIGHT && (r->opts.flight_triggers & DDIRR_TRIGGER_SIGNAL);
 	if (r->opts.crash_handlers || dump_on_signal)
 		/* on_resume: the process's crash handler returned, and the
@@ -606,6 +660,7 @@ int ddirr_recorder_close(ddirr_recorder *r)
 			ddirr_drain_flight_dump(r);
 		ddirr_drain_count_damage(r);
 		ddirr_drain_note_drops(r);
+		note_forks(r);
 		ddirr_wrappers_guard(0);
 		rc = ddirr_trace_writer_close(r->writer);
 		if (rc) {

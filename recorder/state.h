@@ -144,6 +144,11 @@ struct ddirr_recorder {
 	size_t scratch_size;
 	ddirr_opaque_digest *digests; /* privacy tier hashed: one record's digests */
 	uint32_t n_digests, digests_cap;
+	/* Forks made while recording (on_fork_parent), for the trailer: a
+	   slot each, taken by forks_total; failed forks the shim saw are
+	   taken back out of the count (forks_failed, child_pid UINT32_MAX). */
+	ddirr_trace_fork forks[DDIRR_TRACE_MAX_FORKS];
+	_Atomic uint64_t forks_total, forks_failed;
 };
 
 /* The global state the wrappers read. */
@@ -221,6 +226,10 @@ uint64_t ddirr_recorder_age_waits(void);
 /* recorder.c: replaces the interface StartDevice hands the driver by a
  * recording copy (called from the StartDevice wrapper). */
 void ddirr_recorder_prepare_start(void *frame);
+
+/* recorder.c: the shim's fork() returned pid in the parent (-1: it
+ * failed): completes the note the fork's parent handler took. */
+void ddirr_recorder_fork_returned(long pid);
 
 /* drain.c */
 void ddirr_drain_main(void *arg);

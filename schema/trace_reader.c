@@ -122,6 +122,8 @@ struct ddirr_trace {
 	ddirr_trace_drop *drops;
 	size_t n_drops;
 	uint64_t dropped_records;
+	ddirr_trace_fork *forks;
+	size_t n_forks;
 
 	/* The views handed out, rebuilt when something changed. */
 	int dirty;
@@ -441,6 +443,7 @@ void ddirr_trace_free(ddirr_trace *t)
 	free(t->ddi);
 	free(t->holes);
 	free(t->drops);
+	free(t->forks);
 	free(t->gaps);
 	free(t->counts);
 	free(t->path);
@@ -1185,6 +1188,17 @@ static int read_trailer(ddirr_trace *t, uint64_t off, uint32_t size)
 		}
 		t->n_drops = tr->n_drops;
 	}
+	if (tr->n_forks) {
+		/* Bounded by the trailer's size, as the drops are. */
+		if (!(t->forks = calloc(tr->n_forks, sizeof(*t->forks))))
+			return ddirr_error_set(DDIRR_ENOMEM, "%s: out of memory for fork notes", t->path);
+		for (i = 0; i < tr->n_forks; i++) {
+			t->forks[i].after_seq = tr->forks[i]->after_seq;
+			t->forks[i].time_ns = tr->forks[i]->time_ns;
+			t->forks[i].child_pid = tr->forks[i]->child_pid;
+		}
+		t->n_forks = tr->n_forks;
+	}
 	t->trailer = tr;
 	if (t->pos != t->file_size)
 		problem(t, DDIRR_ECORRUPT, t->pos, "%llu bytes follow the trailer; ignored",
@@ -1439,6 +1453,10 @@ static void build_summary(ddirr_trace *t)
 		PUT("; the recorder dropped %llu records", (unsigned long long)v->dropped_records);
 	if (*v->stop_reason)
 		PUT("; stopped: %s", v->stop_reason);
+	if (v->forks_total)
+		PUT("; the process forked %llu time%s, its children were not recorded (first after seq %llu)",
+		    (unsigned long long)v->forks_total, v->forks_total == 1 ? "" : "s",
+		    (unsigned long long)(v->n_forks ? v->forks[0].after_seq : 0));
 	if (v->n_problems)
 		PUT("; problems: %llu, first: %s", (unsigned long long)(v->n_problems + v->problems_dropped),
 		    v->problems[0].message);
@@ -1472,6 +1490,10 @@ static int refresh(ddirr_trace *t)
 	v->n_drops = t->n_drops;
 	v->dropped_records = t->dropped_records;
 	v->stop_reason = t->trailer ? t->trailer->stop_reason : "";
+	v->forks = t->forks;
+	v->n_forks = t->n_forks;
+	/* A count below the notes (a damaged or foreign trailer) reads as the notes. */
+	v->forks_total = t->trailer && t->trailer->forks_total > t->n_forks ? t->trailer->forks_total : t->n_forks;
 	v->problems = t->problems;
 	v->n_problems = t->n_problems;
 	v->problems_dropped = t->problems_dropped;

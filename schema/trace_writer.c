@@ -87,6 +87,9 @@ struct ddirr_trace_writer {
 	drop_count drops[DDIRR_TRACE_MAX_DROP_CAUSES];
 	size_t n_drops;
 	char *stop_reason;
+	Ddirr__ForkNote forks[DDIRR_TRACE_MAX_FORKS];
+	size_t n_forks;
+	uint64_t forks_total;
 
 	ddirr_caps caps;        /* the adapter's caps, from QueryAdapterInfo records */
 	int caps_dirty;         /* changed since the last CAPS frame */
@@ -762,6 +765,24 @@ int ddirr_trace_writer_set_stop_reason(ddirr_trace_writer *w, const char *reason
 	return 0;
 }
 
+int ddirr_trace_writer_note_fork(ddirr_trace_writer *w, const ddirr_trace_fork *f)
+{
+	if (!w || !f)
+		return ddirr_error_set(DDIRR_EINVAL, "note_fork: NULL %s", w ? "fork" : "writer");
+	if (w->closed)
+		return ddirr_error_set(DDIRR_EINVAL, "%s: note_fork: the writer is closed", w->path);
+	w->forks_total++;
+	if (w->n_forks < DDIRR_TRACE_MAX_FORKS) {
+		Ddirr__ForkNote *n = &w->forks[w->n_forks++];
+
+		*n = (Ddirr__ForkNote)DDIRR__FORK_NOTE__INIT;
+		n->after_seq = f->after_seq;
+		n->time_ns = f->time_ns;
+		n->child_pid = f->child_pid;
+	}
+	return 0;
+}
+
 /* The trailer. After a write failure (failed != 0) it describes what the
  * file holds, not what was appended: no clean-close mark, the records and
  * last seq of the chunks written, no per-DDI counts (the reader counts the
@@ -781,8 +802,13 @@ static int write_trailer(ddirr_trace_writer *w, int failed)
 	tr.chunks = ddirr_arena_alloc(a, (w->n_index ? w->n_index : 1) * sizeof(*tr.chunks));
 	tr.counts = ddirr_arena_alloc(a, (n ? n : 1) * sizeof(*tr.counts));
 	tr.drops = ddirr_arena_alloc(a, (w->n_drops + 1) * sizeof(*tr.drops));
-	if (!tr.chunks || !tr.counts || !tr.drops)
+	tr.forks = ddirr_arena_alloc(a, (w->n_forks ? w->n_forks : 1) * sizeof(*tr.forks));
+	if (!tr.chunks || !tr.counts || !tr.drops || !tr.forks)
 		goto nomem;
+	for (i = 0; i < w->n_forks; i++)
+		tr.forks[i] = &w->forks[i];
+	tr.n_forks = w->n_forks;
+	tr.forks_total = w->forks_total;
 	for (i = 0; i < w->n_index; i++)
 		tr.chunks[i] = &w->index[i];
 	tr.n_chunks = w->n_index;

@@ -91,6 +91,15 @@ typedef struct ddirr_trace_info {
 
 #define DDIRR_TRACE_INFO_INIT {.version = DDIRR_TRACE_INFO_VERSION}
 
+/* A fork the recording process made; its child was not recorded. */
+typedef struct ddirr_trace_fork {
+	uint64_t after_seq; /* the last seq handed out when fork returned in the parent */
+	uint64_t time_ns;   /* CLOCK_MONOTONIC */
+	uint32_t child_pid; /* 0: not known */
+} ddirr_trace_fork;
+
+#define DDIRR_TRACE_MAX_FORKS 64u
+
 /* ------------------------------------------------------------------------
  * Writer. One thread at a time (the recorder's drain thread). */
 
@@ -184,6 +193,11 @@ int ddirr_trace_writer_note_drops(ddirr_trace_writer *w, const char *cause, uint
  * the trailer reports it. Errors: DDIRR_EINVAL (reason NULL or longer than
  * 1024 bytes, or closed), DDIRR_ENOMEM. */
 int ddirr_trace_writer_set_stop_reason(ddirr_trace_writer *w, const char *reason);
+
+/* Notes a fork of the recording process for the trailer: the first
+ * DDIRR_TRACE_MAX_FORKS are kept, every one is counted. Errors:
+ * DDIRR_EINVAL (NULL argument, or the writer is closed). */
+int ddirr_trace_writer_note_fork(ddirr_trace_writer *w, const ddirr_trace_fork *f);
 
 /* Writes the pending chunk and the trailer (chunk index, per-DDI counts,
  * drops, stop reason, clean-close mark) and closes the file. The writer must
@@ -318,6 +332,10 @@ typedef struct ddirr_trace_verdict {
 	size_t n_drops;
 	uint64_t dropped_records;
 	const char *stop_reason; /* from the trailer; "" when none */
+	const ddirr_trace_fork *forks; /* from the trailer: forks made while recording, whose children's
+	                                  calls are not in the trace */
+	size_t n_forks;
+	uint64_t forks_total; /* n_forks and those beyond the notes kept */
 	const ddirr_trace_problem *problems; /* in file order */
 	size_t n_problems;
 	uint64_t problems_dropped; /* problems beyond the 64 kept */

@@ -11,7 +11,8 @@
  *       (the crash handlers run), or SIGUSR2 to itself (the flight trigger)
  *       then exit(0). The parent waits for it (at most 30 s, then kills it
  *       and fails), checks how it ended, and issues the other half. The
- *       counts are the parent's calls only.
+ *       counts are the parent's calls only; COUNTS_OUT.fork gets "PID N":
+ *       the child's pid and the calls the parent made before the fork.
  *   fixture_host run-exec DRIVER.so ROUNDS COUNTS_OUT execl|execvp|fail MARKER
  *       run, then the process replaces itself: with execl or execvp of
  *       this program (`exec-done MARKER`, which writes MARKER), or, for
@@ -112,6 +113,24 @@ static int reap(pid_t pid, const char *end)
 	return 1;
 }
 
+/* run-fork: OUT.fork gets the child's pid and the calls made before the
+ * fork (each took one seq), which the trace's fork note must hold. */
+static int note_fork(const char *out, pid_t pid)
+{
+	unsigned long long issued = 0;
+	char path[4096];
+	uint32_t id;
+	FILE *f;
+
+	for (id = 1; id < DDIRR_DDI_MAX_PLUS_ONE; id++)
+		issued += counts[id];
+	snprintf(path, sizeof(path), "%s.fork", out);
+	if (!(f = fopen(path, "w")))
+		return 1;
+	fprintf(f, "%ld %llu\n", (long)pid, issued);
+	return fclose(f) != 0;
+}
+
 /* run, and run-fork when fork_end is not NULL. */
 static int run(const char *driver, int rounds, const char *out, const char *fork_end)
 {
@@ -140,7 +159,7 @@ static int run(const char *driver, int rounds, const char *out, const char *fork
 		}
 		if (pid == 0)
 			child(&a, rounds, fork_end);
-		bad = reap(pid, fork_end);
+		bad = note_fork(out, pid) || reap(pid, fork_end);
 		issue_rounds(&a, rounds / 2, rounds);
 	} else {
 		issue_rounds(&a, 0, rounds);

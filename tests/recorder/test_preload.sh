@@ -54,6 +54,13 @@ for end in exit abort usr2; do
 	esac
 	n=$(grep -c "a fork of pid .* was not recorded" "$sub/stderr.txt" || true)
 	[ "$n" -eq "$want" ] || { cat "$sub/stderr.txt"; echo "fork ($end): $n lines saying so, not $want"; exit 1; }
+	# The trailer notes the fork: after the calls made before it, with
+	# the child's pid (the shim's fork() learns it).
+	read -r pid issued < "$sub/counts.fork"
+	"$ddirr" info "$sub"/trace-*.ddirr > "$sub/info.txt"
+	grep -q "^forks          1 (their children were not recorded)\$" "$sub/info.txt" &&
+		grep -q "^  after seq $issued, child pid $pid\$" "$sub/info.txt" ||
+		{ cat "$sub/info.txt"; echo "fork ($end): no note of the fork after seq $issued, child pid $pid"; exit 1; }
 done
 # exec: the recorder closes before the process replaces itself, so the
 # trace has every call and its trailer (complete, no problem). With an exec

@@ -164,6 +164,10 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 	info.settings.privacy = "hashed";
 	info.settings.lttng = 1;
 	info.settings.chaos_seed = UINT64_MAX;
+	info.settings.chaos_seed_set = 1;
+	info.settings.flight_bytes = 3u << 20;
+	info.settings.flight_triggers = "api,failure";
+	info.settings.crash_handlers = 1;
 	info.settings.chaos_flags = "evict,relocate";
 	info.settings.scenario = "eviction-storm";
 	info.settings.command_line = "ddirr capture --scenario eviction-storm";
@@ -178,6 +182,12 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 	assert_int_equal(ddirr_trace_writer_note_drops(w, "oversize", 1), 0);
 	assert_int_equal(ddirr_trace_writer_set_stop_reason(w, "first reason"), 0);
 	assert_int_equal(ddirr_trace_writer_set_stop_reason(w, "disk quota"), 0);
+	for (k = 0; k < DDIRR_TRACE_MAX_FORKS + 6; k++) {
+		ddirr_trace_fork f = {100 + k, 5000 + k, 4000 + (uint32_t)k};
+
+		assert_int_equal(ddirr_trace_writer_note_fork(w, &f), 0);
+	}
+	assert_int_equal(ddirr_trace_writer_note_fork(w, NULL), DDIRR_EINVAL);
 	assert_int_equal(ddirr_trace_writer_close(w), 0);
 	ddirr_trace_writer_free(w);
 
@@ -203,6 +213,10 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 	assert_string_equal(back->settings.privacy, "hashed");
 	assert_int_equal(back->settings.lttng, 1);
 	assert_true(back->settings.chaos_seed == UINT64_MAX);
+	assert_int_equal(back->settings.chaos_seed_set, 1);
+	assert_int_equal(back->settings.flight_bytes, 3u << 20);
+	assert_string_equal(back->settings.flight_triggers, "api,failure");
+	assert_int_equal(back->settings.crash_handlers, 1);
 	assert_string_equal(back->settings.chaos_flags, "evict,relocate");
 	assert_string_equal(back->settings.scenario, "eviction-storm");
 	assert_string_equal(back->settings.command_line, "ddirr capture --scenario eviction-storm");
@@ -232,6 +246,15 @@ static void trace__round_trip_keeps_records_header_and_counts(void **state)
 	assert_int_equal(v->drops[1].records, 1);
 	assert_int_equal(v->dropped_records, 8);
 	assert_non_null(strstr(v->summary, "complete"));
+	/* The first 64 forks kept, every one counted. */
+	assert_int_equal(v->forks_total, DDIRR_TRACE_MAX_FORKS + 6);
+	assert_int_equal(v->n_forks, DDIRR_TRACE_MAX_FORKS);
+	for (k = 0; k < v->n_forks; k++) {
+		assert_int_equal(v->forks[k].after_seq, 100 + k);
+		assert_int_equal(v->forks[k].time_ns, 5000 + k);
+		assert_int_equal(v->forks[k].child_pid, 4000 + k);
+	}
+	assert_non_null(strstr(v->summary, "the process forked 70 times"));
 
 	for (k = 0; k < n; k++) {
 		ddirr_event ev = make_event(k);
