@@ -2,8 +2,8 @@
 # recorder's fragment (which defines the fixture host and driver): a capture
 # of the fixture host under LD_PRELOAD=libddirr_shim.so with DDIRR_LTTNG=1,
 # inside an LTTng session of a private session daemon; babeltrace2 must show
-# every call of the ddirr trace with the same seqs, DDI ids, threads and
-# parents (test_lttng.sh says how).
+# every call of the ddirr trace with the same seqs, DDI ids, threads,
+# parents, keys, statuses and return values (test_lttng.sh says how).
 #
 # It starts lttng-sessiond itself (scripts/lttng-session.sh: as root, in new
 # mount and pid namespaces), so it needs lttng-tools and babeltrace2, and

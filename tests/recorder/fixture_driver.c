@@ -28,10 +28,24 @@ EXPORT const DXGKRNL_INTERFACE *fixture_driver_interface(void)
 	return &iface;
 }
 
-/* What a KMD does in the few DDIs that call back or hand out handles. */
+/* The call's return value slot (a NULL when it returns nothing). */
+static const ddirr_field_desc *return_slot(uint32_t id)
+{
+	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+
+	return d->ret_kind == DDIRR_RET_VOID ? NULL : &d->frame->fields[d->frame->n_fields - 1];
+}
+
+/* What a KMD does in the few DDIs that call back or hand out handles, and
+ * one it refuses: OpenAllocation fails with STATUS_INVALID_PARAMETER, so
+ * that a capture holds a negative NTSTATUS (the LTTng test compares its
+ * sign-extended status). */
 static void behave(uint32_t id, void *frame)
 {
 	switch (id) {
+	case DDIRR_DDI_OpenAllocation:
+		ddirr_desc_write((char *)frame + return_slot(id)->offset, return_slot(id)->size, 0xC000000Du);
+		break;
 	case DDIRR_DDI_AddDevice: {
 		ddirr_frame_AddDevice *f = frame;
 
@@ -95,13 +109,10 @@ static void behave(uint32_t id, void *frame)
 
 static void handle(uint32_t id, void *frame)
 {
-	const ddirr_ddi_desc *d = ddirr_desc_ddi(id);
+	const ddirr_field_desc *rf = return_slot(id);
 
-	if (d->ret_kind != DDIRR_RET_VOID) {
-		const ddirr_field_desc *rf = &d->frame->fields[d->frame->n_fields - 1];
-
+	if (rf)
 		ddirr_desc_write((char *)frame + rf->offset, rf->size, 0);
-	}
 	if (!plain)
 		behave(id, frame);
 	if (check)

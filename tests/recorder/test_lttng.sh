@@ -11,10 +11,16 @@
 # session. Then it reads the ddirr trace with `DDIRR dump --json` and the CTF
 # trace with babeltrace2, and checks that both hold the same records: for
 # every call its entry and its exit, with the same seq, DDI id (names are
-# mapped to ids through DDI_DEF) and thread, the entry's parent seq and the
-# exit's raw return value. It
-# also checks that the ddirr trace is complete, that LTTng discarded nothing
-# and that the capture made calls at all.
+# mapped to ids through DDI_DEF) and thread, the entry's parent seq and key
+# (the call's first parameter), and the exit's status and raw return value.
+# The ddirr side's key and status come from the dump's args and DDI_DEF, never
+# from LTTng: the key is the first parameter (DDIRR_ARG0) as the trace holds
+# it, the status the ReturnValue's low 32 bits sign-extended for a call whose
+# ret is NTSTATUS, 0 for any other. A first parameter whose spec is REF(...)
+# is recorded by what it points at, not as the pointer the tracepoint
+# carries, so such a call's key is not compared. It also checks that the
+# ddirr trace is complete, that LTTng discarded nothing and that the capture
+# made calls at all.
 #
 # Exit status: 0 pass, 1 fail (with the first differences). A session daemon
 # that cannot start is a failure with the reason, never a skip.
@@ -83,22 +89,45 @@ $L destroy >>"$work/lttng.log" 2>&1 || die "lttng destroy: $(cat "$work/lttng.lo
 [ "$discarded" = 0 ] || die "LTTng discarded $discarded events"
 
 # Both sides become one line per record, sorted:
-#   entry SEQ DDI_ID THREAD PARENT_SEQ -
-#   exit  SEQ DDI_ID THREAD -          RET
-# RET is the raw return value in lowercase hex without leading zeros (an
-# NTSTATUS, a SIZE_T, a GPU VA; 0 for VOID).
+#   entry SEQ DDI_ID THREAD PARENT_SEQ KEY -      -
+#   exit  SEQ DDI_ID THREAD -          -   STATUS RET
+# KEY and RET are in lowercase hex without leading zeros; KEY is - for a call
+# whose first parameter the ddirr trace does not hold. RET is the raw return
+# value (an NTSTATUS, a SIZE_T, a GPU VA; 0 for VOID). STATUS is decimal.
 
 # --- the ddirr side ---
 [ -f "$trace" ] || die "the capture wrote no trace at $trace: $(tail -n 20 "$work/capture.log")"
 "$ddirr" info "$trace" >"$work/info.txt" 2>&1 || die "the ddirr trace is not complete: $(cat "$work/info.txt")"
 "$ddirr" dump --json "$trace" >"$work/dump.json" 2>"$work/dump.err" || die "ddirr dump failed: $(cat "$work/dump.err")"
-# DDI names to ids, from the one description of every DDI
-sed -n 's/^DDIRR_DDI(\([0-9]*\), *\([A-Za-z0-9_]*\),.*/\2 \1/p' "$ddi_def" >"$work/ddi_ids"
-[ -s "$work/ddi_ids" ] || die "no DDIRR_DDI lines in $ddi_def"
+# Every DDI from its one description, a line each: NAME ID RET FIRST_PARAM
+# KEYED. KEYED is 0 when the trace does not hold the first parameter's own
+# value: ddi.def records a REF(...) parameter by what it points at.
+awk '
+	{ sub(/^[ \t]+/, ""); n = split($0, f, /[(), \t]+/) }
+	f[1] == "DDIRR_DDI" && n >= 5 { order[++ddis] = f[3]; id[f[3]] = f[2]; ret[f[3]] = f[5] }
+	f[1] == "DDIRR_ARG0" && n >= 7 { param[f[2]] = f[5]; keyed[f[2]] = (f[7] != "REF") }
+	END {
+		for (i = 1; i <= ddis; i++) {
+			d = order[i]
+			print d, id[d], ret[d], ((d in param) ? param[d] : "-"), ((d in param) ? keyed[d] : 0)
+		}
+	}' "$ddi_def" >"$work/ddis"
+[ -s "$work/ddis" ] || die "no DDIRR_DDI lines in $ddi_def"
 # shellcheck disable=SC2016
 hexnorm='function hexnorm(h) { h = tolower(h); sub(/^0x0*/, "", h); return h == "" ? "0" : h }'
-awk "$hexnorm"'
-	NR == FNR { id[$1] = $2; next }
+# What leave() in recorder/wrappers.c makes of an NTSTATUS: (int32_t) of its
+# low 32 bits. h: hex digits as hexnorm gives them.
+# shellcheck disable=SC2016
+ntstatus='function ntstatus(h,    v, i) {
+	if (length(h) > 8)
+		h = substr(h, length(h) - 7)
+	v = 0
+	for (i = 1; i <= length(h); i++)
+		v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+	return sprintf("%.0f", v >= 2147483648 ? v - 4294967296 : v)
+}'
+awk "$hexnorm$ntstatus"'
+	NR == FNR { id[$1] = $2; rtype[$1] = $3; param[$1] = $4; keyed[$1] = $5; next }
 	{
 		# {"seq":1,"phase":"entry","ddi":"AddDevice","kind":"ddi","thread":1,"time_ns":..,"parent_seq":0,"args":..}
 		if (!match($0, /^\{"seq":[0-9]+,"phase":"(entry|exit)","ddi":"[A-Za-z0-9_]+","kind":"[a-z]+","thread":[0-9]+,"time_ns":[0-9]+,"parent_seq":[0-9]+,/)) {
@@ -114,25 +143,45 @@ awk "$hexnorm"'
 			next
 		}
 		if (phase == "entry") {
-			print phase, seq, id[name], thread, parent, "-"
+			# The first parameter opens the args, as a hex string.
+			key = "-"
+			if (keyed[name]) {
+				a = "\"args\":{\"" param[name] "\":\"0x"
+				k = index($0, a) ? substr($0, index($0, a) + length(a)) : ""
+				if (!match(k, /^[0-9a-fA-F]+"/)) {
+					print "seq " seq ": the entry of " name " does not open its args with " param[name] " in hex: " $0 > "/dev/stderr"
+					bad = 1
+					next
+				}
+				key = hexnorm("0x" substr(k, 1, RLENGTH - 1))
+			}
+			print phase, seq, id[name], thread, parent, key, "-", "-"
 			next
 		}
-		ret = "0"
+		ret = ""
 		if (match($0, /"ReturnValue":\{"value":"0x[0-9a-fA-F]+"/))
 			ret = hexnorm(substr($0, RSTART + 24, RLENGTH - 25))
 		else if (match($0, /"ReturnValue":"0x[0-9a-fA-F]+"/))
 			ret = hexnorm(substr($0, RSTART + 15, RLENGTH - 16))
 		else if (match($0, /"ReturnValue":[0-9]+[,}]/))
 			ret = hexnorm(sprintf("%x", substr($0, RSTART + 14, RLENGTH - 15) + 0))
-		print phase, seq, id[name], thread, "-", ret
+		if (ret == "" && rtype[name] != "VOID") {
+			print "seq " seq ": the exit of " name " (returns " rtype[name] ") has no ReturnValue: " $0 > "/dev/stderr"
+			bad = 1
+			next
+		}
+		if (ret == "")
+			ret = "0"
+		print phase, seq, id[name], thread, "-", "-", (rtype[name] == "NTSTATUS" ? ntstatus(ret) : "0"), ret
 	}
-	END { exit bad }' "$work/ddi_ids" "$work/dump.json" | LC_ALL=C sort >"$work/ddirr.records" ||
+	END { exit bad }' "$work/ddis" "$work/dump.json" | LC_ALL=C sort >"$work/ddirr.records" ||
 	die "the ddirr trace could not be read in full (see above)"
 
 # --- the LTTng side ---
 babeltrace2 "$ctf" >"$work/ctf.txt" 2>"$work/babeltrace.err" || die "babeltrace2 failed: $(cat "$work/babeltrace.err")"
 # Each line: [time] (+delta) host ddirr:ddi_entry: { cpu_id = 0 }, { seq = 3, ddi = 1, ... }
 awk "$hexnorm"'
+	NR == FNR { keyed[$2] = $5; next }
 	function field(p, name,    m) {
 		if (!match(p, "(^|, )" name " = [^,} ]+"))
 			return ""
@@ -146,15 +195,20 @@ awk "$hexnorm"'
 		sub(/.*\}, \{ /, "", p)
 		seq = field(p, "seq"); ddi = field(p, "ddi"); thread = field(p, "thread")
 		parent = phase == "entry" ? field(p, "parent_seq") : "-"
+		key = phase == "entry" ? field(p, "key") : "-"
+		status = phase == "exit" ? field(p, "status") : "-"
 		ret = phase == "exit" ? field(p, "ret") : "-"
-		if (seq == "" || ddi == "" || thread == "" || parent == "" || ret == "") {
-			print "an event without seq, ddi, thread, parent_seq or ret: " $0 > "/dev/stderr"
+		if (seq == "" || ddi == "" || thread == "" || parent == "" || key == "" || status == "" || ret == "") {
+			print "an event without seq, ddi, thread, parent_seq, key, status or ret: " $0 > "/dev/stderr"
 			bad = 1
 			next
 		}
-		print phase, seq, ddi, thread, parent, phase == "exit" ? hexnorm(ret) : "-"
+		if (phase == "entry")
+			print phase, seq, ddi, thread, parent, keyed[ddi] ? hexnorm(key) : "-", "-", "-"
+		else
+			print phase, seq, ddi, thread, "-", "-", status, hexnorm(ret)
 	}
-	END { exit bad }' "$work/ctf.txt" | LC_ALL=C sort >"$work/lttng.records" ||
+	END { exit bad }' "$work/ddis" "$work/ctf.txt" | LC_ALL=C sort >"$work/lttng.records" ||
 	die "the LTTng events lack fields this test compares (see above)"
 
 # --- compare ---
@@ -166,9 +220,24 @@ exits=$(grep -c '^exit ' "$work/ddirr.records" || true)
 [ "$entries" = "$exits" ] || die "the ddirr trace has $entries entries but $exits exits"
 [ "$(cut -d' ' -f2 "$work/ddirr.records" | LC_ALL=C sort | uniq -d | wc -l)" = "$entries" ] ||
 	die "the ddirr trace's seqs are not one entry and one exit per call"
+keys=$(grep -c '^entry \([^ ]* \)\{4\}[0-9a-f]' "$work/ddirr.records" || true)
+[ "$keys" -ge 10 ] || die "only $keys entries carry their first parameter in the ddirr trace: too few to compare keys"
 if ! cmp -s "$work/ddirr.records" "$work/lttng.records"; then
-	say "records (phase seq ddi thread parent ret): ddirr $n_ddirr, LTTng $n_lttng; first differences (< only ddirr, > only LTTng):"
+	say "records (phase seq ddi thread parent key status ret): ddirr $n_ddirr, LTTng $n_lttng; first differences (< only ddirr, > only LTTng):"
 	LC_ALL=C comm -3 "$work/ddirr.records" "$work/lttng.records" | head -n 20 | sed 's/^\t/> /; t; s/^/< /' >&2
-	die "the LTTng trace does not hold the same calls as the ddirr trace (files in $work)"
+	# A record both sides hold, with fields that differ: name them.
+	awk '
+		BEGIN { split("phase seq ddi thread parent key status ret", name, " ") }
+		function shown(i, v) { return (name[i] == "key" || name[i] == "ret") && v != "-" ? "0x" v : v }
+		NR == FNR { ddirr[$1 " " $2] = $0; next }
+		($1 " " $2) in ddirr {
+			split(ddirr[$1 " " $2], d, " ")
+			for (i = 3; i <= 8; i++)
+				if (d[i] != $i)
+					print "seq " $2 " " $1 ": " name[i] " " shown(i, d[i]) " in the ddirr trace, " shown(i, $i) " in LTTng"
+		}' "$work/ddirr.records" "$work/lttng.records" | sort -k2,2n | head -n 20 >"$work/fields.diff"
+	sed 's/^/  /' "$work/fields.diff" >&2
+	first=$(head -n 1 "$work/fields.diff")
+	die "the LTTng trace does not hold the same calls as the ddirr trace${first:+ (first: $first)} (files in $work)"
 fi
-say "$entries calls, $n_ddirr records: the same seqs, DDI ids, threads, parents and return values in the ddirr and LTTng traces"
+say "$entries calls, $n_ddirr records: the same seqs, DDI ids, threads, parents, keys ($keys compared), statuses and return values in the ddirr and LTTng traces"
