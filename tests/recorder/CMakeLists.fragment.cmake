@@ -117,3 +117,9 @@ add_test(NAME recorder_enospc_real_tmpfs
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/recorder/test_enospc.sh $<TARGET_FILE:test_enospc> $<TARGET_FILE:ddirr>
           ${CMAKE_CURRENT_BINARY_DIR}/recorder_enospc)
 set_tests_properties(recorder_enospc_real_tmpfs PROPERTIES SKIP_RETURN_CODE 77)
+
+# The hot path in steady state takes no lock, makes no system call and
+# allocates nothing: a seccomp filter on the recording thread, and this
+# program's own malloc and pthread_mutex_lock, which the recorder (a static
+# library) binds to.
+recorder_host_test(test_hotpath recorder/test_hotpath.c)
